@@ -1,0 +1,39 @@
+# Two commands for a fresh machine with nothing but Python:
+#   make demo   - create .venv, install numdeep, train the tutorial MLP on the bundled digits
+#   make test   - create .venv with the test extras, run ruff, the doctests and the whole suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO ?= mlp
+
+.PHONY: demo test install install-test lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+demo: install
+	$(BIN)/python examples/demo.py $(DEMO)
+
+lint: install-test
+	$(BIN)/ruff check numdeep tests examples benchmarks
+
+test: lint
+	$(BIN)/python -m pytest -q -n 2 --doctest-modules numdeep tests
+
+bench: install-test
+	$(BIN)/python benchmarks/mlp.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

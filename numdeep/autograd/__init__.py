@@ -1,0 +1,18 @@
+"""numdeep's define-by-run reverse-mode autograd engine over NumPy arrays.
+
+Example:
+    >>> import numdeep as nd
+    >>> x = nd.Tensor(3.0, requires_grad=True)
+    >>> y = x * x + 2 * x
+    >>> y.backward()
+    >>> float(x.grad)
+    8.0
+"""
+
+from numdeep.autograd.tensor import Tensor
+from numdeep.autograd.function import Function
+from numdeep.autograd.engine import is_grad_enabled, no_grad, set_grad_enabled, unbroadcast
+from numdeep.autograd.gradcheck import gradcheck
+
+__all__ = ["Tensor", "Function", "no_grad", "set_grad_enabled", "is_grad_enabled", "unbroadcast",
+           "gradcheck"]

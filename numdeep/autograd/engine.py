@@ -1,0 +1,113 @@
+"""Reverse-mode engine: gradient mode, broadcast reduction and the iterative backward pass."""
+
+import contextlib
+import threading
+
+_MODE = threading.local()
+
+
+def is_grad_enabled():
+    """Return True when operations record a graph for backpropagation."""
+    return getattr(_MODE, "enabled", True)
+
+
+@contextlib.contextmanager
+def set_grad_enabled(enabled):
+    """Context manager that turns graph recording on or off inside its block."""
+    previous = is_grad_enabled()
+    _MODE.enabled = bool(enabled)
+    try:
+        yield
+    finally:
+        _MODE.enabled = previous
+
+
+def no_grad():
+    """Context manager under which no graph is recorded (inference, weight updates).
+
+    Example:
+        >>> import numdeep as nd
+        >>> w = nd.Tensor([1.0, 2.0], requires_grad=True)
+        >>> with nd.no_grad():
+        ...     y = w * 2
+        >>> y.requires_grad
+        False
+    """
+    return set_grad_enabled(False)
+
+
+def unbroadcast(grad, shape):
+    """Sum ``grad`` over the axes that broadcasting added or stretched to reach ``shape``."""
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    if extra:
+        grad = grad.sum(axis=tuple(range(extra)))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if axes:
+        grad = grad.sum(axis=axes, keepdims=True)
+    return grad.reshape(shape)
+
+
+def _topological_order(root):
+    """Nodes reachable from ``root`` that need gradients, parents before children."""
+    order, seen, stack = [], set(), [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        stack.append((node, True))
+        ctx = node._ctx
+        if ctx is not None:
+            for parent in ctx.parents:
+                if parent is not None and parent.requires_grad and id(parent) not in seen:
+                    stack.append((parent, False))
+    return order
+
+
+def backward(root, grad, retain_graph=False):
+    """Accumulate d(root)/d(leaf) * grad into ``leaf.grad`` for every leaf that requires grad.
+
+    The walk is iterative (no recursion limit); each node's saved arrays are released right after
+    its backward runs unless ``retain_graph`` is True.
+    """
+    order = _topological_order(root)
+    grads = {id(root): grad}
+    for node in reversed(order):
+        g = grads.pop(id(node), None)
+        if g is None:
+            continue
+        ctx = node._ctx
+        if ctx is None:
+            if node.grad is None:
+                node.grad = g
+            else:
+                # A fresh array, never in place: g may alias an array another leaf holds.
+                node.grad = node.grad + g
+            continue
+        if ctx.parents is None:
+            raise RuntimeError(
+                "Trying to backward through the graph a second time; its saved arrays were "
+                "already freed. Pass retain_graph=True to the first backward() call."
+            )
+        gxs = ctx.backward(g)
+        if not isinstance(gxs, tuple):
+            gxs = (gxs,)
+        for parent, gx in zip(ctx.parents, gxs):
+            if parent is None or gx is None or not parent.requires_grad:
+                continue
+            gx = unbroadcast(gx, parent.data.shape)
+            if gx.dtype != parent.data.dtype:
+                gx = gx.astype(parent.data.dtype)
+            key = id(parent)
+            if key in grads:
+                grads[key] = grads[key] + gx
+            else:
+                grads[key] = gx
+        if not retain_graph:
+            ctx.saved = None
+            ctx.parents = None

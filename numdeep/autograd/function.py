@@ -1,0 +1,64 @@
+"""The op contract: one class per primitive, ``forward`` and ``backward`` on raw arrays."""
+
+from numdeep.autograd.engine import is_grad_enabled
+from numdeep.backend import xp_of
+
+
+class Function:
+    """Base class of every differentiable primitive.
+
+    Subclasses implement ``forward(*arrays)`` returning one array and ``backward(gy)`` returning
+    one gradient per input (a tuple, or a single array for one input; ``None`` where no gradient
+    is needed). Keyword arguments given to ``apply`` become attributes before ``forward`` runs.
+    ``self.needs_input_grad[i]`` tells whether input ``i`` wants a gradient, so backward can skip
+    work. Binary ops may return gradients in the broadcast shape: the engine reduces them.
+
+    Example:
+        >>> import numdeep as nd
+        >>> from numdeep.autograd import Function
+        >>> class Cube(Function):
+        ...     def forward(self, x):
+        ...         self.save_for_backward(x)
+        ...         return x ** 3
+        ...     def backward(self, gy):
+        ...         (x,) = self.saved
+        ...         return gy * 3 * x ** 2
+        >>> x = nd.Tensor([2.0], requires_grad=True)
+        >>> Cube.apply(x).backward()
+        >>> x.grad
+        array([12.], dtype=float32)
+    """
+
+    def __init__(self, **params):
+        self.__dict__.update(params)
+        self.saved = ()
+        self.parents = ()
+        self.needs_input_grad = ()
+
+    def save_for_backward(self, *arrays):
+        """Keep the arrays ``backward`` will need; the engine frees them after use."""
+        self.saved = arrays
+
+    def forward(self, *arrays):
+        raise NotImplementedError
+
+    def backward(self, gy):
+        raise NotImplementedError
+
+    @classmethod
+    def apply(cls, *inputs, **params):
+        """Run the op on Tensors (or arrays/scalars) and record it in the graph when needed."""
+        fn = cls(**params)
+        arrays = [t.data if isinstance(t, Tensor) else t for t in inputs]
+        fn.xp = xp_of(*arrays)
+        out = fn.forward(*arrays)
+        if is_grad_enabled():
+            needs = tuple(isinstance(t, Tensor) and t.requires_grad for t in inputs)
+            if any(needs):
+                fn.needs_input_grad = needs
+                fn.parents = tuple(t if isinstance(t, Tensor) else None for t in inputs)
+                return Tensor._from_op(out, fn)
+        return Tensor._from_op(out, None)
+
+
+from numdeep.autograd.tensor import Tensor  # noqa: E402  (Tensor imports Function's users)

@@ -1,0 +1,349 @@
+"""Elementwise primitives: arithmetic, exp/log family, activations' building blocks and ``erf``.
+
+Binary ops return gradients in the broadcast shape; the engine sums them back to each input's
+shape. Inputs that are not Tensors (Python scalars, raw arrays) get no gradient, so backward only
+computes what ``needs_input_grad`` asks for.
+"""
+
+import numpy as np
+
+from numdeep.autograd.function import Function
+
+
+def quiet(**overrides):
+    """Floating-point error scope that lets results round to zero without a warning.
+
+    ``exp`` of a very negative number underflows to 0, which is the right answer; only a user's
+    ``np.errstate(all="raise")`` would turn it into an error. CuPy raises no such flags, so the
+    NumPy context manager is harmless there.
+    """
+    return np.errstate(under="ignore", **overrides)
+
+
+class Add(Function):
+    """``a + b``."""
+
+    def forward(self, a, b):
+        return a + b
+
+    def backward(self, gy):
+        return gy, gy
+
+
+class Sub(Function):
+    """``a - b``."""
+
+    def forward(self, a, b):
+        return a - b
+
+    def backward(self, gy):
+        return gy, (-gy if self.needs_input_grad[1] else None)
+
+
+class Mul(Function):
+    """``a * b``."""
+
+    def forward(self, a, b):
+        self.save_for_backward(a, b)
+        return a * b
+
+    def backward(self, gy):
+        a, b = self.saved
+        ga = gy * b if self.needs_input_grad[0] else None
+        gb = gy * a if self.needs_input_grad[1] else None
+        return ga, gb
+
+
+class Div(Function):
+    """``a / b``; d/db is written through the output: ``-gy * y / b``."""
+
+    def forward(self, a, b):
+        y = a / b
+        self.save_for_backward(b, y)
+        return y
+
+    def backward(self, gy):
+        b, y = self.saved
+        ga = gy / b
+        gb = -ga * y if self.needs_input_grad[1] else None
+        return (ga if self.needs_input_grad[0] else None), gb
+
+
+class Neg(Function):
+    """``-x``."""
+
+    def forward(self, x):
+        return -x
+
+    def backward(self, gy):
+        return -gy
+
+
+class Pow(Function):
+    """``x ** p``; both may be tensors.
+
+    Following PyTorch, the gradient wrt ``x`` is 0 where ``p == 0`` (not ``0 * x**-1 = nan`` at
+    ``x = 0``) and the gradient wrt ``p`` is 0 where ``x == 0`` (the limit of ``x**p log x``).
+    """
+
+    def forward(self, x, p):
+        y = x**p
+        self.save_for_backward(x, p, y)
+        return y
+
+    def backward(self, gy):
+        x, p, y = self.saved
+        xp = self.xp
+        gx = gp = None
+        if self.needs_input_grad[0]:
+            if isinstance(p, int | float):
+                gx = gy * (p * x ** (p - 1)) if p != 0 else gy * 0
+            else:
+                gx = gy * xp.where(p == 0, 0, p * x ** (p - 1))
+        if self.needs_input_grad[1]:
+            gp = gy * y * xp.log(xp.where(x == 0, 1, x))
+        return gx, gp
+
+
+class Exp(Function):
+    """``exp(x)``; underflow to 0 raises no floating-point error."""
+
+    def forward(self, x):
+        with quiet():
+            y = self.xp.exp(x)
+        self.save_for_backward(y)
+        return y
+
+    def backward(self, gy):
+        (y,) = self.saved
+        return gy * y
+
+
+class Log(Function):
+    """Natural logarithm (``log(0) = -inf``, negative inputs give NaN, as in NumPy)."""
+
+    def forward(self, x):
+        self.save_for_backward(x)
+        return self.xp.log(x)
+
+    def backward(self, gy):
+        (x,) = self.saved
+        return gy / x
+
+
+class Log1p(Function):
+    """``log(1 + x)``, accurate for tiny ``x`` (used by the stable softplus)."""
+
+    def forward(self, x):
+        self.save_for_backward(x)
+        return self.xp.log1p(x)
+
+    def backward(self, gy):
+        (x,) = self.saved
+        return gy / (1 + x)
+
+
+class Sqrt(Function):
+    """Square root; the gradient at 0 is ``inf``, as in PyTorch."""
+
+    def forward(self, x):
+        y = self.xp.sqrt(x)
+        self.save_for_backward(y)
+        return y
+
+    def backward(self, gy):
+        (y,) = self.saved
+        return gy * 0.5 / y
+
+
+class Abs(Function):
+    """``|x|``; the gradient at 0 is 0 (``sign(0)``)."""
+
+    def forward(self, x):
+        self.save_for_backward(x)
+        return self.xp.abs(x)
+
+    def backward(self, gy):
+        (x,) = self.saved
+        return gy * self.xp.sign(x)
+
+
+class Tanh(Function):
+    """Hyperbolic tangent; the derivative ``1 - y**2`` reuses the output."""
+
+    def forward(self, x):
+        y = self.xp.tanh(x)
+        self.save_for_backward(y)
+        return y
+
+    def backward(self, gy):
+        (y,) = self.saved
+        return gy * (1 - y * y)
+
+
+class Sigmoid(Function):
+    """Logistic sigmoid, overflow-free for any input.
+
+    ``exp(-|x|)`` lies in (0, 1], so neither branch can overflow: ``1 / (1 + e)`` for ``x >= 0``
+    and ``e / (1 + e)`` for ``x < 0`` (which keeps full relative precision for very negative x).
+    """
+
+    def forward(self, x):
+        xp = self.xp
+        with quiet():
+            e = xp.exp(-xp.abs(x))
+        y = xp.where(x >= 0, 1, e)
+        e += 1
+        y /= e
+        self.save_for_backward(y)
+        return y
+
+    def backward(self, gy):
+        (y,) = self.saved
+        return gy * (y * (1 - y))
+
+
+class Relu(Function):
+    """``max(x, 0)``; the gradient at exactly 0 is 0 (NaN inputs stay NaN)."""
+
+    def forward(self, x):
+        y = self.xp.maximum(x, 0)
+        self.save_for_backward(y)
+        return y
+
+    def backward(self, gy):
+        (y,) = self.saved
+        return gy * (y > 0)
+
+
+class Clip(Function):
+    """Clamp to ``[lo, hi]`` (either bound may be None); the gradient passes at the bounds."""
+
+    lo = hi = None
+
+    def forward(self, x):
+        self.save_for_backward(x)
+        if self.lo is None and self.hi is None:
+            return x.copy()
+        return self.xp.clip(x, self.lo, self.hi)
+
+    def backward(self, gy):
+        (x,) = self.saved
+        lo, hi = self.lo, self.hi
+        if lo is None and hi is None:
+            return gy
+        if hi is None:
+            return gy * (x >= lo)
+        if lo is None:
+            return gy * (x <= hi)
+        return gy * ((x >= lo) & (x <= hi))
+
+
+class Maximum(Function):
+    """Elementwise ``max(a, b)``; at ties each input receives half of the gradient."""
+
+    def forward(self, a, b):
+        self.save_for_backward(a, b)
+        return self.xp.maximum(a, b)
+
+    def backward(self, gy):
+        return _split_by_winner(self, gy, self.xp.greater)
+
+
+class Minimum(Function):
+    """Elementwise ``min(a, b)``; at ties each input receives half of the gradient."""
+
+    def forward(self, a, b):
+        self.save_for_backward(a, b)
+        return self.xp.minimum(a, b)
+
+    def backward(self, gy):
+        return _split_by_winner(self, gy, self.xp.less)
+
+
+def _split_by_winner(fn, gy, wins):
+    """Route ``gy`` to the winning input, halving it at ties (the two halves sum back to gy)."""
+    xp = fn.xp
+    a, b = fn.saved
+    ga = xp.where(wins(a, b), gy, xp.where(a == b, gy * 0.5, 0))
+    gb = gy - ga if fn.needs_input_grad[1] else None
+    return (ga if fn.needs_input_grad[0] else None), gb
+
+
+class Where(Function):
+    """``a`` where the raw boolean array ``cond`` holds, else ``b``; ``cond`` gets no gradient."""
+
+    def forward(self, cond, a, b):
+        self.save_for_backward(cond)
+        return self.xp.where(cond, a, b)
+
+    def backward(self, gy):
+        (cond,) = self.saved
+        xp = self.xp
+        ga = xp.where(cond, gy, 0) if self.needs_input_grad[1] else None
+        gb = xp.where(cond, 0, gy) if self.needs_input_grad[2] else None
+        return None, ga, gb
+
+
+# W. J. Cody, "Rational Chebyshev approximations for the error function", Math. Comp. 1969
+# (coefficients of netlib's CALERF). Polynomials are listed highest power first.
+_ERF_SMALL_NUM = (1.85777706184603153e-1, 3.16112374387056560e00, 1.13864154151050156e02,
+                  3.77485237685302021e02, 3.20937758913846947e03)
+_ERF_SMALL_DEN = (1.0, 2.36012909523441209e01, 2.44024637934444173e02, 1.28261652607737228e03,
+                  2.84423683343917062e03)
+_ERFC_NUM = (2.15311535474403846e-8, 5.64188496988670089e-1, 8.88314979438837594e00,
+             6.61191906371416295e01, 2.98635138197400131e02, 8.81952221241769090e02,
+             1.71204761263407058e03, 2.05107837782607147e03, 1.23033935479799725e03)
+_ERFC_DEN = (1.0, 1.57449261107098347e01, 1.17693950891312499e02, 5.37181101862009858e02,
+             1.62138957456669019e03, 3.29079923573345963e03, 4.36261909014324716e03,
+             3.43936767414372164e03, 1.23033935480374942e03)
+_ERF_SPLIT = 0.46875
+_TWO_OVER_SQRT_PI = 1.1283791670955126
+
+
+def _polyval(coefs, z):
+    """Horner evaluation, in place on one fresh array."""
+    acc = z * coefs[0]
+    for c in coefs[1:-1]:
+        acc += c
+        acc *= z
+    acc += coefs[-1]
+    return acc
+
+
+def erf(xp, x):
+    """Vectorized ``erf`` on raw arrays (NumPy has none; SciPy is not a dependency).
+
+    Two of Cody's rational approximations: ``x P(x^2)/Q(x^2)`` for ``|x| < 0.46875`` and
+    ``1 - exp(-x^2) P(|x|)/Q(|x|)`` above, which is within 1e-15 of the true value up to
+    ``|x| = 6``, where ``erf`` is 1 to double precision. Each branch only ever sees clamped
+    arguments, so no element can overflow or underflow whichever branch is kept.
+    """
+    y = xp.abs(x)
+    small = xp.minimum(y, _ERF_SPLIT)
+    z = small * small
+    inner = _polyval(_ERF_SMALL_NUM, z)
+    inner /= _polyval(_ERF_SMALL_DEN, z)
+    inner *= x
+    big = xp.clip(y, _ERF_SPLIT, 6.0)
+    outer = _polyval(_ERFC_NUM, big)
+    outer /= _polyval(_ERFC_DEN, big)
+    big *= big
+    outer *= xp.exp(-big)
+    outer = 1 - outer
+    return xp.where(y < _ERF_SPLIT, inner, xp.copysign(outer, x))
+
+
+class Erf(Function):
+    """Gauss error function (see ``erf``); derivative ``2/sqrt(pi) exp(-x^2)``."""
+
+    def forward(self, x):
+        self.save_for_backward(x)
+        return erf(self.xp, x)
+
+    def backward(self, gy):
+        (x,) = self.saved
+        with quiet():
+            d = self.xp.exp(-(x * x))
+        d *= _TWO_OVER_SQRT_PI
+        return gy * d

@@ -1,0 +1,162 @@
+"""Reductions: sum, max/min, and the numerically stable log-sum-exp / softmax / log-softmax.
+
+The stable ops subtract the row maximum before ``exp``, so logits of any magnitude (±1e4 in
+float32) give finite results with no floating-point warning. Rows where every entry is ``-inf``
+(everything masked) are defined rather than NaN: ``softmax`` gives all zeros, ``log_softmax``
+gives all ``-inf`` and ``logsumexp`` gives ``-inf``; their gradients there are 0 (``log_softmax``
+passes ``gy`` through unchanged, as PyTorch does for masked entries). A ``-inf`` entry in an
+otherwise finite row gets probability 0.
+"""
+
+from numdeep.autograd.function import Function
+from numdeep.autograd.ops.elementwise import quiet
+
+
+def _axis(axis):
+    return tuple(axis) if isinstance(axis, list) else axis
+
+
+def _expand(xp, gy, axis, keepdims):
+    """Give a reduced gradient back the reduced axes as size-1 dims, so it broadcasts."""
+    if keepdims or axis is None:
+        return gy
+    return xp.expand_dims(gy, axis)
+
+
+class Sum(Function):
+    """Sum over ``axis`` (None: all axes); the gradient broadcasts back as a read-only view."""
+
+    axis, keepdims = None, False
+
+    def forward(self, x):
+        self.axis = _axis(self.axis)
+        self.shape = x.shape
+        return x.sum(axis=self.axis, keepdims=self.keepdims)
+
+    def backward(self, gy):
+        xp = self.xp
+        return xp.broadcast_to(_expand(xp, gy, self.axis, self.keepdims), self.shape)
+
+
+class _Extremum(Function):
+    """Shared backward of Max and Min: ties split the gradient evenly among the extremal entries."""
+
+    reducer = None
+    axis, keepdims = None, False
+
+    def forward(self, x):
+        self.axis = _axis(self.axis)
+        y = getattr(x, self.reducer)(axis=self.axis, keepdims=True)
+        self.save_for_backward(x, y)
+        return y if self.keepdims else y.reshape(_reduced_shape(x.shape, self.axis))
+
+    def backward(self, gy):
+        x, y = self.saved
+        xp = self.xp
+        mask = x == y
+        count = mask.sum(axis=self.axis, keepdims=True, dtype=gy.dtype)
+        gy = _expand(xp, gy, self.axis, self.keepdims)
+        return xp.where(mask, gy / count, 0)
+
+
+def _reduced_shape(shape, axis):
+    if axis is None:
+        return ()
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    axes = {a % len(shape) for a in axes}
+    return tuple(n for i, n in enumerate(shape) if i not in axes)
+
+
+class Max(_Extremum):
+    """Maximum over ``axis``; ties split the gradient evenly (``[2, 2]`` gives ``[.5, .5]``)."""
+
+    reducer = "max"
+
+
+class Min(_Extremum):
+    """Minimum over ``axis``; ties split the gradient evenly (``[2, 2]`` gives ``[.5, .5]``)."""
+
+    reducer = "min"
+
+
+def _safe_max(xp, x, axis):
+    """Row maxima with non-finite ones replaced by 0, so ``x - m`` never forms ``inf - inf``."""
+    m = x.max(axis=axis, keepdims=True)
+    return xp.where(xp.isfinite(m), m, 0)
+
+
+def _shifted_exp(xp, x, axis):
+    """``exp(x - max)`` and its row sums (0 only for rows that are entirely ``-inf``)."""
+    with quiet(over="ignore"):
+        e = x - _safe_max(xp, x, axis)
+        xp.exp(e, out=e)
+    return e, e.sum(axis=axis, keepdims=True)
+
+
+class LogSumExp(Function):
+    """``log(sum(exp(x), axis))`` without overflow; ``-inf`` for an all ``-inf`` row."""
+
+    axis, keepdims = None, False
+
+    def forward(self, x):
+        xp = self.xp
+        self.axis = _axis(self.axis)
+        m = _safe_max(xp, x, self.axis)
+        with quiet(over="ignore", divide="ignore"):
+            s = xp.exp(x - m).sum(axis=self.axis, keepdims=True)
+            y = xp.log(s)
+        y += m
+        self.save_for_backward(x, y)
+        return y if self.keepdims else y.reshape(_reduced_shape(x.shape, self.axis))
+
+    def backward(self, gy):
+        x, y = self.saved
+        xp = self.xp
+        # d lse / dx = softmax(x); an all -inf row has y = -inf and gets gradient 0, not NaN.
+        y = xp.where(xp.isfinite(y), y, 0)
+        with quiet():
+            p = xp.exp(x - y)
+        p *= _expand(xp, gy, self.axis, self.keepdims)
+        return p
+
+
+class Softmax(Function):
+    """``exp(x) / sum(exp(x))`` along ``axis``; all ``-inf`` rows give zeros."""
+
+    axis = -1
+
+    def forward(self, x):
+        xp = self.xp
+        e, s = _shifted_exp(xp, x, self.axis)
+        e /= xp.where(s > 0, s, 1)
+        self.save_for_backward(e)
+        return e
+
+    def backward(self, gy):
+        (y,) = self.saved
+        gx = gy * y
+        gx -= y * gx.sum(axis=self.axis, keepdims=True)
+        return gx
+
+
+class LogSoftmax(Function):
+    """``x - logsumexp(x)`` along ``axis``; all ``-inf`` rows give ``-inf`` (probability 0)."""
+
+    axis = -1
+
+    def forward(self, x):
+        xp = self.xp
+        with quiet(over="ignore"):
+            z = x - _safe_max(xp, x, self.axis)
+            s = xp.exp(z).sum(axis=self.axis, keepdims=True)
+        z -= xp.log(xp.where(s > 0, s, 1))
+        self.save_for_backward(z)
+        return z
+
+    def backward(self, gy):
+        (y,) = self.saved
+        xp = self.xp
+        with quiet():
+            p = xp.exp(y)
+        p *= gy.sum(axis=self.axis, keepdims=True)
+        return gy - p

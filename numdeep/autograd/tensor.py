@@ -1,0 +1,295 @@
+"""``Tensor``: an array that remembers how it was computed, so gradients can flow back."""
+
+import numpy as _np
+
+from numdeep.autograd import engine
+from numdeep.backend import floatx, to_numpy, xp_of
+
+
+class Tensor:
+    """A NumPy (or CuPy) array plus the autograd bookkeeping.
+
+    Args:
+        data: array-like. Python floats and float lists become ``floatx()`` (float32).
+        requires_grad: whether gradients should be accumulated into ``.grad`` by ``backward()``.
+        dtype: optional dtype to cast the data to.
+        name: optional name (weights carry their variable name here).
+
+    Example:
+        >>> import numdeep as nd
+        >>> x = nd.Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+        >>> y = (x * x).sum()
+        >>> y.backward()
+        >>> x.grad
+        array([[2., 4.],
+               [6., 8.]], dtype=float32)
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "_ctx", "name", "trainable", "__weakref__")
+    __array_priority__ = 100  # so ndarray <op> Tensor defers to Tensor's reflected operators
+
+    def __init__(self, data, requires_grad=False, dtype=None, name=None):
+        if isinstance(data, Tensor):
+            data = data.data
+        xp = xp_of(data)
+        if dtype is not None:
+            data = xp.asarray(data, dtype=dtype)
+        elif hasattr(data, "dtype"):
+            data = xp.asarray(data)
+        else:
+            # Python floats and lists arrive as float64; numdeep's default is floatx() (float32).
+            data = xp.asarray(data)
+            if data.dtype == _np.float64:
+                data = data.astype(floatx())
+        self.data = data
+        self.grad = None
+        self.requires_grad = bool(requires_grad)
+        self._ctx = None
+        self.name = name
+        self.trainable = bool(requires_grad)
+
+    @classmethod
+    def _from_op(cls, data, ctx):
+        t = cls.__new__(cls)
+        if type(data) is not _np.ndarray and not hasattr(data, "__cuda_array_interface__"):
+            data = _np.asarray(data)
+        t.data = data
+        t.grad = None
+        t.requires_grad = ctx is not None
+        t._ctx = ctx
+        t.name = None
+        t.trainable = False
+        return t
+
+    # ----- array facts -------------------------------------------------------------------
+    @property
+    def shape(self):
+        return self.data.shape
+
+    @property
+    def ndim(self):
+        return self.data.ndim
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    @property
+    def size(self):
+        return self.data.size
+
+    def __len__(self):
+        return len(self.data)
+
+    def __repr__(self):
+        grad = ", requires_grad=True" if self.requires_grad else ""
+        name = f", name={self.name!r}" if self.name else ""
+        return f"Tensor({self.data!r}{grad}{name})"
+
+    def __array__(self, dtype=None, copy=None):
+        a = to_numpy(self.data)
+        return a if dtype is None else a.astype(dtype)
+
+    def numpy(self):
+        """Return the data as a NumPy array (no copy on the CPU)."""
+        return to_numpy(self.data)
+
+    def item(self):
+        """Return the single value of a one-element tensor as a Python number."""
+        return self.data.item()
+
+    def detach(self):
+        """Return a tensor sharing the data but cut from the graph."""
+        return Tensor._from_op(self.data, None)
+
+    def astype(self, dtype):
+        """Cast to ``dtype`` (differentiable for float dtypes)."""
+        return movement.Cast.apply(self, dtype=_np.dtype(dtype))
+
+    # ----- autograd ----------------------------------------------------------------------
+    @property
+    def is_leaf(self):
+        return self._ctx is None
+
+    def backward(self, grad=None, retain_graph=False):
+        """Backpropagate from this tensor, accumulating into ``.grad`` of the leaves.
+
+        Args:
+            grad: upstream gradient; defaults to ones for a one-element tensor.
+            retain_graph: keep saved arrays so backward can run through the graph again.
+        """
+        if not self.requires_grad:
+            raise RuntimeError(
+                "backward() called on a tensor that does not require grad: none of its inputs "
+                "had requires_grad=True, or it was computed under no_grad()."
+            )
+        xp = xp_of(self.data)
+        if grad is None:
+            if self.data.size != 1:
+                raise RuntimeError(
+                    f"backward() without an explicit grad needs a one-element tensor; got shape "
+                    f"{self.shape}. Reduce it (e.g. .sum()) or pass grad=."
+                )
+            grad = xp.ones_like(self.data)
+        else:
+            grad = xp.asarray(grad.data if isinstance(grad, Tensor) else grad, dtype=self.dtype)
+            if grad.shape != self.shape:
+                raise ValueError(f"grad shape {grad.shape} does not match tensor shape {self.shape}")
+        engine.backward(self, grad, retain_graph=retain_graph)
+
+    def zero_grad(self):
+        """Forget the accumulated gradient."""
+        self.grad = None
+
+    # ----- operators ---------------------------------------------------------------------
+    def __add__(self, other):
+        return elementwise.Add.apply(self, other)
+
+    def __radd__(self, other):
+        return elementwise.Add.apply(other, self)
+
+    def __sub__(self, other):
+        return elementwise.Sub.apply(self, other)
+
+    def __rsub__(self, other):
+        return elementwise.Sub.apply(other, self)
+
+    def __mul__(self, other):
+        return elementwise.Mul.apply(self, other)
+
+    def __rmul__(self, other):
+        return elementwise.Mul.apply(other, self)
+
+    def __truediv__(self, other):
+        return elementwise.Div.apply(self, other)
+
+    def __rtruediv__(self, other):
+        return elementwise.Div.apply(other, self)
+
+    def __neg__(self):
+        return elementwise.Neg.apply(self)
+
+    def __pow__(self, other):
+        return elementwise.Pow.apply(self, other)
+
+    def __rpow__(self, other):
+        return elementwise.Pow.apply(other, self)
+
+    def __matmul__(self, other):
+        return linalg.MatMul.apply(self, other)
+
+    def __rmatmul__(self, other):
+        return linalg.MatMul.apply(other, self)
+
+    def __getitem__(self, index):
+        if isinstance(index, Tensor):
+            index = index.data
+        elif isinstance(index, tuple):
+            index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
+        return movement.GetItem.apply(self, index=index)
+
+    # Comparisons give plain boolean arrays: they have no gradient.
+    def __lt__(self, other):
+        return self.data < _raw(other)
+
+    def __le__(self, other):
+        return self.data <= _raw(other)
+
+    def __gt__(self, other):
+        return self.data > _raw(other)
+
+    def __ge__(self, other):
+        return self.data >= _raw(other)
+
+    __hash__ = object.__hash__
+
+    # ----- NumPy-named methods -----------------------------------------------------------
+    def sum(self, axis=None, keepdims=False):
+        return reduce.Sum.apply(self, axis=axis, keepdims=keepdims)
+
+    def mean(self, axis=None, keepdims=False):
+        n = _count(self.shape, axis)
+        return reduce.Sum.apply(self, axis=axis, keepdims=keepdims) * (1.0 / max(n, 1))
+
+    def var(self, axis=None, keepdims=False):
+        centered = self - self.mean(axis=axis, keepdims=True)
+        return (centered * centered).mean(axis=axis, keepdims=keepdims)
+
+    def std(self, axis=None, keepdims=False):
+        return self.var(axis=axis, keepdims=keepdims) ** 0.5
+
+    def max(self, axis=None, keepdims=False):
+        return reduce.Max.apply(self, axis=axis, keepdims=keepdims)
+
+    def min(self, axis=None, keepdims=False):
+        return reduce.Min.apply(self, axis=axis, keepdims=keepdims)
+
+    def argmax(self, axis=None):
+        return self.data.argmax(axis=axis)
+
+    def argmin(self, axis=None):
+        return self.data.argmin(axis=axis)
+
+    def reshape(self, *shape):
+        if len(shape) == 1 and isinstance(shape[0], tuple | list):
+            shape = tuple(shape[0])
+        return movement.Reshape.apply(self, shape=shape)
+
+    def flatten(self):
+        return self.reshape(-1)
+
+    def transpose(self, *axes):
+        if len(axes) == 1 and isinstance(axes[0], tuple | list):
+            axes = tuple(axes[0])
+        return movement.Transpose.apply(self, axes=axes or None)
+
+    @property
+    def T(self):
+        return movement.Transpose.apply(self, axes=None)
+
+    def exp(self):
+        return elementwise.Exp.apply(self)
+
+    def log(self):
+        return elementwise.Log.apply(self)
+
+    def sqrt(self):
+        return elementwise.Sqrt.apply(self)
+
+    def abs(self):
+        return elementwise.Abs.apply(self)
+
+    def __abs__(self):
+        return elementwise.Abs.apply(self)
+
+    def tanh(self):
+        return elementwise.Tanh.apply(self)
+
+    def sigmoid(self):
+        return elementwise.Sigmoid.apply(self)
+
+    def relu(self):
+        return elementwise.Relu.apply(self)
+
+    def clip(self, a_min=None, a_max=None):
+        return elementwise.Clip.apply(self, lo=a_min, hi=a_max)
+
+
+def _raw(x):
+    return x.data if isinstance(x, Tensor) else x
+
+
+def _count(shape, axis):
+    if axis is None:
+        n = 1
+        for s in shape:
+            n *= s
+        return n
+    axes = axis if isinstance(axis, tuple | list) else (axis,)
+    n = 1
+    for a in axes:
+        n *= shape[a]
+    return n
+
+
+from numdeep.autograd.ops import elementwise, linalg, movement, reduce  # noqa: E402

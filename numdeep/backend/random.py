@@ -1,0 +1,26 @@
+"""Random number generators owned by numdeep; the global ``np.random`` state is never touched.
+
+``set_seed(s)`` re-seeds numdeep's own generator, so weight initialisation, dropout masks and
+shuffling become reproducible run to run. Objects given their own ``seed=`` get a private generator.
+"""
+
+import numpy as np
+
+_STATE = {"rng": np.random.default_rng()}
+
+
+def set_seed(seed):
+    """Re-seed numdeep's global generator (used by layers and ``fit`` without their own seed)."""
+    _STATE["rng"] = np.random.default_rng(seed)
+
+
+def default_rng():
+    """Return numdeep's global ``numpy.random.Generator``."""
+    return _STATE["rng"]
+
+
+def make_rng(seed=None):
+    """Return a private generator for ``seed``, or one drawn from the global generator if None."""
+    if seed is None:
+        return np.random.default_rng(_STATE["rng"].integers(0, 2**63 - 1))
+    return np.random.default_rng(seed)

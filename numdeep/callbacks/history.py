@@ -1,0 +1,25 @@
+"""``History``: the per-epoch logs that ``fit`` returns."""
+
+from numdeep.callbacks.base import Callback
+
+
+class History(Callback):
+    """Records ``logs`` at the end of every epoch: ``history.history['loss']`` etc.
+
+    Values are Python floats; ``history.epoch`` lists the epoch indices. Epochs interrupted by an
+    exception (e.g. ``KeyboardInterrupt``) are not recorded.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.history = {}
+        self.epoch = []
+
+    def on_train_begin(self, logs=None):
+        self.epoch = []
+        self.history = {}
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epoch.append(epoch)
+        for k, v in (logs or {}).items():
+            self.history.setdefault(k, []).append(v)

@@ -1,0 +1,56 @@
+"""Regularization layers: ``Dropout``."""
+
+from numdeep.backend import make_rng
+from numdeep.layers.base import Layer
+
+
+class Dropout(Layer):
+    """Randomly zeroes a fraction ``rate`` of inputs during training, scaling the rest by
+    ``1 / (1 - rate)``; the identity at inference.
+
+    Args:
+        rate: fraction of units to drop, in ``[0, 1)``.
+        noise_shape: shape of the keep/drop mask (``None`` entries follow the input), e.g.
+            ``(batch, 1, features)`` to drop the same features at every time step.
+        seed: seed of this layer's own generator (reproducible masks); ``None`` draws one from
+            numdeep's generator (see ``numdeep.utils.set_random_seed``).
+
+    Example:
+        >>> import numpy as np
+        >>> import numdeep as nd
+        >>> layer = nd.layers.Dropout(0.5, seed=0)
+        >>> x = np.ones((2, 4), dtype="float32")
+        >>> bool((layer(x, training=False).data == x).all())
+        True
+        >>> sorted(set(layer(x, training=True).data.ravel().tolist())) in ([0.0, 2.0], [2.0])
+        True
+    """
+
+    def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        if not 0.0 <= rate < 1.0:
+            raise ValueError(f"Dropout `rate` must be in [0, 1). Received: rate={rate}")
+        self.rate = float(rate)
+        self.noise_shape = tuple(noise_shape) if noise_shape is not None else None
+        self.seed = seed
+        self._rng = make_rng(seed)
+
+    def call(self, inputs, training=False):
+        if not training or self.rate == 0.0:
+            return inputs
+        shape = inputs.shape
+        if self.noise_shape is not None:
+            shape = tuple(s if n is None else n for s, n in zip(shape, self.noise_shape))
+        keep = self._rng.random(shape, dtype="float32") >= self.rate
+        mask = keep.astype(inputs.dtype)
+        mask *= 1.0 / (1.0 - self.rate)
+        return inputs * mask
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(rate=self.rate, noise_shape=self.noise_shape and list(self.noise_shape),
+                      seed=self.seed)
+        return config

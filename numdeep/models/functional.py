@@ -1,0 +1,88 @@
+"""The layer graph behind ``Model(inputs, outputs)`` and ``Sequential``."""
+
+from numdeep.layers.input_layer import InputLayer
+from numdeep.layers.symbolic import KerasTensor, flatten_structure, map_structure
+
+
+def _is_tensor(t):
+    return isinstance(t, KerasTensor)
+
+
+class Graph:
+    """Nodes from ``inputs`` to ``outputs`` in execution order.
+
+    Built once from the symbolic tensors; ``run`` then walks a flat list of steps, so a chain of
+    layers (``Sequential``) costs one loop iteration per layer.
+    """
+
+    def __init__(self, inputs, outputs):
+        self.inputs = inputs
+        self.outputs = outputs
+        self.input_tensors = flatten_structure(inputs)
+        self.output_tensors = flatten_structure(outputs)
+        for t in self.input_tensors + self.output_tensors:
+            if not isinstance(t, KerasTensor):
+                raise TypeError(
+                    f"Model inputs and outputs must be symbolic tensors from Input(...) and layer "
+                    f"calls on them; received {type(t).__name__}."
+                )
+        for t in self.input_tensors:
+            if not isinstance(t.node.layer, InputLayer):
+                raise ValueError(
+                    f"Model inputs must come from Input(...); {t.name!r} is the output of layer "
+                    f"'{t.node.layer.name}'."
+                )
+        self.nodes = self._order_nodes()
+        self.layers = []
+        for t in self.input_tensors:
+            self.layers.append(t.node.layer)
+        for node in self.nodes:
+            if not any(node.layer is la for la in self.layers):
+                self.layers.append(node.layer)
+
+    def _order_nodes(self):
+        known = {id(t) for t in self.input_tensors}
+        order, seen, stack = [], set(), [(t.node, False) for t in reversed(self.output_tensors)]
+        while stack:
+            node, expanded = stack.pop()
+            if expanded:
+                for t in node.input_tensors:
+                    if id(t) not in known:
+                        raise ValueError(
+                            f"Graph disconnected: cannot get a value for tensor {t.name!r} "
+                            f"(shape {t.shape}) needed by layer '{node.layer.name}'. Every input "
+                            f"it depends on must be listed in Model(inputs=...)."
+                        )
+                known.update(id(t) for t in node.output_tensors)
+                order.append(node)
+                continue
+            if id(node) in seen or isinstance(node.layer, InputLayer):
+                continue
+            seen.add(id(node))
+            stack.append((node, True))
+            for t in reversed(node.input_tensors):
+                if t.node is not None and id(t.node) not in seen and id(t) not in known:
+                    stack.append((t.node, False))
+        return order
+
+    def run(self, inputs, training=False):
+        """Compute the outputs for concrete ``inputs`` (same structure as the graph's inputs)."""
+        values = flatten_structure(inputs)
+        if len(values) != len(self.input_tensors):
+            raise ValueError(
+                f"The model expects {len(self.input_tensors)} input(s) "
+                f"({[t.name for t in self.input_tensors]}) but received {len(values)}."
+            )
+        env = {id(t): v for t, v in zip(self.input_tensors, values)}
+        for node in self.nodes:
+            if len(node.input_tensors) == 1 and _is_tensor(node.inputs):
+                args = env[id(node.inputs)]
+            else:
+                args = map_structure(lambda t: env[id(t)], node.inputs)
+            out = node.layer(args, training=training, **node.kwargs)
+            if len(node.output_tensors) == 1:
+                env[id(node.output_tensors[0])] = out
+            else:
+                for t, v in zip(node.output_tensors, flatten_structure(out)):
+                    env[id(t)] = v
+        return map_structure(lambda t: env[id(t)], self.outputs)

@@ -1,0 +1,125 @@
+"""``Model``: a layer graph (functional) or a subclass with its own ``call``, plus training."""
+
+from numdeep.layers.base import Layer
+from numdeep.layers.input_layer import InputLayer
+from numdeep.layers.symbolic import flatten_structure, map_structure
+from numdeep.models.functional import Graph
+from numdeep.models.training import Trainer
+
+
+class Model(Trainer, Layer):
+    """A trainable group of layers.
+
+    Functional use: ``Model(inputs, outputs)`` with tensors from ``Input`` and layer calls.
+    Subclassing: define layers in ``__init__`` and the forward pass in ``call``.
+
+    Args:
+        inputs: the ``Input`` tensor(s) (a tensor, list or dict).
+        outputs: the output tensor(s) computed from them.
+        name: model name.
+
+    Example:
+        >>> import numdeep as nd
+        >>> inputs = nd.Input(shape=(3,))
+        >>> hidden = nd.layers.Dense(4, activation="relu")(inputs)
+        >>> outputs = nd.layers.Dense(1)(hidden)
+        >>> model = nd.Model(inputs, outputs)
+        >>> model.count_params()
+        21
+    """
+
+    def __init__(self, inputs=None, outputs=None, name=None, **kwargs):
+        Layer.__init__(self, name=name, **kwargs)
+        self._init_trainer()
+        self._graph = None
+        if inputs is not None or outputs is not None:
+            if inputs is None or outputs is None:
+                raise ValueError("Model(inputs, outputs) needs both `inputs` and `outputs`.")
+            self._init_graph(inputs, outputs)
+
+    def _init_graph(self, inputs, outputs):
+        self._graph = Graph(inputs, outputs)
+        self._layers = [la for la in self._graph.layers if not isinstance(la, InputLayer)]
+        self.built = True
+
+    @property
+    def layers(self):
+        if self._graph is not None:
+            return list(self._graph.layers)
+        return list(self._layers)
+
+    @property
+    def inputs(self):
+        return self._graph.input_tensors if self._graph is not None else None
+
+    @property
+    def outputs(self):
+        return self._graph.output_tensors if self._graph is not None else None
+
+    def get_layer(self, name=None, index=None):
+        """Return a layer by ``name`` or by ``index`` in ``model.layers``."""
+        if index is not None:
+            return self.layers[index]
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(f"No such layer: {name!r}. Existing layers: "
+                         f"{[la.name for la in self.layers]}")
+
+    def call(self, inputs, training=False):
+        if self._graph is None:
+            raise NotImplementedError(
+                f"Model '{self.name}' has no graph: pass Model(inputs, outputs) or subclass "
+                f"Model and implement call()."
+            )
+        return self._graph.run(inputs, training=training)
+
+    def __call__(self, inputs, training=None, **kwargs):
+        if self._graph is not None and not _symbolic(inputs):
+            self._check_input_shapes(inputs)
+        return super().__call__(inputs, training=training, **kwargs)
+
+    def _check_input_shapes(self, inputs):
+        expected = [t.shape for t in self._graph.input_tensors]
+        received = [getattr(v, "shape", None) for v in flatten_structure(inputs)]
+        if len(received) != len(expected):
+            raise ValueError(
+                f"Model '{self.name}' expects {len(expected)} input(s) but received "
+                f"{len(received)}."
+            )
+        for exp, got in zip(expected, received):
+            if got is None:
+                continue
+            if len(exp) != len(got) or any(e is not None and e != g for e, g in zip(exp, got)):
+                raise ValueError(
+                    f"Model '{self.name}' expects input of shape {_fmt(exp)} but received "
+                    f"input with shape {_fmt(got)}."
+                )
+
+    def compute_output_shape(self, input_shape):
+        if self._graph is not None:
+            return map_structure(lambda t: t.shape, self._graph.outputs)
+        return super().compute_output_shape(input_shape)
+
+    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
+                show_trainable=False, layer_range=None):
+        """Print a table of the layers, their output shapes and parameter counts."""
+        from numdeep.models.summary import print_summary
+
+        print_summary(self, line_length=line_length, print_fn=print_fn,
+                      show_trainable=show_trainable)
+
+    def get_config(self):
+        if self._graph is None:
+            return Layer.get_config(self)
+        raise NotImplementedError("Functional model configs arrive with the saving work.")
+
+
+def _symbolic(x):
+    from numdeep.layers.symbolic import any_symbolic
+
+    return any_symbolic(x)
+
+
+def _fmt(shape):
+    return "(" + ", ".join("None" if s is None else str(s) for s in shape) + ")"

@@ -1,0 +1,451 @@
+"""``compile``/``fit``/``evaluate``/``predict``: the Keras training API, mixed into ``Model``."""
+
+import math
+
+import numpy as np
+
+from numdeep import losses as losses_mod
+from numdeep import metrics as metrics_mod
+from numdeep import optimizers
+from numdeep.autograd import Tensor, no_grad
+from numdeep.backend import default_rng
+from numdeep.callbacks import CallbackList, History, ProgbarLogger
+from numdeep.data.adapter import ArrayData, batch_slices
+from numdeep.layers.symbolic import flatten_structure, map_structure
+
+
+class Trainer:
+    """Training, evaluation and prediction for ``Model`` (Keras signatures and defaults)."""
+
+    def _init_trainer(self):
+        self.optimizer = None
+        self.loss = None
+        self.compiled = False
+        self.stop_training = False
+        self.history = None
+        self._compile_config = None
+        self._losses = None
+        self._loss_weights = None
+        self._metrics = []
+        self._loss_tracker = metrics_mod.Mean(name="loss")
+
+    # ----- compile -----------------------------------------------------------------------
+    def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
+                weighted_metrics=None, run_eagerly=False, steps_per_execution=1,
+                jit_compile="auto", auto_scale_loss=True):
+        """Configure training: optimizer, loss and metrics (strings or objects).
+
+        Args:
+            optimizer: name (``'adam'``) or ``Optimizer`` instance.
+            loss: name (``'sparse_categorical_crossentropy'``), ``Loss`` instance or function;
+                a list/dict gives one loss per output.
+            loss_weights: per-output weights of the losses (list or dict).
+            metrics: list of names (``'accuracy'``) or ``Metric`` instances.
+        """
+        self.optimizer = optimizers.get(optimizer)
+        self.loss = loss
+        self._loss_weights = loss_weights
+        self._metric_specs = list(metrics or []) + list(weighted_metrics or [])
+        self._metrics = None  # resolved on first use, once the output shape is known
+        self.compiled = True
+        self._compile_config = dict(
+            optimizer=optimizer if isinstance(optimizer, str) else None, loss=loss,
+            loss_weights=loss_weights, metrics=metrics, weighted_metrics=weighted_metrics,
+            run_eagerly=run_eagerly, steps_per_execution=steps_per_execution,
+            jit_compile=jit_compile,
+        )
+        self._losses = None
+
+    def _resolve_losses(self):
+        outputs = self._output_names()
+        loss = self.loss
+        if loss is None:
+            raise ValueError(f"Model '{self.name}': compile() needs a `loss` to train or "
+                             f"evaluate.")
+        if isinstance(loss, dict):
+            unknown = set(loss) - set(outputs)
+            if unknown:
+                raise ValueError(f"compile(loss=...) names unknown outputs {sorted(unknown)}; "
+                                 f"the model's outputs are {outputs}.")
+            loss = [loss.get(name) for name in outputs]
+        elif isinstance(loss, list | tuple):
+            if len(loss) != len(outputs):
+                raise ValueError(f"compile(loss=...) has {len(loss)} losses for "
+                                 f"{len(outputs)} outputs.")
+        else:
+            loss = [loss] * len(outputs)
+        weights = self._loss_weights
+        if isinstance(weights, dict):
+            weights = [weights.get(name, 1.0) for name in outputs]
+        elif weights is None:
+            weights = [1.0] * len(outputs)
+        self._losses = [None if item is None else losses_mod.get(item) for item in loss]
+        self._loss_weight_values = [float(w) for w in weights]
+
+    def _output_names(self):
+        graph = getattr(self, "_graph", None)
+        if graph is None:
+            return ["output"]
+        return [t.node.layer.name for t in graph.output_tensors]
+
+    def _resolve_metrics(self, y_pred):
+        first_loss = self._losses[0] if self._losses else None
+        shape = flatten_structure(y_pred)[0].shape
+        self._metrics = [metrics_mod.get(m, loss=first_loss, output_shape=shape)
+                         for m in self._metric_specs]
+
+    @property
+    def metrics(self):
+        """The loss tracker and compiled metrics (reset at the start of each epoch)."""
+        return [self._loss_tracker] + list(self._metrics or [])
+
+    @property
+    def metrics_names(self):
+        return [m.name for m in self.metrics]
+
+    def reset_metrics(self):
+        for m in self.metrics:
+            m.reset_state()
+
+    # ----- one step ----------------------------------------------------------------------
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """Total loss: the compiled loss(es) plus the layers' regularization penalties."""
+        if self._losses is None:
+            self._resolve_losses()
+        preds = flatten_structure(y_pred)
+        targets = flatten_structure(y) if len(preds) > 1 else [y]
+        if len(targets) != len(preds):
+            raise ValueError(f"The model has {len(preds)} outputs but y holds "
+                             f"{len(targets)} arrays.")
+        total = None
+        for fn, w, yt, yp in zip(self._losses, self._loss_weight_values, targets, preds):
+            if fn is None:
+                continue
+            value = fn(yt, yp, sample_weight=sample_weight)
+            value = value if w == 1.0 else value * w
+            total = value if total is None else total + value
+        for penalty in self.losses:
+            total = total + penalty
+        return total
+
+    def compute_metrics(self, x, y, y_pred, sample_weight=None):
+        """Update the compiled metrics with a batch and return all current results."""
+        if self._metrics is None:
+            self._resolve_metrics(y_pred)
+        if self._metrics:
+            yp = flatten_structure(y_pred)[0]
+            yp = yp.data if isinstance(yp, Tensor) else yp
+            yt = flatten_structure(y)[0]
+            for m in self._metrics:
+                m.update_state(yt, yp, sample_weight=sample_weight)
+        return self.get_metrics_result()
+
+    def get_metrics_result(self):
+        return {m.name: m.result() for m in self.metrics}
+
+    def train_step(self, data):
+        """One optimisation step on a batch ``(x, y, sample_weight)``; returns the metric logs.
+
+        Override it (with ``test_step``/``predict_step``) to customise what ``fit`` does.
+        """
+        x, y, sample_weight = _unpack(data)
+        weights = self._train_weights or self.trainable_weights
+        y_pred = self(x, training=True)
+        loss = self.compute_loss(x, y, y_pred, sample_weight)
+        for w in weights:
+            w.grad = None
+        loss.backward()
+        self.optimizer.apply([w.grad for w in weights], weights)
+        self._loss_tracker.update_state(float(loss.data), sample_weight=_batch_size(x))
+        return self.compute_metrics(x, y, y_pred, sample_weight)
+
+    def test_step(self, data):
+        """Loss and metrics on a batch without updating weights; returns the metric logs."""
+        x, y, sample_weight = _unpack(data)
+        with no_grad():
+            y_pred = self(x, training=False)
+            loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
+        self._loss_tracker.update_state(float(loss.data), sample_weight=_batch_size(x))
+        return self.compute_metrics(x, y, y_pred, sample_weight)
+
+    def predict_step(self, data):
+        """The model's output for a batch, as NumPy array(s)."""
+        x, _, _ = _unpack(data)
+        with no_grad():
+            y_pred = self(x, training=False)
+        return map_structure(lambda t: t.data if isinstance(t, Tensor) else t, y_pred)
+
+    # ----- loops -------------------------------------------------------------------------
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
+            validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
+            sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
+            validation_batch_size=None, validation_freq=1, check_finite=True):
+        """Train for ``epochs`` passes over ``(x, y)``; returns a ``History``.
+
+        Args:
+            x, y: input samples and targets (arrays, or lists/dicts for several inputs/outputs).
+            batch_size: samples per gradient step (default 32).
+            epochs: number of passes over the data.
+            verbose: ``'auto'``/1 progress bar, 2 one line per epoch, 0 silent.
+            callbacks: list of ``Callback``.
+            validation_split: fraction of the data, taken from the end before shuffling, held
+                out for validation.
+            validation_data: ``(x_val, y_val)`` or ``(x_val, y_val, sample_weight_val)``.
+            shuffle: reshuffle the training samples every epoch.
+            class_weight: ``{class_id: weight}`` scaling each sample's loss by its class.
+            sample_weight: per-sample loss weights.
+            initial_epoch: epoch to start counting from (to resume training).
+            steps_per_epoch: batches per epoch (default: the whole data once).
+            check_finite: reject NaN/inf in the data up front (a numdeep extra).
+
+        Returns:
+            A ``History`` whose ``history`` dict maps ``'loss'``, metric names and their
+            ``'val_'`` versions to per-epoch Python floats.
+        """
+        self._require_compiled("fit")
+        data = ArrayData(x, y, sample_weight, caller="fit", check_finite=check_finite)
+        if data.y is None:
+            raise ValueError("fit() needs targets `y` for the compiled loss.")
+        self._check_data_shapes(data)
+        val = None
+        if validation_data is not None:
+            val = _validation_arrays(validation_data, check_finite)
+        elif validation_split:
+            data, val = data.split(validation_split)
+        if class_weight is not None:
+            data.sample_weight = _class_sample_weights(class_weight, data.y, data.sample_weight)
+        batch_size = _check_batch_size(batch_size)
+        if not isinstance(epochs, int) or epochs < 0:
+            raise ValueError(f"`epochs` must be a non-negative integer. Received: {epochs!r}")
+        steps = math.ceil(data.n / batch_size)
+        if steps_per_epoch is not None:
+            steps = min(steps, int(steps_per_epoch))
+        verbose = _resolve_verbose(verbose)
+        self.history = History()
+        cbs = list(callbacks or [])
+        if verbose:
+            cbs.append(ProgbarLogger(verbose))
+        cbs.append(self.history)
+        cb = CallbackList(cbs, self, {"epochs": epochs, "steps": steps, "verbose": verbose,
+                                      "mode": "fit"})
+        if not self.built:
+            self(data.take(slice(0, 1))[0])
+        self._train_weights = self.trainable_weights
+        try:
+            self._run_epochs(data, val, cb, epochs, initial_epoch, steps, batch_size, shuffle,
+                             validation_freq, validation_batch_size, validation_steps)
+        finally:
+            self._train_weights = None
+        return self.history
+
+    def _run_epochs(self, data, val, cb, epochs, initial_epoch, steps, batch_size, shuffle,
+                    validation_freq, validation_batch_size, validation_steps):
+        rng = default_rng()
+        self.stop_training = False
+        cb.on_train_begin()
+        logs = {}
+        for epoch in range(initial_epoch, epochs):
+            self.reset_metrics()
+            cb.on_epoch_begin(epoch)
+            for step, index in enumerate(batch_slices(data.n, batch_size, shuffle, rng)):
+                if step >= steps:
+                    break
+                cb.on_train_batch_begin(step)
+                logs = self.train_step(data.take(index))
+                cb.on_train_batch_end(step, logs)
+                if self.stop_training:
+                    break
+            epoch_logs = _floats(self.get_metrics_result())
+            if val is not None and (epoch + 1) % validation_freq == 0:
+                val_logs = self._evaluate_data(val, validation_batch_size or batch_size,
+                                               validation_steps, cb=None)
+                epoch_logs.update({"val_" + k: v for k, v in val_logs.items()})
+            cb.on_epoch_end(epoch, epoch_logs)
+            logs = epoch_logs
+            if self.stop_training:
+                break
+        cb.on_train_end(logs)
+
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
+                 steps=None, callbacks=None, return_dict=False, check_finite=True):
+        """Loss and metrics on ``(x, y)``: a scalar loss, ``[loss, *metrics]``, or a dict.
+
+        Example:
+            >>> import numdeep as nd
+            >>> model = nd.Sequential([nd.layers.Dense(1, input_shape=(1,),
+            ...                                        kernel_initializer="ones")])
+            >>> model.compile(optimizer="sgd", loss="mse")
+            >>> model.evaluate([[1.0], [2.0]], [[1.0], [2.0]], verbose=0)
+            0.0
+        """
+        self._require_compiled("evaluate")
+        data = ArrayData(x, y, sample_weight, caller="evaluate", check_finite=check_finite)
+        if data.y is None:
+            raise ValueError("evaluate() needs targets `y`.")
+        self._check_data_shapes(data)
+        batch_size = _check_batch_size(batch_size)
+        n_steps = math.ceil(data.n / batch_size) if steps is None else int(steps)
+        verbose = _resolve_verbose(verbose)
+        cbs = list(callbacks or [])
+        if verbose and n_steps > 1:
+            cbs.append(ProgbarLogger(verbose))
+        cb = CallbackList(cbs, self, {"steps": n_steps, "verbose": verbose, "mode": "evaluate"})
+        logs = self._evaluate_data(data, batch_size, steps, cb)
+        if return_dict:
+            return logs
+        values = list(logs.values())
+        return values[0] if len(values) == 1 else values
+
+    def _evaluate_data(self, data, batch_size, steps, cb):
+        self.reset_metrics()
+        if cb is not None:
+            cb.on_test_begin()
+        logs = {}
+        for step, index in enumerate(batch_slices(data.n, batch_size)):
+            if steps is not None and step >= steps:
+                break
+            if cb is not None:
+                cb.on_test_batch_begin(step)
+            logs = self.test_step(data.take(index))
+            if cb is not None:
+                cb.on_test_batch_end(step, logs)
+        logs = _floats(self.get_metrics_result())
+        if cb is not None:
+            cb.on_test_end(logs)
+        return logs
+
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        """The model's outputs for ``x`` as NumPy arrays, computed in batches without a graph.
+
+        Example:
+            >>> import numpy as np
+            >>> import numdeep as nd
+            >>> model = nd.Sequential([nd.layers.Dense(2, input_shape=(3,))])
+            >>> model.predict(np.zeros((5, 3)), verbose=0).shape
+            (5, 2)
+        """
+        data = ArrayData(x, caller="predict", check_finite=False)
+        self._check_data_shapes(data)
+        batch_size = _check_batch_size(batch_size)
+        n_steps = math.ceil(data.n / batch_size) if steps is None else int(steps)
+        verbose = _resolve_verbose(verbose)
+        cbs = list(callbacks or [])
+        if verbose and n_steps > 1:
+            cbs.append(ProgbarLogger(verbose))
+        if not cbs and n_steps == 1:
+            # The common single-batch case: no callbacks, no bookkeeping.
+            return self.predict_step(data.take(slice(None)))
+        cb = CallbackList(cbs, self, {"steps": n_steps, "verbose": verbose, "mode": "predict"})
+        cb.on_predict_begin()
+        outputs = []
+        for step, index in enumerate(batch_slices(data.n, batch_size)):
+            if step >= n_steps:
+                break
+            cb.on_predict_batch_begin(step)
+            outputs.append(self.predict_step(data.take(index)))
+            cb.on_predict_batch_end(step, {"outputs": outputs[-1]})
+        cb.on_predict_end()
+        return map_structure(lambda *parts: np.concatenate(parts), *outputs)
+
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None,
+                       return_dict=False):
+        """One gradient step on one batch; returns the loss (and metrics) on it."""
+        self._require_compiled("train_on_batch")
+        data = ArrayData(x, y, sample_weight, caller="train_on_batch")
+        if class_weight is not None:
+            data.sample_weight = _class_sample_weights(class_weight, data.y, data.sample_weight)
+        if not self.built:
+            self(data.take(slice(0, 1))[0])
+        self._train_weights = None
+        self.reset_metrics()
+        logs = _floats(self.train_step(data.take(slice(None))))
+        return _format_result(logs, return_dict)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        """Loss (and metrics) on one batch without updating the weights."""
+        self._require_compiled("test_on_batch")
+        data = ArrayData(x, y, sample_weight, caller="test_on_batch")
+        self.reset_metrics()
+        logs = _floats(self.test_step(data.take(slice(None))))
+        return _format_result(logs, return_dict)
+
+    def predict_on_batch(self, x):
+        """The model's output for one batch, as NumPy array(s)."""
+        return self.predict_step(ArrayData(x, caller="predict_on_batch",
+                                           check_finite=False).take(slice(None)))
+
+    def _check_data_shapes(self, data):
+        # Checked once on the whole array so the message shows the user's shape, not a batch's.
+        if getattr(self, "_graph", None) is not None:
+            self._check_input_shapes(data.x)
+
+    def _require_compiled(self, what):
+        if not self.compiled:
+            raise RuntimeError(f"You must call compile() before {what}() on model "
+                               f"'{self.name}'.")
+
+    _train_weights = None
+
+
+def _unpack(data):
+    if isinstance(data, tuple):
+        if len(data) == 3:
+            return data
+        if len(data) == 2:
+            return data[0], data[1], None
+        if len(data) == 1:
+            return data[0], None, None
+    return data, None, None
+
+
+def _batch_size(x):
+    return len(flatten_structure(x)[0])
+
+
+def _floats(logs):
+    return {k: float(v) for k, v in logs.items()}
+
+
+def _format_result(logs, return_dict):
+    if return_dict:
+        return logs
+    values = list(logs.values())
+    return values[0] if len(values) == 1 else values
+
+
+def _check_batch_size(batch_size):
+    if batch_size is None:
+        return 32
+    if not isinstance(batch_size, int | np.integer) or batch_size <= 0:
+        raise ValueError(f"`batch_size` must be a positive integer. Received: {batch_size!r}")
+    return int(batch_size)
+
+
+def _resolve_verbose(verbose):
+    if verbose == "auto":
+        return 1
+    if verbose not in (0, 1, 2, True, False):
+        raise ValueError(f"`verbose` must be 'auto', 0, 1 or 2. Received: {verbose!r}")
+    return int(verbose)
+
+
+def _validation_arrays(validation_data, check_finite):
+    if not isinstance(validation_data, tuple | list) or len(validation_data) not in (2, 3):
+        raise ValueError("`validation_data` must be a tuple (x_val, y_val) or "
+                         "(x_val, y_val, sample_weight_val).")
+    vx, vy, vsw = (*validation_data, None)[:3]
+    return ArrayData(vx, vy, vsw, caller="fit(validation_data)", check_finite=check_finite)
+
+
+def _class_sample_weights(class_weight, y, sample_weight):
+    y = flatten_structure(y)[0]
+    labels = y.argmax(axis=-1) if y.ndim > 1 and y.shape[-1] > 1 else y.reshape(len(y), -1)[:, 0]
+    labels = labels.astype(np.int64)
+    missing = sorted(set(np.unique(labels).tolist()) - set(int(k) for k in class_weight))
+    if missing:
+        raise ValueError(f"`class_weight` has no weight for classes {missing} present in y.")
+    table = np.zeros(max(int(k) for k in class_weight) + 1, dtype="float32")
+    for k, v in class_weight.items():
+        table[int(k)] = v
+    weights = table[labels]
+    return weights if sample_weight is None else weights * sample_weight

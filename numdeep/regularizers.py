@@ -1,0 +1,243 @@
+"""Weight penalties with Keras 3 names, defaults and configs.
+
+A regularizer is called on a weight ``Tensor`` and returns a scalar ``Tensor`` that is added to the
+loss, so its gradient flows into the weight.
+
+Example:
+    >>> from numdeep import regularizers
+    >>> from numdeep.autograd import Tensor
+    >>> w = Tensor([[1.0, -2.0]], requires_grad=True)
+    >>> float(regularizers.get("l2")(w))  # 0.01 * (1 + 4)
+    0.05
+"""
+
+import math
+import numbers
+
+import numpy as np
+
+from numdeep.autograd import Tensor
+
+__all__ = ["Regularizer", "L1", "L2", "L1L2", "OrthogonalRegularizer", "get", "serialize",
+           "deserialize"]
+
+
+def _factor(value, name, default):
+    value = default if value is None else value
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) \
+            or value < 0:
+        raise ValueError(f"Invalid value for argument {name}: expected a non-negative float. "
+                         f"Received: {name}={value!r}")
+    return float(value)
+
+
+def _as_tensor(x):
+    return x if isinstance(x, Tensor) else Tensor(np.asarray(x))
+
+
+class Regularizer:
+    """Base class: subclasses implement ``__call__(x) -> scalar Tensor`` and ``get_config()``."""
+
+    def __call__(self, x):
+        return Tensor(np.zeros((), dtype=_as_tensor(x).dtype))
+
+    def get_config(self):
+        """Return the constructor arguments as a JSON-friendly dict."""
+        raise NotImplementedError(f"{type(self).__name__} does not implement get_config().")
+
+    @classmethod
+    def from_config(cls, config):
+        """Rebuild a regularizer from ``get_config()`` output."""
+        return cls(**config)
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"
+
+
+class L1(Regularizer):
+    """L1 penalty ``l1 * sum(|x|)``.
+
+    Args:
+        l1: non-negative factor.
+
+    Example:
+        >>> float(L1(0.5)(Tensor([1.0, -3.0])))
+        2.0
+    """
+
+    def __init__(self, l1=0.01):
+        self.l1 = _factor(l1, "l1", 0.01)
+
+    def __call__(self, x):
+        return self.l1 * abs(_as_tensor(x)).sum()
+
+    def get_config(self):
+        return {"l1": self.l1}
+
+
+class L2(Regularizer):
+    """L2 penalty ``l2 * sum(x ** 2)`` (no factor 1/2, as in Keras).
+
+    Args:
+        l2: non-negative factor.
+
+    Example:
+        >>> float(L2(0.5)(Tensor([1.0, -3.0])))
+        5.0
+    """
+
+    def __init__(self, l2=0.01):
+        self.l2 = _factor(l2, "l2", 0.01)
+
+    def __call__(self, x):
+        x = _as_tensor(x)
+        return self.l2 * (x * x).sum()
+
+    def get_config(self):
+        return {"l2": self.l2}
+
+
+class L1L2(Regularizer):
+    """Sum of an L1 and an L2 penalty: ``l1 * sum(|x|) + l2 * sum(x ** 2)``.
+
+    Args:
+        l1: non-negative L1 factor.
+        l2: non-negative L2 factor.
+
+    Example:
+        >>> float(L1L2(l1=1.0, l2=1.0)(Tensor([1.0, -3.0])))
+        14.0
+    """
+
+    def __init__(self, l1=0.0, l2=0.0):
+        self.l1 = _factor(l1, "l1", 0.0)
+        self.l2 = _factor(l2, "l2", 0.0)
+
+    def __call__(self, x):
+        x = _as_tensor(x)
+        penalty = None
+        if self.l1:
+            penalty = self.l1 * abs(x).sum()
+        if self.l2:
+            term = self.l2 * (x * x).sum()
+            penalty = term if penalty is None else penalty + term
+        return super().__call__(x) if penalty is None else penalty
+
+    def get_config(self):
+        return {"l1": self.l1, "l2": self.l2}
+
+
+class OrthogonalRegularizer(Regularizer):
+    """Push the rows (or columns) of a 2-D weight towards orthogonality.
+
+    The penalty is ``factor * 0.5 * mean_{i<j} |<u_i, u_j>|`` over the L2-normalized rows
+    (``mode='rows'``) or columns (``mode='columns'``), as in Keras.
+
+    Args:
+        factor: non-negative strength.
+        mode: ``'rows'`` or ``'columns'``.
+
+    Example:
+        >>> float(OrthogonalRegularizer(1.0)(Tensor([[1.0, 0.0], [0.0, 2.0]])))
+        0.0
+    """
+
+    def __init__(self, factor=0.01, mode="rows"):
+        self.factor = _factor(factor, "factor", 0.01)
+        if mode not in ("rows", "columns"):
+            raise ValueError(f"OrthogonalRegularizer `mode` must be 'rows' or 'columns'. "
+                             f"Received: mode={mode!r}")
+        self.mode = mode
+
+    def __call__(self, x):
+        x = _as_tensor(x)
+        if x.ndim != 2:
+            raise ValueError(f"OrthogonalRegularizer needs a 2-D weight. Received shape {x.shape}")
+        if self.mode == "columns":
+            x = x.T
+        size = x.shape[0]
+        if size < 2:
+            return super().__call__(x)
+        norm = ((x * x).sum(axis=1, keepdims=True)).sqrt().clip(a_min=1e-7)
+        u = x / norm
+        off_diagonal = (u @ u.T) * (1.0 - np.eye(size, dtype=x.dtype))
+        pairs = size * (size - 1) / 2.0
+        return abs(off_diagonal).sum() * (self.factor * 0.5 / pairs)
+
+    def get_config(self):
+        return {"factor": self.factor, "mode": self.mode}
+
+
+_CLASSES = (Regularizer, L1, L2, L1L2, OrthogonalRegularizer)
+_REGISTRY = {cls.__name__: cls for cls in _CLASSES} | {
+    "l1": L1, "l2": L2, "l1_l2": L1L2, "l1l2": L1L2,
+    "orthogonal_regularizer": OrthogonalRegularizer,
+}
+
+
+def serialize(regularizer):
+    """Return the Keras 3 config dict of a regularizer.
+
+    Args:
+        regularizer: a ``Regularizer`` instance.
+
+    Returns:
+        ``{'module': 'keras.regularizers', 'class_name': ..., 'config': ..., 'registered_name':
+        None}``.
+
+    Example:
+        >>> serialize(L2(0.001))["config"]
+        {'l2': 0.001}
+    """
+    if not isinstance(regularizer, Regularizer):
+        raise ValueError(f"Cannot serialize {regularizer!r}: only numdeep Regularizer instances "
+                         "have a config.")
+    return {"module": "keras.regularizers", "class_name": type(regularizer).__name__,
+            "config": regularizer.get_config(), "registered_name": None}
+
+
+def _lookup(name, custom_objects):
+    registry = _REGISTRY | dict(custom_objects or {})
+    if name not in registry:
+        known = sorted(k for k in _REGISTRY if k[0].islower())
+        raise ValueError(f"Unknown regularizer: {name!r}. Known names: {', '.join(known)} "
+                         "(or the class names, e.g. 'L2').")
+    return registry[name]
+
+
+def deserialize(config, custom_objects=None):
+    """Build a regularizer from a Keras config dict ``{'class_name': ..., 'config': ...}``."""
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ValueError(f"Expected a dict with a 'class_name' key. Received: {config!r}")
+    cls = _lookup(config["class_name"], custom_objects)
+    return cls.from_config(dict(config.get("config") or {}))
+
+
+def get(identifier, custom_objects=None):
+    """Resolve a regularizer from a name, a config dict, an instance, a class or a callable.
+
+    Args:
+        identifier: ``None`` (returns None), a string (``'l1'``, ``'l2'``, ``'l1_l2'``, class
+            names), a Keras config dict, a ``Regularizer`` instance or class, or a callable
+            ``fn(weight) -> scalar Tensor``.
+        custom_objects: optional ``{name: class}`` extra names.
+
+    Returns:
+        A callable regularizer, or None.
+
+    Example:
+        >>> get({"class_name": "L1L2", "config": {"l1": 0.1, "l2": 0.2}})
+        L1L2(l1=0.1, l2=0.2)
+    """
+    if identifier is None:
+        return None
+    if isinstance(identifier, dict):
+        return deserialize(identifier, custom_objects)
+    if isinstance(identifier, str):
+        return _lookup(identifier, custom_objects)()
+    if isinstance(identifier, type) and issubclass(identifier, Regularizer):
+        return identifier()
+    if callable(identifier):
+        return identifier
+    raise ValueError(f"Could not interpret regularizer identifier: {identifier!r}")
