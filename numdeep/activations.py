@@ -14,7 +14,6 @@ Example:
 """
 
 from numdeep import ops
-from numdeep.autograd import Tensor
 
 __all__ = [
     "relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "sigmoid", "hard_sigmoid", "tanh",
@@ -49,7 +48,7 @@ def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
         return ops.leaky_relu(x, negative_slope=negative_slope)
     if threshold == 0.0 and max_value == 6 and negative_slope == 0.0:
         return ops.relu6(x)
-    x = x if isinstance(x, Tensor) else Tensor(x)
+    x = ops.as_tensor(x)
     # NOTE: masks keep the gradient exactly 0 or 1 on each side of the threshold.
     above = x * (x.data > threshold)
     if max_value is not None:

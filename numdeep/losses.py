@@ -40,8 +40,8 @@ __all__ = [
     "mean_squared_error", "mean_absolute_error", "mean_absolute_percentage_error",
     "mean_squared_logarithmic_error", "huber", "log_cosh", "binary_crossentropy",
     "categorical_crossentropy", "sparse_categorical_crossentropy", "kl_divergence", "poisson",
-    "hinge", "squared_hinge", "categorical_hinge", "cosine_similarity", "get", "serialize",
-    "deserialize",
+    "hinge", "squared_hinge", "categorical_hinge", "cosine_similarity", "reduce_weighted_values",
+    "get", "serialize", "deserialize",
 ]
 
 EPSILON = 1e-7
@@ -134,7 +134,7 @@ def mean_absolute_percentage_error(y_true, y_pred):
 
 
 def mean_squared_logarithmic_error(y_true, y_pred):
-    """Mean of ``(log(max(y_pred, eps) + 1) - log(max(y_true, eps) + 1)) ** 2`` over the last axis."""
+    """Mean of ``(log(max(y_pred, eps) + 1) - log(max(y_true, eps) + 1)) ** 2`` (last axis)."""
     y_true, y_pred = _prepare("MeanSquaredLogarithmicError", y_true, y_pred)
     log_true = np.log(np.maximum(y_true, EPSILON) + 1.0)
     return _mean_last(ops.square(ops.log(ops.maximum(y_pred, EPSILON) + 1.0) - log_true))
@@ -179,7 +179,7 @@ def _hinge_labels(y):
 
 
 def hinge(y_true, y_pred):
-    """Mean of ``max(1 - y_true * y_pred, 0)`` over the last axis; labels ``{-1, 1}`` or ``{0, 1}``."""
+    """Mean of ``max(1 - y_true * y_pred, 0)`` over the last axis; labels -1/1 (or 0/1)."""
     y_true, y_pred = _prepare("Hinge", y_true, y_pred)
     return _mean_last(ops.relu(1.0 - _hinge_labels(y_true) * y_pred))
 
@@ -315,7 +315,9 @@ def _sparse_labels(name, y, shape, ignore_class):
             raise ValueError(f"{name} expects integer class ids; received non-integer label "
                              f"values such as {np.unique(y[bad])[:5].tolist()}.")
         y = ids
-    elif y.dtype.kind not in "iub":
+    elif y.dtype.kind == "b":
+        y = y.astype(np.intp)  # a boolean array would index as a mask
+    elif y.dtype.kind not in "iu":
         raise ValueError(f"{name} expects integer class ids; received labels of dtype {y.dtype}.")
     valid = y if ignore_class is None else y[y != ignore_class]
     if valid.size and (valid.min() < 0 or valid.max() >= num_classes):

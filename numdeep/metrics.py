@@ -490,7 +490,7 @@ def _confusion_counts(y_pred, pos_w, neg_w, thresholds):
 
 
 def _filter_top_k(x, k):
-    top = np.argpartition(-x, k - 1, axis=-1)[..., :k]
+    top = np.argsort(-x, axis=-1, kind="stable")[..., :k]  # ties: lower index first, as Keras
     keep = np.zeros(x.shape, dtype=bool)
     np.put_along_axis(keep, top, True, axis=-1)
     return np.where(keep, x, _NEG_INF)

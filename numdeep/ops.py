@@ -74,7 +74,7 @@ _SQRT_HALF = math.sqrt(0.5)
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 
 
-# ----- conversion ----------------------------------------------------------------------------
+# ----- conversion --------------------------------------------------------------------------------
 def as_tensor(x, dtype=None):
     """Return ``x`` as a Tensor: Tensors pass through (cast when ``dtype`` differs).
 
@@ -106,13 +106,18 @@ def _binary(cls, a, b):
     return cls.apply(_operand(a), _operand(b))
 
 
+def _mask(x, cond):
+    """A boolean array as a constant of ``x``'s float dtype (for masks that multiply)."""
+    return cond.astype(x.dtype)
+
+
 def _data(x):
     if isinstance(x, Tensor):
         return x.data
     return xp_of(x).asarray(x)
 
 
-# ----- arithmetic ----------------------------------------------------------------------------
+# ----- arithmetic --------------------------------------------------------------------------------
 def add(a, b):
     """``a + b`` with broadcasting."""
     return _binary(Add, a, b)
@@ -218,7 +223,7 @@ def clip(x, a_min=None, a_max=None):
     return Clip.apply(_t(x), lo=a_min, hi=a_max)
 
 
-# ----- reductions ----------------------------------------------------------------------------
+# ----- reductions --------------------------------------------------------------------------------
 def sum(x, axis=None, keepdims=False):
     """Sum over ``axis`` (an int, a tuple, or None for all).
 
@@ -270,7 +275,7 @@ def logsumexp(x, axis=None, keepdims=False):
     return LogSumExp.apply(_t(x), axis=axis, keepdims=keepdims)
 
 
-# ----- linear algebra ------------------------------------------------------------------------
+# ----- linear algebra ----------------------------------------------------------------------------
 def matmul(a, b):
     """Matrix product with NumPy's rules (1-D operands, broadcast batch dimensions).
 
@@ -298,7 +303,7 @@ def dot(a, b):
     return Reshape.apply(out, shape=a.shape[:-1] + b.shape[:-2] + (n,))
 
 
-# ----- shape and movement ----------------------------------------------------------------------
+# ----- shape and movement ------------------------------------------------------------------------
 def reshape(x, shape):
     """Give ``x`` a new shape with the same number of elements (one entry may be -1)."""
     return Reshape.apply(_t(x), shape=tuple(shape) if isinstance(shape, list) else shape)
@@ -384,7 +389,7 @@ def take(x, indices, axis=None):
     return GetItem.apply(x, index=(slice(None),) * (axis % x.ndim) + (indices,))
 
 
-# ----- activations -----------------------------------------------------------------------------
+# ----- activations -------------------------------------------------------------------------------
 def relu(x):
     """``max(x, 0)`` with gradient 0 at 0."""
     return Relu.apply(_t(x))
@@ -393,26 +398,32 @@ def relu(x):
 def relu6(x):
     """``min(max(x, 0), 6)`` with gradient 0 at both kinks (as TensorFlow and PyTorch)."""
     x = _t(x)
-    # NOTE: clip would pass the gradient at x == 0 and x == 6; where + relu gives 0 at both.
-    # The condition is x >= 6 (not x < 6) so that NaN goes through relu and stays NaN.
-    return Where.apply(x.data >= 6, 6.0, Relu.apply(x))
+    # NOTE: x * [0 < x < 6] + 6 * [x >= 6] with constant masks: clip would pass the gradient at
+    # x == 0 and x == 6, and a where on random masks is ~10x slower on NumPy. NaN stays NaN.
+    return Add.apply(Mul.apply(x, _mask(x, (x.data > 0) & (x.data < 6))),
+                     _mask(x, x.data >= 6) * 6)
 
 
 def leaky_relu(x, negative_slope=0.2):
     """``x`` for ``x > 0``, ``negative_slope * x`` otherwise (gradient ``negative_slope`` at 0)."""
     x = _t(x)
-    # NOTE: where(x > 0, x, a*x), not maximum(x, a*x), which would split the gradient at 0.
-    return Where.apply(x.data > 0, x, Mul.apply(x, negative_slope))
+    # NOTE: x times a constant slope array (1 or a), not maximum(x, a*x), which would split the
+    # gradient at 0; one Mul node is also much cheaper than a where on NumPy.
+    slope = _mask(x, x.data > 0)
+    slope *= 1.0 - negative_slope
+    slope += negative_slope
+    return Mul.apply(x, slope)
 
 
 def elu(x, alpha=1.0):
     """``x`` for ``x > 0``, ``alpha * (exp(x) - 1)`` otherwise."""
     x = _t(x)
-    pos = x.data > 0
-    # NOTE: exp only sees min(x, 0): exp of a large positive x would overflow, and where's zero
-    # gradient times exp's inf would turn into NaN.
-    neg = Mul.apply(Sub.apply(Exp.apply(Where.apply(pos, 0.0, x)), 1.0), alpha)
-    return Where.apply(pos, x, neg)
+    pos = _mask(x, x.data > 0)
+    # NOTE: x * [x > 0] + alpha * (exp(x * [x <= 0]) - 1) with constant masks: exp only sees
+    # min(x, 0), so a large x cannot overflow into an inf * 0 = NaN gradient; the slope at 0 is
+    # alpha, as in TensorFlow and PyTorch.
+    neg = Mul.apply(Sub.apply(Exp.apply(Mul.apply(x, 1 - pos)), 1.0), alpha)
+    return Add.apply(Mul.apply(x, pos), neg)
 
 
 def selu(x):
@@ -458,8 +469,9 @@ def softplus(x):
 
     Example:
         >>> import numdeep as nd
-        >>> nd.ops.softplus(nd.Tensor([-1000.0, 0.0, 1000.0])).numpy().round(4)
-        array([   0.    ,    0.6931, 1000.    ], dtype=float32)
+        >>> y = nd.ops.softplus(nd.Tensor([-1000.0, 0.0, 1000.0]))
+        >>> [round(v, 4) for v in y.numpy().tolist()]
+        [0.0, 0.6931, 1000.0]
     """
     x = _t(x)
     # NOTE: maximum(x, 0), not relu: maximum's tie split gives the exact slope 0.5 at x == 0
@@ -515,7 +527,7 @@ def log_softmax(x, axis=-1):
     return LogSoftmax.apply(_t(x), axis=axis)
 
 
-# ----- losses on logits ------------------------------------------------------------------------
+# ----- losses on logits --------------------------------------------------------------------------
 def sparse_softmax_cross_entropy(logits, labels):
     """Per-sample ``-log softmax(logits)[label]`` for integer class ids ``labels``.
 

@@ -7,7 +7,7 @@ Example:
     >>> from numdeep import regularizers
     >>> from numdeep.autograd import Tensor
     >>> w = Tensor([[1.0, -2.0]], requires_grad=True)
-    >>> float(regularizers.get("l2")(w))  # 0.01 * (1 + 4)
+    >>> round(regularizers.get("l2")(w).item(), 6)  # 0.01 * (1 + 4)
     0.05
 """
 
@@ -62,7 +62,7 @@ class L1(Regularizer):
         l1: non-negative factor.
 
     Example:
-        >>> float(L1(0.5)(Tensor([1.0, -3.0])))
+        >>> L1(0.5)(Tensor([1.0, -3.0])).item()
         2.0
     """
 
@@ -83,7 +83,7 @@ class L2(Regularizer):
         l2: non-negative factor.
 
     Example:
-        >>> float(L2(0.5)(Tensor([1.0, -3.0])))
+        >>> L2(0.5)(Tensor([1.0, -3.0])).item()
         5.0
     """
 
@@ -106,7 +106,7 @@ class L1L2(Regularizer):
         l2: non-negative L2 factor.
 
     Example:
-        >>> float(L1L2(l1=1.0, l2=1.0)(Tensor([1.0, -3.0])))
+        >>> L1L2(l1=1.0, l2=1.0)(Tensor([1.0, -3.0])).item()
         14.0
     """
 
@@ -139,7 +139,7 @@ class OrthogonalRegularizer(Regularizer):
         mode: ``'rows'`` or ``'columns'``.
 
     Example:
-        >>> float(OrthogonalRegularizer(1.0)(Tensor([[1.0, 0.0], [0.0, 2.0]])))
+        >>> OrthogonalRegularizer(1.0)(Tensor([[1.0, 0.0], [0.0, 2.0]])).item()
         0.0
     """
 

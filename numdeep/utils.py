@@ -83,9 +83,11 @@ def normalize(x, axis=-1, order=2):
 
     if isinstance(x, Tensor):
         powered = x * x if order == 2 else abs(x) ** order
-        norm = powered.sum(axis=axis, keepdims=True) ** (1.0 / order)
-        # Add one where the norm is zero so those slices divide by 1, as Keras does.
-        return x / (norm + (norm.data == 0).astype(norm.dtype))
+        total = powered.sum(axis=axis, keepdims=True)
+        # Zero slices divide by 1, as in Keras; adding 1 before the root also keeps their
+        # gradient finite (the root's derivative is infinite at 0).
+        total = total + (total.data == 0).astype(total.dtype)
+        return x / total ** (1.0 / order)
     x = np.asarray(x)
     if x.dtype.kind != "f":
         x = x.astype(np.float64)

@@ -45,6 +45,10 @@ def test_normalize_tensor_is_differentiable():
     y[0, 0].backward()
     # d(x0 / |x|)/dx = (|x|^2 - x0 x) / |x|^3
     np.testing.assert_allclose(x.grad[0], [(25 - 9) / 125, -12 / 125])
+    x.grad = None
+    normalize(x, order=1).sum().backward()
+    assert np.isfinite(x.grad).all()
+    np.testing.assert_allclose(x.grad[1], [1.0, 1.0])  # zero rows pass through unchanged
 
 
 def test_pad_sequences():

@@ -62,7 +62,8 @@ def _topological_order(root):
         seen.add(id(node))
         stack.append((node, True))
         ctx = node._ctx
-        if ctx is not None:
+        # parents is None once a backward freed this node; backward() then raises clearly.
+        if ctx is not None and ctx.parents is not None:
             for parent in ctx.parents:
                 if parent is not None and parent.requires_grad and id(parent) not in seen:
                     stack.append((parent, False))

@@ -134,7 +134,9 @@ class Tensor:
         else:
             grad = xp.asarray(grad.data if isinstance(grad, Tensor) else grad, dtype=self.dtype)
             if grad.shape != self.shape:
-                raise ValueError(f"grad shape {grad.shape} does not match tensor shape {self.shape}")
+                raise ValueError(
+                    f"grad shape {grad.shape} does not match tensor shape {self.shape}"
+                )
         engine.backward(self, grad, retain_graph=retain_graph)
 
     def zero_grad(self):

@@ -9,11 +9,11 @@ files are read with ``allow_pickle=False``, and every error names the offending 
 ``sha256=`` to verify checksums as well.
 
 Example:
-    >>> import gzip, tempfile, os
-    >>> d = tempfile.mkdtemp()
-    >>> write_idx(os.path.join(d, "t10k-images-idx3-ubyte.gz"), np.zeros((5, 28, 28), np.uint8))
-    >>> write_idx(os.path.join(d, "t10k-labels-idx1-ubyte.gz"), np.arange(5, dtype=np.uint8))
-    >>> (x_train, y_train), (x_test, y_test) = load_t10k_split(d)
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     write_idx(Path(d) / "t10k-images-idx3-ubyte.gz", np.zeros((5, 28, 28), np.uint8))
+    ...     write_idx(Path(d) / "t10k-labels-idx1-ubyte.gz", np.arange(5, dtype=np.uint8))
+    ...     (x_train, y_train), (x_test, y_test) = load_t10k_split(d)
     >>> x_train.shape, y_test.tolist()
     ((4, 28, 28), [0])
 """

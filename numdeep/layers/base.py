@@ -113,6 +113,7 @@ class Layer:
         self.activity_regularizer = regularizers.get(activity_regularizer)
         self._inbound_nodes = []
         self._build_shapes = None
+        self._checked_shapes = None
         if batch_shape is None:
             batch_shape = batch_input_shape
         if batch_shape is None and input_shape is not None:
@@ -236,13 +237,18 @@ class Layer:
             self.built = True
 
     def __call__(self, inputs, training=None, **kwargs):
-        if any_symbolic(inputs):
+        if type(inputs) is Tensor:  # the hot path inside fit: skip structure handling
+            shapes = inputs.data.shape
+        elif any_symbolic(inputs):
             return self._call_symbolic(inputs, training=training, **kwargs)
-        inputs = map_structure(_as_tensor, inputs)
-        shapes = map_structure(lambda t: t.shape, inputs)
-        self._maybe_build(shapes)
-        if self.input_spec is not None:
+        else:
+            inputs = map_structure(_as_tensor, inputs)
+            shapes = map_structure(lambda t: t.shape, inputs)
+        if not self.built:
+            self._maybe_build(shapes)
+        if self.input_spec is not None and shapes != self._checked_shapes:
             self.input_spec.check(self, shapes)
+            self._checked_shapes = shapes
         outputs = self.call(inputs, training=bool(training), **kwargs)
         if self.activity_regularizer is not None:
             self._activity_losses = [

@@ -75,8 +75,12 @@ class Model(Trainer, Layer):
         return self._graph.run(inputs, training=training)
 
     def __call__(self, inputs, training=None, **kwargs):
-        if self._graph is not None and not _symbolic(inputs):
-            self._check_input_shapes(inputs)
+        if self._graph is not None:
+            shape = getattr(inputs, "shape", None)
+            if shape is None or shape != self._checked_shapes:
+                if not _symbolic(inputs):
+                    self._check_input_shapes(inputs)
+                self._checked_shapes = shape
         return super().__call__(inputs, training=training, **kwargs)
 
     def _check_input_shapes(self, inputs):

@@ -182,19 +182,18 @@ class Tanh(Function):
 
 
 class Sigmoid(Function):
-    """Logistic sigmoid, overflow-free for any input.
+    """Logistic sigmoid ``1 / (1 + exp(-x))``, silent and exact at any magnitude.
 
-    ``exp(-|x|)`` lies in (0, 1], so neither branch can overflow: ``1 / (1 + e)`` for ``x >= 0``
-    and ``e / (1 + e)`` for ``x < 0`` (which keeps full relative precision for very negative x).
+    Below about -88 (float32) or -709 (float64) ``exp(-x)`` overflows to ``inf`` and the result
+    is 0, where the true value is already below the normal range, so the overflow flag is
+    silenced rather than avoided. There is no cancellation, so very negative ``x`` keeps full
+    relative precision. (A two-branch ``where`` form is ~5x slower on NumPy, whose ``where``
+    is slow on random masks.)
     """
 
     def forward(self, x):
-        xp = self.xp
-        with quiet():
-            e = xp.exp(-xp.abs(x))
-        y = xp.where(x >= 0, 1, e)
-        e += 1
-        y /= e
+        with quiet(over="ignore"):
+            y = 1 / (1 + self.xp.exp(-x))
         self.save_for_backward(y)
         return y
 
@@ -204,7 +203,12 @@ class Sigmoid(Function):
 
 
 class Relu(Function):
-    """``max(x, 0)``; the gradient at exactly 0 is 0 (NaN inputs stay NaN)."""
+    """``max(x, 0)``; the gradient at exactly 0 is 0 (NaN inputs stay NaN).
+
+    Backward multiplies by the mask ``y > 0`` (a where would be ~10x slower on NumPy), so an
+    infinite upstream gradient at an inactive unit becomes NaN where PyTorch gives 0; write
+    ``where(x > 0, x, 0)`` when that matters (e.g. ``sqrt(relu(x))``).
+    """
 
     def forward(self, x):
         y = self.xp.maximum(x, 0)
@@ -263,15 +267,22 @@ class Minimum(Function):
 
 def _split_by_winner(fn, gy, wins):
     """Route ``gy`` to the winning input, halving it at ties (the two halves sum back to gy)."""
-    xp = fn.xp
     a, b = fn.saved
-    ga = xp.where(wins(a, b), gy, xp.where(a == b, gy * 0.5, 0))
+    # Arithmetic weights (1, 0.5 or 0) rather than nested where: much faster on NumPy.
+    weight = (a == b).astype(gy.dtype)
+    weight *= 0.5
+    weight += wins(a, b)
+    ga = gy * weight
     gb = gy - ga if fn.needs_input_grad[1] else None
     return (ga if fn.needs_input_grad[0] else None), gb
 
 
 class Where(Function):
-    """``a`` where the raw boolean array ``cond`` holds, else ``b``; ``cond`` gets no gradient."""
+    """``a`` where the raw boolean array ``cond`` holds, else ``b``; ``cond`` gets no gradient.
+
+    Backward zeroes the unselected branch with ``where`` rather than a multiply, so an infinite
+    gradient there cannot turn into NaN: the safe pattern ``log(where(x > 0, x, 1))`` works.
+    """
 
     def forward(self, cond, a, b):
         self.save_for_backward(cond)
@@ -317,7 +328,7 @@ def erf(xp, x):
     Two of Cody's rational approximations: ``x P(x^2)/Q(x^2)`` for ``|x| < 0.46875`` and
     ``1 - exp(-x^2) P(|x|)/Q(|x|)`` above, which is within 1e-15 of the true value up to
     ``|x| = 6``, where ``erf`` is 1 to double precision. Each branch only ever sees clamped
-    arguments, so no element can overflow or underflow whichever branch is kept.
+    arguments, so no element can overflow whichever branch is kept.
     """
     y = xp.abs(x)
     small = xp.minimum(y, _ERF_SPLIT)
@@ -331,7 +342,14 @@ def erf(xp, x):
     big *= big
     outer *= xp.exp(-big)
     outer = 1 - outer
-    return xp.where(y < _ERF_SPLIT, inner, xp.copysign(outer, x))
+    outer = xp.copysign(outer, x)
+    # Select by exact 0/1 products (both branches are finite): NumPy's where is slow on mixed
+    # masks, and a blend like outer + m * (inner - outer) would round away tiny erf(x).
+    use_inner = y < _ERF_SPLIT
+    inner *= use_inner
+    outer *= ~use_inner
+    inner += outer
+    return inner
 
 
 class Erf(Function):
@@ -339,7 +357,8 @@ class Erf(Function):
 
     def forward(self, x):
         self.save_for_backward(x)
-        return erf(self.xp, x)
+        with quiet():  # x * x of a denormal-sized x
+            return erf(self.xp, x)
 
     def backward(self, gy):
         (x,) = self.saved

@@ -8,16 +8,7 @@ the per-sample (per-element for the sigmoid form) loss; reducing it is the calle
 
 from numdeep.autograd.function import Function
 from numdeep.autograd.ops.elementwise import quiet
-from numdeep.autograd.ops.reduce import _safe_max
-
-
-def _log_softmax_last(xp, x):
-    """Stable log-softmax over the last axis (a fresh array)."""
-    with quiet(over="ignore"):
-        z = x - _safe_max(xp, x, -1)
-        s = xp.exp(z).sum(axis=-1, keepdims=True)
-    z -= xp.log(s)
-    return z
+from numdeep.autograd.ops.reduce import log_softmax
 
 
 class SparseSoftmaxCrossEntropy(Function):
@@ -43,7 +34,7 @@ class SparseSoftmaxCrossEntropy(Function):
                 f"SparseSoftmaxCrossEntropy labels must lie in [0, {n_classes}); received values "
                 f"from {int(labels.min())} to {int(labels.max())}."
             )
-        logp = _log_softmax_last(xp, logits).reshape(-1, n_classes)
+        logp = log_softmax(xp, logits, -1).reshape(-1, n_classes)
         self.rows = xp.arange(logp.shape[0])
         self.flat_labels = labels.reshape(-1)
         self.save_for_backward(logp)
@@ -68,7 +59,7 @@ class SoftmaxCrossEntropy(Function):
     """
 
     def forward(self, logits, targets):
-        logp = _log_softmax_last(self.xp, logits)
+        logp = log_softmax(self.xp, logits, -1)
         self.save_for_backward(logp, targets)
         return -(targets * logp).sum(axis=-1)
 
@@ -98,21 +89,22 @@ class SigmoidBinaryCrossEntropy(Function):
         xp = self.xp
         with quiet():
             e = xp.exp(-xp.abs(x))
-        self.save_for_backward(x, t, e)
+        self.save_for_backward(x, t)
         # Out of place first: the result takes the broadcast shape of ``x`` and ``t``.
         loss = xp.maximum(x, 0) - x * t
         loss += xp.log1p(e)
         return loss
 
     def backward(self, gy):
-        x, t, e = self.saved
+        x, t = self.saved
         xp = self.xp
         g_x = g_t = None
         if self.needs_input_grad[0]:
-            # sigmoid(x) from the saved exp(-|x|), in the form that cannot overflow.
-            g_x = xp.where(x >= 0, 1, e)
-            g_x /= 1 + e
-            g_x = (g_x - t) * gy
+            # sigmoid(x) = 1 / (1 + exp(-x)); exp overflowing to inf gives exactly 0.
+            with quiet(over="ignore"):
+                g_x = xp.exp(-x)
+            g_x += 1
+            g_x = (1 / g_x - t) * gy
         if self.needs_input_grad[1]:
             g_t = -x * gy
         return g_x, g_t

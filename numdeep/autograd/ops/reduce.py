@@ -3,9 +3,10 @@
 The stable ops subtract the row maximum before ``exp``, so logits of any magnitude (±1e4 in
 float32) give finite results with no floating-point warning. Rows where every entry is ``-inf``
 (everything masked) are defined rather than NaN: ``softmax`` gives all zeros, ``log_softmax``
-gives all ``-inf`` and ``logsumexp`` gives ``-inf``; their gradients there are 0 (``log_softmax``
-passes ``gy`` through unchanged, as PyTorch does for masked entries). A ``-inf`` entry in an
-otherwise finite row gets probability 0.
+gives all ``-inf`` and ``logsumexp`` gives ``-inf``. The gradients of ``softmax`` and
+``logsumexp`` are 0 there; ``log_softmax`` passes ``gy`` through unchanged at ``-inf`` entries,
+as PyTorch does. A ``-inf`` entry in an otherwise finite row gets probability 0. Empty reduction
+axes behave like all ``-inf`` rows (``max``/``min`` still raise, as in NumPy).
 """
 
 from numdeep.autograd.function import Function
@@ -55,8 +56,7 @@ class _Extremum(Function):
         xp = self.xp
         mask = x == y
         count = mask.sum(axis=self.axis, keepdims=True, dtype=gy.dtype)
-        gy = _expand(xp, gy, self.axis, self.keepdims)
-        return xp.where(mask, gy / count, 0)
+        return mask * (_expand(xp, gy, self.axis, self.keepdims) / count)
 
 
 def _reduced_shape(shape, axis):
@@ -81,6 +81,8 @@ class Min(_Extremum):
 
 def _safe_max(xp, x, axis):
     """Row maxima with non-finite ones replaced by 0, so ``x - m`` never forms ``inf - inf``."""
+    if x.size == 0:  # max has no identity; any shift works for rows with nothing in them
+        return xp.zeros_like(x.sum(axis=axis, keepdims=True))
     m = x.max(axis=axis, keepdims=True)
     return xp.where(xp.isfinite(m), m, 0)
 
@@ -91,6 +93,18 @@ def _shifted_exp(xp, x, axis):
         e = x - _safe_max(xp, x, axis)
         xp.exp(e, out=e)
     return e, e.sum(axis=axis, keepdims=True)
+
+
+def log_softmax(xp, x, axis):
+    """Stable log-softmax of a raw array (a fresh array); shared with the fused losses.
+
+    Only an exactly zero row sum (an all ``-inf`` row) is patched, so NaN still propagates.
+    """
+    with quiet(over="ignore"):
+        z = x - _safe_max(xp, x, axis)
+        s = xp.exp(z).sum(axis=axis, keepdims=True)
+    z -= xp.log(xp.where(s == 0, 1, s))
+    return z
 
 
 class LogSumExp(Function):
@@ -113,7 +127,7 @@ class LogSumExp(Function):
         x, y = self.saved
         xp = self.xp
         # d lse / dx = softmax(x); an all -inf row has y = -inf and gets gradient 0, not NaN.
-        y = xp.where(xp.isfinite(y), y, 0)
+        y = xp.where(y == -xp.inf, 0, y)
         with quiet():
             p = xp.exp(x - y)
         p *= _expand(xp, gy, self.axis, self.keepdims)
@@ -128,7 +142,7 @@ class Softmax(Function):
     def forward(self, x):
         xp = self.xp
         e, s = _shifted_exp(xp, x, self.axis)
-        e /= xp.where(s > 0, s, 1)
+        e /= xp.where(s == 0, 1, s)
         self.save_for_backward(e)
         return e
 
@@ -145,13 +159,9 @@ class LogSoftmax(Function):
     axis = -1
 
     def forward(self, x):
-        xp = self.xp
-        with quiet(over="ignore"):
-            z = x - _safe_max(xp, x, self.axis)
-            s = xp.exp(z).sum(axis=self.axis, keepdims=True)
-        z -= xp.log(xp.where(s > 0, s, 1))
-        self.save_for_backward(z)
-        return z
+        y = log_softmax(self.xp, x, self.axis)
+        self.save_for_backward(y)
+        return y
 
     def backward(self, gy):
         (y,) = self.saved
