@@ -1,7 +1,7 @@
 """The only place that knows which array module (NumPy or CuPy) holds the data.
 
-Everything else asks ``xp_of(array)`` for the module that owns an array, so that the same op code runs
-on NumPy today and on CuPy once a GPU backend lands.
+Everything else asks ``xp_of(array)`` for the module that owns an array, so that the same op
+code runs on NumPy today and on CuPy once a GPU backend lands.
 
 Example:
     >>> import numpy as np

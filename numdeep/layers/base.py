@@ -1,4 +1,4 @@
-"""The layer contract: ``__init__`` stores config, ``build`` makes weights, ``call`` does the math."""
+"""The layer contract: ``__init__`` stores config, ``build`` makes weights, ``call`` computes."""
 
 import re
 
@@ -13,7 +13,7 @@ _NAME_COUNTS = {}
 
 
 def clear_session():
-    """Reset automatic layer naming (``dense``, ``dense_1``, ...), as ``keras.backend.clear_session``."""
+    """Reset automatic layer naming (``dense``, ``dense_1``, ...), like Keras's clear_session."""
     _NAME_COUNTS.clear()
 
 
@@ -60,15 +60,16 @@ class InputSpec:
 
 
 def _fmt_shape(shape):
-    return "(" + ", ".join("None" if s is None else str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
+    inner = ", ".join("None" if s is None else str(s) for s in shape)
+    return "(" + inner + ("," if len(shape) == 1 else "") + ")"
 
 
 class Layer:
     """Base class of all layers (Keras contract).
 
-    Subclasses validate and store their configuration in ``__init__`` (no weights there), create
-    weights in ``build(input_shape)`` with ``add_weight``, compute in ``call(inputs, training)``, and
-    return their constructor arguments from ``get_config``.
+    Subclasses validate and store their configuration in ``__init__`` (no weights there),
+    create weights in ``build(input_shape)`` with ``add_weight``, compute in
+    ``call(inputs, training)``, and return their constructor arguments from ``get_config``.
 
     Args:
         name: layer name; unique automatic names (``dense``, ``dense_1``) when omitted.
@@ -279,7 +280,7 @@ class Layer:
 
     # ----- config ------------------------------------------------------------------------
     def get_config(self):
-        """The constructor arguments, so that ``cls.from_config(layer.get_config())`` rebuilds it."""
+        """The constructor arguments: ``cls.from_config(layer.get_config())`` rebuilds the layer."""
         config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
         if self._batch_input_shape is not None:
             config["batch_shape"] = list(self._batch_input_shape)

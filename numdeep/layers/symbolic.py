@@ -65,7 +65,8 @@ class Node:
         self.output_tensors = flatten_structure(outputs)
         for i, t in enumerate(self.output_tensors):
             t.node = self
-            t.name = t.name or (layer.name if len(self.output_tensors) == 1 else f"{layer.name}_{i}")
+            single = len(self.output_tensors) == 1
+            t.name = t.name or (layer.name if single else f"{layer.name}_{i}")
         layer._inbound_nodes.append(self)
 
     @property

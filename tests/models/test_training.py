@@ -134,7 +134,8 @@ def test_sample_weight_and_class_weight_change_the_loss():
 def test_regularization_losses_enter_the_training_loss():
     x, y = small_data()
     nd.utils.set_random_seed(0)
-    model = nd.Sequential([L.Dense(1, input_shape=(4,), kernel_regularizer=nd.regularizers.L2(10.0))])
+    reg = nd.regularizers.L2(10.0)
+    model = nd.Sequential([L.Dense(1, input_shape=(4,), kernel_regularizer=reg)])
     model.compile(optimizer="sgd", loss="mse")
     total = model.evaluate(x, y.astype("float32"), verbose=0)
     data_loss = float(np.mean((model.predict(x, verbose=0)[:, 0] - y) ** 2))
