@@ -347,15 +347,9 @@ def _sparse_ce(y_true, y_pred, from_logits=False, ignore_class=None, axis=-1):
     if from_logits:
         values = ops.sparse_softmax_cross_entropy(y_pred, labels)
     else:
-        flat = y_pred if y_pred.ndim == 2 else y_pred.reshape(-1, y_pred.shape[-1])
-        rows = np.arange(flat.shape[0])
-        # NOTE: gathering the true-class probability before clip/log keeps the hot path at a few
-        # (N,)-sized ops; dividing by the row sum renormalizes as Keras does and makes a NaN
-        # anywhere in a row reach the loss.
-        p = flat[rows, labels.reshape(-1)] / ops.sum(flat, axis=-1)
-        values = -ops.log(ops.clip(p, EPSILON, 1.0 - EPSILON))
-        if y_pred.ndim != 2:
-            values = values.reshape(labels.shape)
+        # One fused op: renormalise by the row sum as Keras does (so a NaN anywhere in a row
+        # reaches the loss), clip once, log; the tutorial's softmax + sparse CE hot path.
+        values = ops.sparse_cross_entropy_from_probs(y_pred, labels, EPSILON)
     if mask is not None:
         values = values * mask.astype(values.dtype)
     return values, mask

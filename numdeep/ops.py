@@ -44,6 +44,7 @@ from numdeep.autograd.ops import (
     SigmoidBinaryCrossEntropy,
     Softmax,
     SoftmaxCrossEntropy,
+    SparseCrossEntropyFromProbs,
     SparseSoftmaxCrossEntropy,
     Sqrt,
     Stack,
@@ -64,7 +65,8 @@ __all__ = [
     "concatenate", "stack", "pad", "take", "getitem",
     "relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "sigmoid", "hard_sigmoid", "tanh",
     "softplus", "softsign", "swish", "silu", "hard_swish", "mish", "log_sigmoid", "softmax",
-    "log_softmax", "sparse_softmax_cross_entropy", "softmax_cross_entropy",
+    "log_softmax", "sparse_softmax_cross_entropy", "sparse_cross_entropy_from_probs",
+    "softmax_cross_entropy",
     "sigmoid_binary_cross_entropy", "one_hot",
 ]
 
@@ -552,6 +554,22 @@ def sparse_softmax_cross_entropy(logits, labels):
         raise ValueError(f"sparse_softmax_cross_entropy expects integer class ids; received "
                          f"labels of dtype {labels.dtype}.")
     return SparseSoftmaxCrossEntropy.apply(_t(logits), labels=labels)
+
+
+def sparse_cross_entropy_from_probs(probs, labels, epsilon=1e-7):
+    """Per-sample ``-log(clip(probs[label] / sum(probs), epsilon, 1 - epsilon))``.
+
+    The cross-entropy of a softmax *output* (Keras's ``from_logits=False`` path) as one fused op;
+    ``labels`` must already be valid class ids of shape ``probs.shape[:-1]``.
+
+    Example:
+        >>> import numdeep as nd
+        >>> probs = nd.Tensor([[0.5, 0.5], [0.9, 0.1]], requires_grad=True)
+        >>> nd.ops.sparse_cross_entropy_from_probs(probs, [0, 0])
+        Tensor(array([0.6931472 , 0.10536055], dtype=float32), requires_grad=True)
+    """
+    labels = _data(labels)
+    return SparseCrossEntropyFromProbs.apply(_t(probs), labels=labels, epsilon=float(epsilon))
 
 
 def softmax_cross_entropy(logits, targets):

@@ -9,7 +9,8 @@ class Function:
 
     Subclasses implement ``forward(*arrays)`` returning one array and ``backward(gy)`` returning
     one gradient per input (a tuple, or a single array for one input; ``None`` where no gradient
-    is needed). Keyword arguments given to ``apply`` become attributes before ``forward`` runs.
+    is needed). Keyword arguments given to ``apply`` become attributes before ``forward`` runs
+    (subclasses don't define ``__init__``: ``apply`` skips it to keep per-op overhead low).
     ``self.needs_input_grad[i]`` tells whether input ``i`` wants a gradient, so backward can skip
     work. Binary ops may return gradients in the broadcast shape: the engine reduces them.
 
@@ -48,16 +49,27 @@ class Function:
     @classmethod
     def apply(cls, *inputs, **params):
         """Run the op on Tensors (or arrays/scalars) and record it in the graph when needed."""
-        fn = cls(**params)
-        arrays = [t.data if isinstance(t, Tensor) else t for t in inputs]
+        # This runs for every op of every step, so it avoids generic helpers on purpose.
+        fn = cls.__new__(cls)
+        fn.__dict__.update(params)
+        fn.saved = ()
+        arrays = []
+        needs = []
+        any_needs = False
+        for t in inputs:
+            if isinstance(t, Tensor):
+                arrays.append(t.data)
+                needs.append(t.requires_grad)
+                any_needs = any_needs or t.requires_grad
+            else:
+                arrays.append(t)
+                needs.append(False)
         fn.xp = xp_of(*arrays)
         out = fn.forward(*arrays)
-        if is_grad_enabled():
-            needs = tuple(isinstance(t, Tensor) and t.requires_grad for t in inputs)
-            if any(needs):
-                fn.needs_input_grad = needs
-                fn.parents = tuple(t if isinstance(t, Tensor) else None for t in inputs)
-                return Tensor._from_op(out, fn)
+        if any_needs and is_grad_enabled():
+            fn.needs_input_grad = tuple(needs)
+            fn.parents = tuple(t if isinstance(t, Tensor) else None for t in inputs)
+            return Tensor._from_op(out, fn)
         return Tensor._from_op(out, None)
 
 

@@ -25,7 +25,8 @@ class Tensor:
                [6., 8.]], dtype=float32)
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_ctx", "name", "trainable", "__weakref__")
+    __slots__ = ("data", "grad", "requires_grad", "_ctx", "name", "trainable", "_keras_mask",
+                 "__weakref__")
     __array_priority__ = 100  # so ndarray <op> Tensor defers to Tensor's reflected operators
 
     def __init__(self, data, requires_grad=False, dtype=None, name=None):
@@ -47,6 +48,7 @@ class Tensor:
         self._ctx = None
         self.name = name
         self.trainable = bool(requires_grad)
+        self._keras_mask = None  # set by layers that produce or propagate a padding mask
 
     @classmethod
     def _from_op(cls, data, ctx):
@@ -59,6 +61,7 @@ class Tensor:
         t._ctx = ctx
         t.name = None
         t.trainable = False
+        t._keras_mask = None
         return t
 
     # ----- array facts -------------------------------------------------------------------

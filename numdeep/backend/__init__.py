@@ -12,8 +12,11 @@ Example:
     'float32'
 """
 
+import sys
+
 import numpy as np
 
+from numdeep.backend.allocator import tune_allocator
 from numdeep.backend.random import default_rng, make_rng, set_seed
 
 __all__ = [
@@ -22,16 +25,16 @@ __all__ = [
 ]
 
 _FLOATX = ["float32"]
+ALLOCATOR_TUNED = tune_allocator()
 
 
 def xp_of(*arrays):
     """Return the array module (``numpy`` or ``cupy``) that owns the given arrays."""
+    if "cupy" not in sys.modules:  # no CuPy array can exist before cupy is imported
+        return np
     for a in arrays:
-        # Checking the type's module avoids importing cupy on machines without it.
         if type(a).__module__.startswith("cupy"):
-            import cupy
-
-            return cupy
+            return sys.modules["cupy"]
     return np
 
 

@@ -1,5 +1,6 @@
 """The layer contract: ``__init__`` stores config, ``build`` makes weights, ``call`` computes."""
 
+import inspect
 import re
 
 import numpy as np
@@ -250,12 +251,24 @@ class Layer:
         if self.input_spec is not None and shapes != self._checked_shapes:
             self.input_spec.check(self, shapes)
             self._checked_shapes = shapes
+        mask = kwargs.pop("mask") if "mask" in kwargs else _input_mask(inputs)
+        if mask is not None and _accepts_mask(type(self)):
+            kwargs["mask"] = mask
         outputs = self.call(inputs, training=bool(training), **kwargs)
         if self.activity_regularizer is not None:
             self._activity_losses = [
                 self.activity_regularizer(o) * (1.0 / o.shape[0]) for o in _flatten(outputs)
             ]
+        if mask is not None or type(self).compute_mask is not Layer.compute_mask:
+            _attach_mask(outputs, self.compute_mask(inputs, mask))
         return outputs
+
+    supports_masking = False
+
+    def compute_mask(self, inputs, mask=None):
+        """The padding mask of the outputs: the input mask when the layer supports masking
+        (element-wise and per-step layers), else ``None``. Embedding/Masking make new masks."""
+        return mask if self.supports_masking else None
 
     def _call_symbolic(self, inputs, training=None, **kwargs):
         shapes = map_structure(lambda t: t.shape, inputs)
@@ -294,6 +307,35 @@ class Layer:
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+_MASK_ARG = {}
+
+
+def _accepts_mask(cls):
+    if cls not in _MASK_ARG:
+        _MASK_ARG[cls] = "mask" in inspect.signature(cls.call).parameters
+    return _MASK_ARG[cls]
+
+
+def _input_mask(inputs):
+    if type(inputs) is Tensor:
+        return inputs._keras_mask
+    if isinstance(inputs, list | tuple):
+        masks = [getattr(t, "_keras_mask", None) for t in inputs]
+        return None if all(m is None for m in masks) else masks
+    return None
+
+
+def _attach_mask(outputs, mask):
+    if mask is None:
+        return
+    if isinstance(outputs, list | tuple):
+        masks = mask if isinstance(mask, list | tuple) else [mask] * len(outputs)
+        for o, m in zip(outputs, masks):
+            _attach_mask(o, m)
+    elif isinstance(outputs, Tensor):
+        outputs._keras_mask = mask
 
 
 def _unique(weights):

@@ -31,6 +31,8 @@ class Dense(Layer):
         [(5, 3), (3,)]
     """
 
+    supports_masking = True
+
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
@@ -104,6 +106,8 @@ class Activation(Layer):
         array([0., 2.], dtype=float32)
     """
 
+    supports_masking = True
+
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
         self.activation = activations.get(activation)
@@ -122,6 +126,8 @@ class Activation(Layer):
 
 class Identity(Layer):
     """Returns its input unchanged (a placeholder in architectures)."""
+
+    supports_masking = True
 
     def call(self, inputs, training=False):
         return inputs

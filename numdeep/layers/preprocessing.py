@@ -15,6 +15,8 @@ class Rescaling(Layer):
         array([[0., 1.]], dtype=float32)
     """
 
+    supports_masking = True
+
     def __init__(self, scale, offset=0.0, **kwargs):
         super().__init__(**kwargs)
         self.scale, self.offset = scale, offset
@@ -53,6 +55,8 @@ class Normalization(Layer):
         array([[-1., -1.],
                [ 1.,  1.]], dtype=float32)
     """
+
+    supports_masking = True
 
     def __init__(self, axis=-1, mean=None, variance=None, invert=False, **kwargs):
         super().__init__(**kwargs)

@@ -40,6 +40,7 @@ from numdeep.autograd.ops.movement import (
 from numdeep.autograd.ops.nn import (
     SigmoidBinaryCrossEntropy,
     SoftmaxCrossEntropy,
+    SparseCrossEntropyFromProbs,
     SparseSoftmaxCrossEntropy,
 )
 from numdeep.autograd.ops.reduce import LogSoftmax, LogSumExp, Max, Min, Softmax, Sum
@@ -51,5 +52,6 @@ __all__ = [
     "MatMul",
     "GetItem", "Reshape", "Transpose", "Cast", "BroadcastTo", "Concatenate", "Stack", "Pad",
     "Sum", "Max", "Min", "LogSumExp", "Softmax", "LogSoftmax",
-    "SparseSoftmaxCrossEntropy", "SoftmaxCrossEntropy", "SigmoidBinaryCrossEntropy",
+    "SparseCrossEntropyFromProbs", "SparseSoftmaxCrossEntropy", "SoftmaxCrossEntropy",
+    "SigmoidBinaryCrossEntropy",
 ]

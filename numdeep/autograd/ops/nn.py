@@ -108,3 +108,42 @@ class SigmoidBinaryCrossEntropy(Function):
         if self.needs_input_grad[1]:
             g_t = -x * gy
         return g_x, g_t
+
+
+class SparseCrossEntropyFromProbs(Function):
+    """``-log(clip(probs[label] / sum(probs), eps, 1 - eps))`` per sample, for probabilities.
+
+    The probability-space cross-entropy that Keras computes after a softmax layer (the row is
+    renormalised, then clipped once, then logged), fused so the tutorial's hot path is one op and
+    its backward never scatters: ``d/dp_j = 1/S - [j == label] / p_label`` inside the clip range,
+    0 where the clip is active. ``labels`` are validated by the caller (the loss). A NaN anywhere
+    in a row makes that row's loss NaN.
+    """
+
+    def forward(self, probs):
+        xp = self.xp
+        n_classes = self.n_classes = probs.shape[-1]
+        flat = probs.reshape(-1, n_classes)
+        rows = xp.arange(flat.shape[0])
+        labels = self.labels.reshape(-1)
+        total = flat.sum(axis=-1)
+        picked = flat[rows, labels]
+        with quiet():
+            q = picked / total
+        eps = self.epsilon
+        inside = (q >= eps) & (q <= 1.0 - eps)
+        self.rows, self.flat_labels = rows, labels
+        self.save_for_backward(total, picked, inside)
+        with quiet():
+            out = -xp.log(xp.clip(q, eps, 1.0 - eps))
+        return out.reshape(self.labels.shape).astype(probs.dtype, copy=False)
+
+    def backward(self, gy):
+        xp = self.xp
+        total, picked, inside = self.saved
+        g = gy.reshape(-1) * inside
+        with quiet():
+            grad = xp.empty((total.shape[0], self.n_classes), dtype=gy.dtype)
+            grad[...] = (g / total)[:, None]
+            grad[self.rows, self.flat_labels] -= g / xp.where(inside, picked, 1)
+        return grad.reshape(self.labels.shape + (self.n_classes,))
