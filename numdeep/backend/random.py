@@ -24,3 +24,15 @@ def make_rng(seed=None):
     if seed is None:
         return np.random.default_rng(_STATE["rng"].integers(0, 2**63 - 1))
     return np.random.default_rng(seed)
+
+
+def get_state():
+    """The global generator's state (a JSON-serialisable dict), for exact training resume."""
+    return _STATE["rng"].bit_generator.state
+
+
+def set_state(state):
+    """Restore the global generator from ``get_state()``'s dict."""
+    rng = np.random.default_rng()
+    rng.bit_generator.state = state
+    _STATE["rng"] = rng

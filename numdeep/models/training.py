@@ -222,10 +222,11 @@ class Trainer:
             steps = min(steps, int(steps_per_epoch))
         verbose = _resolve_verbose(verbose)
         self.history = History()
-        cbs = list(callbacks or [])
+        # History first, so callbacks that resume training (BackupAndRestore) can refill it in
+        # their own on_train_begin after it has been reset.
+        cbs = [self.history] + list(callbacks or [])
         if verbose:
             cbs.append(ProgbarLogger(verbose))
-        cbs.append(self.history)
         cb = CallbackList(cbs, self, {"epochs": epochs, "steps": steps, "verbose": verbose,
                                       "mode": "fit"})
         if not self.built:
@@ -240,9 +241,14 @@ class Trainer:
 
     def _run_epochs(self, data, val, cb, epochs, initial_epoch, steps, batch_size, shuffle,
                     validation_freq, validation_batch_size, validation_steps):
-        rng = default_rng()
         self.stop_training = False
+        self._initial_epoch = None
         cb.on_train_begin()
+        if self._initial_epoch is not None:
+            # A callback restored a backup in on_train_begin and says where to continue.
+            initial_epoch = max(initial_epoch, self._initial_epoch)
+            self._initial_epoch = None
+        rng = default_rng()
         logs = {}
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
@@ -385,6 +391,7 @@ class Trainer:
                                f"'{self.name}'.")
 
     _train_weights = None
+    _initial_epoch = None
 
 
 def _unpack(data):
