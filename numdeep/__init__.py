@@ -29,14 +29,14 @@ from numdeep import (
     regularizers,
     utils,
 )
-from numdeep.autograd import Function, Tensor, gradcheck, no_grad
+from numdeep.autograd import Function, GradientTape, Tensor, grad, gradcheck, no_grad
 from numdeep.layers import Input
 from numdeep.models import Model, Sequential
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Function", "Input", "Model", "Sequential", "Tensor", "activations", "backend", "callbacks",
-    "datasets", "gradcheck", "initializers", "layers", "losses", "metrics", "no_grad", "ops",
-    "optimizers", "regularizers", "utils",
+    "Function", "GradientTape", "Input", "Model", "Sequential", "Tensor", "activations", "backend",
+    "callbacks", "datasets", "grad", "gradcheck", "initializers", "layers", "losses", "metrics",
+    "no_grad", "ops", "optimizers", "regularizers", "utils",
 ]

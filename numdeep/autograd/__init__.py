@@ -12,7 +12,8 @@ Example:
 from numdeep.autograd.engine import is_grad_enabled, no_grad, set_grad_enabled, unbroadcast
 from numdeep.autograd.function import Function
 from numdeep.autograd.gradcheck import gradcheck
+from numdeep.autograd.tape import GradientTape, grad
 from numdeep.autograd.tensor import Tensor
 
 __all__ = ["Tensor", "Function", "no_grad", "set_grad_enabled", "is_grad_enabled", "unbroadcast",
-           "gradcheck"]
+           "gradcheck", "GradientTape", "grad"]

@@ -70,19 +70,28 @@ def _topological_order(root):
     return order
 
 
-def backward(root, grad, retain_graph=False):
+def backward(root, grad, retain_graph=False, collect=None):
     """Accumulate d(root)/d(leaf) * grad into ``leaf.grad`` for every leaf that requires grad.
 
     The walk is iterative (no recursion limit); each node's saved arrays are released right after
-    its backward runs unless ``retain_graph`` is True.
+    its backward runs unless ``retain_graph`` is True. With ``collect`` (a list of tensors), the
+    gradients of those tensors are returned in a dict keyed by ``id`` instead, and no ``.grad``
+    is touched (what ``GradientTape`` uses).
     """
     order = _topological_order(root)
     grads = {id(root): grad}
+    wanted = None if collect is None else {id(t) for t in collect}
+    found = {}
     for node in reversed(order):
         g = grads.pop(id(node), None)
         if g is None:
             continue
         ctx = node._ctx
+        if wanted is not None:
+            if id(node) in wanted:
+                found[id(node)] = g
+            if ctx is None:
+                continue
         if ctx is None:
             if node.grad is None:
                 node.grad = g
@@ -112,3 +121,4 @@ def backward(root, grad, retain_graph=False):
         if not retain_graph:
             ctx.saved = None
             ctx.parents = None
+    return found

@@ -76,9 +76,12 @@ class ArrayData:
             return a[index]
 
         x = map_structure(pick, self.x)
-        y = None if self.y is None else map_structure(pick, self.y)
-        sw = None if self.sample_weight is None else self.sample_weight[index]
-        return x, y, sw
+        if self.y is None:
+            return (x,)  # packed as Keras does: train_step(data) receives (x,), (x, y), (x, y, w)
+        y = map_structure(pick, self.y)
+        if self.sample_weight is None:
+            return x, y
+        return x, y, self.sample_weight[index]
 
     def split(self, validation_split):
         """Split off the LAST ``validation_split`` fraction (before shuffling, as Keras does)."""
@@ -97,7 +100,7 @@ class ArrayData:
 
 class _Subset(ArrayData):
     def __init__(self, parent, index):  # noqa: D107 - slices of already-validated arrays
-        self.x, self.y, self.sample_weight = parent.take(index)
+        self.x, self.y, self.sample_weight = (*parent.take(index), None, None)[:3]
         self.n = index.stop - index.start
 
 

@@ -140,6 +140,9 @@ class Layer:
     @trainable.setter
     def trainable(self, value):
         self._trainable = bool(value)
+        # Frozen weights record no gradient: backprop still flows *through* the layer.
+        for w in self._trainable_weights:
+            w.requires_grad = self._trainable
         for layer in self._layers:
             layer.trainable = value
 
@@ -149,7 +152,8 @@ class Layer:
         init = initializers.get(initializer)
         dtype = dtype or self.dtype
         value = np.asarray(init(tuple(shape), dtype=dtype), dtype=dtype)
-        w = Tensor(value, requires_grad=trainable, name=name or f"variable_{self._n_weights()}")
+        w = Tensor(value, requires_grad=trainable and self._trainable,
+                   name=name or f"variable_{self._n_weights()}")
         w.trainable = trainable
         (self._trainable_weights if trainable else self._non_trainable_weights).append(w)
         reg = regularizers.get(regularizer)

@@ -65,14 +65,30 @@ class Graph:
                     stack.append((t.node, False))
         return order
 
-    def run(self, inputs, training=False):
-        """Compute the outputs for concrete ``inputs`` (same structure as the graph's inputs)."""
+    def flatten_inputs(self, inputs):
+        """Concrete inputs in the order of ``input_tensors``; dicts are matched by key (the
+        model's dict keys, or the ``Input`` names for list-input models)."""
+        if isinstance(inputs, dict):
+            keys = list(self.inputs) if isinstance(self.inputs, dict) else [
+                t.name for t in self.input_tensors]
+            missing = [k for k in keys if k not in inputs]
+            if missing:
+                raise ValueError(f"The model's inputs are {keys}; the input dict lacks "
+                                 f"{missing} (received keys {list(inputs)}).")
+            return [inputs[k] for k in keys]
         values = flatten_structure(inputs)
         if len(values) != len(self.input_tensors):
             raise ValueError(
                 f"The model expects {len(self.input_tensors)} input(s) "
                 f"({[t.name for t in self.input_tensors]}) but received {len(values)}."
             )
+        return values
+
+    def run(self, inputs, training=False):
+        """Compute the outputs for concrete ``inputs`` (same structure as the graph's inputs)."""
+        values = flatten_structure(inputs) if not isinstance(inputs, dict) else None
+        if values is None or len(values) != len(self.input_tensors):
+            values = self.flatten_inputs(inputs)
         env = {id(t): v for t, v in zip(self.input_tensors, values)}
         for node in self.nodes:
             if len(node.input_tensors) == 1 and _is_tensor(node.inputs):

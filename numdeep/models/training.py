@@ -28,6 +28,8 @@ class Trainer:
         self._loss_weights = None
         self._metrics = []
         self._loss_tracker = metrics_mod.Mean(name="loss")
+        self._output_loss_trackers = []
+        self._metric_outputs = []
 
     # ----- compile -----------------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
@@ -45,8 +47,12 @@ class Trainer:
         self.optimizer = optimizers.get(optimizer)
         self.loss = loss
         self._loss_weights = loss_weights
-        self._metric_specs = list(metrics or []) + list(weighted_metrics or [])
+        if isinstance(metrics, dict):
+            self._metric_specs = metrics
+        else:
+            self._metric_specs = list(metrics or []) + list(weighted_metrics or [])
         self._metrics = None  # resolved on first use, once the output shape is known
+        self._output_loss_trackers = []
         self.compiled = True
         self._compile_config = dict(
             optimizer=optimizer if isinstance(optimizer, str) else None, loss=loss,
@@ -89,15 +95,43 @@ class Trainer:
         return [t.node.layer.name for t in graph.output_tensors]
 
     def _resolve_metrics(self, y_pred):
-        first_loss = self._losses[0] if self._losses else None
-        shape = flatten_structure(y_pred)[0].shape
-        self._metrics = [metrics_mod.get(m, loss=first_loss, output_shape=shape)
-                         for m in self._metric_specs]
+        preds = flatten_structure(y_pred)
+        names = self._output_names()
+        specs = self._metric_specs
+        multi = len(preds) > 1
+        if isinstance(specs, dict):
+            unknown = set(specs) - set(names)
+            if unknown:
+                raise ValueError(f"compile(metrics=...) names unknown outputs {sorted(unknown)}; "
+                                 f"the model's outputs are {names}.")
+            per_output = [_as_list(specs.get(name)) for name in names]
+        elif multi and specs and all(isinstance(m, list | tuple | type(None)) for m in specs):
+            if len(specs) != len(preds):
+                raise ValueError(f"compile(metrics=...) has {len(specs)} lists for "
+                                 f"{len(preds)} outputs.")
+            per_output = [_as_list(m) for m in specs]
+        elif multi and specs:
+            raise ValueError(
+                f"Model '{self.name}' has {len(preds)} outputs {names}: give metrics as a dict "
+                f"{{output_name: [metrics]}} or one list per output."
+            )
+        else:
+            per_output = [list(specs)] + [[] for _ in preds[1:]]
+        self._metrics = []
+        self._metric_outputs = []
+        for i, (items, pred) in enumerate(zip(per_output, preds)):
+            loss = self._losses[i] if self._losses else None
+            for spec in items:
+                m = metrics_mod.get(spec, loss=loss, output_shape=pred.shape)
+                if multi:
+                    m.name = f"{names[i]}_{m.name}"
+                self._metrics.append(m)
+                self._metric_outputs.append(i)
 
     @property
     def metrics(self):
-        """The loss tracker and compiled metrics (reset at the start of each epoch)."""
-        return [self._loss_tracker] + list(self._metrics or [])
+        """The loss tracker(s) and compiled metrics (reset at the start of each epoch)."""
+        return [self._loss_tracker] + list(self._output_loss_trackers) + list(self._metrics or [])
 
     @property
     def metrics_names(self):
@@ -108,20 +142,40 @@ class Trainer:
             m.reset_state()
 
     # ----- one step ----------------------------------------------------------------------
+    def _targets(self, y, n_outputs):
+        if n_outputs == 1:
+            return [y]
+        if isinstance(y, dict):
+            names = self._output_names()
+            missing = [n for n in names if n not in y]
+            if missing:
+                raise ValueError(f"y has no targets for outputs {missing}; y keys: {list(y)}.")
+            return [y[n] for n in names]
+        targets = flatten_structure(y)
+        if len(targets) != n_outputs:
+            raise ValueError(f"The model has {n_outputs} outputs but y holds "
+                             f"{len(targets)} arrays.")
+        return targets
+
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         """Total loss: the compiled loss(es) plus the layers' regularization penalties."""
         if self._losses is None:
             self._resolve_losses()
         preds = flatten_structure(y_pred)
-        targets = flatten_structure(y) if len(preds) > 1 else [y]
-        if len(targets) != len(preds):
-            raise ValueError(f"The model has {len(preds)} outputs but y holds "
-                             f"{len(targets)} arrays.")
+        targets = self._targets(y, len(preds))
+        multi = len(preds) > 1
+        if multi and not self._output_loss_trackers:
+            self._output_loss_trackers = [metrics_mod.Mean(name=f"{n}_loss")
+                                          for n in self._output_names()]
         total = None
-        for fn, w, yt, yp in zip(self._losses, self._loss_weight_values, targets, preds):
+        for i, (fn, w, yt, yp) in enumerate(zip(self._losses, self._loss_weight_values,
+                                                targets, preds)):
             if fn is None:
                 continue
             value = fn(yt, yp, sample_weight=sample_weight)
+            if multi:
+                self._output_loss_trackers[i].update_state(float(value.data),
+                                                           sample_weight=len(yt))
             value = value if w == 1.0 else value * w
             total = value if total is None else total + value
         for penalty in self.losses:
@@ -133,11 +187,10 @@ class Trainer:
         if self._metrics is None:
             self._resolve_metrics(y_pred)
         if self._metrics:
-            yp = flatten_structure(y_pred)[0]
-            yp = yp.data if isinstance(yp, Tensor) else yp
-            yt = flatten_structure(y)[0]
-            for m in self._metrics:
-                m.update_state(yt, yp, sample_weight=sample_weight)
+            preds = [p.data if isinstance(p, Tensor) else p for p in flatten_structure(y_pred)]
+            targets = self._targets(y, len(preds))
+            for m, i in zip(self._metrics, self._metric_outputs):
+                m.update_state(targets[i], preds[i], sample_weight=sample_weight)
         return self.get_metrics_result()
 
     def get_metrics_result(self):
@@ -149,6 +202,7 @@ class Trainer:
         Override it (with ``test_step``/``predict_step``) to customise what ``fit`` does.
         """
         x, y, sample_weight = _unpack(data)
+        _require_targets(y, "fit")
         weights = self._train_weights or self.trainable_weights
         y_pred = self(x, training=True)
         loss = self.compute_loss(x, y, y_pred, sample_weight)
@@ -162,6 +216,7 @@ class Trainer:
     def test_step(self, data):
         """Loss and metrics on a batch without updating weights; returns the metric logs."""
         x, y, sample_weight = _unpack(data)
+        _require_targets(y, "evaluate")
         with no_grad():
             y_pred = self(x, training=False)
             loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
@@ -204,8 +259,6 @@ class Trainer:
         """
         self._require_compiled("fit")
         data = ArrayData(x, y, sample_weight, caller="fit", check_finite=check_finite)
-        if data.y is None:
-            raise ValueError("fit() needs targets `y` for the compiled loss.")
         self._check_data_shapes(data)
         val = None
         if validation_data is not None:
@@ -229,8 +282,7 @@ class Trainer:
             cbs.append(ProgbarLogger(verbose))
         cb = CallbackList(cbs, self, {"epochs": epochs, "steps": steps, "verbose": verbose,
                                       "mode": "fit"})
-        if not self.built:
-            self(data.take(slice(0, 1))[0])
+        self._build_from(data)
         self._train_weights = self.trainable_weights
         try:
             self._run_epochs(data, val, cb, epochs, initial_epoch, steps, batch_size, shuffle,
@@ -249,7 +301,7 @@ class Trainer:
             initial_epoch = max(initial_epoch, self._initial_epoch)
             self._initial_epoch = None
         rng = default_rng()
-        logs = {}
+        logs, last_epoch_logs = {}, {}
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
             cb.on_epoch_begin(epoch)
@@ -261,16 +313,18 @@ class Trainer:
                 cb.on_train_batch_end(step, logs)
                 if self.stop_training:
                     break
-            epoch_logs = _floats(self.get_metrics_result())
+            # The last step's logs hold the epoch's running results (a custom train_step may
+            # report keys of its own, as in Keras).
+            epoch_logs = _floats(logs if logs else self.get_metrics_result())
             if val is not None and (epoch + 1) % validation_freq == 0:
                 val_logs = self._evaluate_data(val, validation_batch_size or batch_size,
                                                validation_steps, cb=None)
                 epoch_logs.update({"val_" + k: v for k, v in val_logs.items()})
             cb.on_epoch_end(epoch, epoch_logs)
-            logs = epoch_logs
+            logs, last_epoch_logs = {}, epoch_logs
             if self.stop_training:
                 break
-        cb.on_train_end(logs)
+        cb.on_train_end(last_epoch_logs)
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
                  steps=None, callbacks=None, return_dict=False, check_finite=True):
@@ -286,8 +340,6 @@ class Trainer:
         """
         self._require_compiled("evaluate")
         data = ArrayData(x, y, sample_weight, caller="evaluate", check_finite=check_finite)
-        if data.y is None:
-            raise ValueError("evaluate() needs targets `y`.")
         self._check_data_shapes(data)
         batch_size = _check_batch_size(batch_size)
         n_steps = math.ceil(data.n / batch_size) if steps is None else int(steps)
@@ -360,8 +412,7 @@ class Trainer:
         data = ArrayData(x, y, sample_weight, caller="train_on_batch")
         if class_weight is not None:
             data.sample_weight = _class_sample_weights(class_weight, data.y, data.sample_weight)
-        if not self.built:
-            self(data.take(slice(0, 1))[0])
+        self._build_from(data)
         self._train_weights = None
         self.reset_metrics()
         logs = _floats(self.train_step(data.take(slice(None))))
@@ -385,6 +436,15 @@ class Trainer:
         if getattr(self, "_graph", None) is not None:
             self._check_input_shapes(data.x)
 
+    def _build_from(self, data):
+        # Build on one sample so weights exist before training; a subclassed model that only
+        # overrides train_step (a GAN wrapper) has nothing to build.
+        if not self.built and self._can_call():
+            self(data.take(slice(0, 1))[0])
+
+    def _can_call(self):
+        return True
+
     def _require_compiled(self, what):
         if not self.compiled:
             raise RuntimeError(f"You must call compile() before {what}() on model "
@@ -392,6 +452,18 @@ class Trainer:
 
     _train_weights = None
     _initial_epoch = None
+
+
+def _as_list(specs):
+    if specs is None:
+        return []
+    return list(specs) if isinstance(specs, list | tuple) else [specs]
+
+
+def _require_targets(y, caller):
+    if y is None:
+        raise ValueError(f"{caller}() received no targets `y`, which the compiled loss needs. "
+                         f"(A model whose train_step/test_step needs no targets can override it.)")
 
 
 def _unpack(data):
@@ -410,7 +482,7 @@ def _batch_size(x):
 
 
 def _floats(logs):
-    return {k: float(v) for k, v in logs.items()}
+    return {k: float(getattr(v, "data", v)) for k, v in logs.items()}
 
 
 def _format_result(logs, return_dict):

@@ -1,0 +1,222 @@
+"""Convolution primitives on channels-last arrays: ``Conv`` (N-d, strided, dilated, grouped) and
+``ConvTranspose`` (its gradient wrt the input, run forwards).
+
+Layout: inputs ``(N, *spatial, C)``, kernels ``(*k, C // groups, F)`` as Keras stores them. The
+forward builds the patch matrix once (im2col: a strided window view copied to ``(M, K*C)`` with
+``M = N * prod(out)``, ``K = prod(k)``) and does one BLAS matmul with the kernel seen as
+``(K*C, F)``. Backward reuses that matrix for the kernel gradient (``patches.T @ gy``) and
+scatters ``gy @ kernel.T`` back onto the input with col2im: one strided slice-add per kernel tap,
+never a loop over pixels or samples. The patch matrix is saved through ``save_for_backward``,
+so the engine frees it as soon as this node's backward has run.
+
+Padding is explicit here: ``padding`` holds one ``(before, after)`` pair per spatial axis (the
+functional API in ``numdeep.ops_conv`` resolves ``'same'``/``'valid'``/``'causal'``).
+"""
+
+import itertools
+
+from numdeep.autograd.function import Function
+
+
+# ----- helpers shared with pooling ---------------------------------------------------------------
+def pad_spatial(xp, x, padding, value=0):
+    """``x`` with its spatial axes (all but the first and last) padded by ``value``."""
+    if not any(lo or hi for lo, hi in padding):
+        return x
+    shape = (x.shape[0],) + tuple(n + lo + hi for n, (lo, hi) in zip(x.shape[1:-1], padding))
+    out = xp.full(shape + (x.shape[-1],), value, dtype=x.dtype)
+    out[interior(x.shape, padding)] = x
+    return out
+
+
+def interior(shape, padding):
+    """Index of the unpadded region of a spatially padded array."""
+    inner = tuple(slice(lo, lo + n) for n, (lo, _) in zip(shape[1:-1], padding))
+    return (slice(None),) + inner + (slice(None),)
+
+
+def out_size(in_size, k, stride, dilation):
+    """Number of windows along one axis of an (already padded) input."""
+    return (in_size - dilation * (k - 1) - 1) // stride + 1
+
+
+def windows(xp, x, out, ksize, strides, dilation):
+    """A read-only view ``(N, *out, *k, C)`` of every window of channels-last ``x``."""
+    s = x.strides
+    spatial = s[1:-1]
+    shape = (x.shape[0], *out, *ksize, x.shape[-1])
+    steps = (s[0], *(a * b for a, b in zip(spatial, strides)),
+             *(a * b for a, b in zip(spatial, dilation)), s[-1])
+    return xp.lib.stride_tricks.as_strided(x, shape, steps, writeable=False)
+
+
+def taps(ksize, out, strides, dilation):
+    """For each kernel offset: (offset, slice of the padded input its window elements cover)."""
+    for offset in itertools.product(*(range(k) for k in ksize)):
+        region = tuple(slice(o * d, o * d + s * (n - 1) + 1, s)
+                       for o, n, s, d in zip(offset, out, strides, dilation))
+        yield offset, (slice(None),) + region + (slice(None),)
+
+
+def col2im(xp, cols, padded_shape, strides, dilation):
+    """Sum ``cols`` ``(N, *out, *k, C)`` back onto a zero array of ``padded_shape``."""
+    nd = len(padded_shape) - 2
+    out, ksize = cols.shape[1:1 + nd], cols.shape[1 + nd:1 + 2 * nd]
+    gx = xp.zeros(padded_shape, dtype=cols.dtype)
+    lead = (slice(None),) * (1 + nd)
+    for offset, region in taps(ksize, out, strides, dilation):
+        gx[region] += cols[lead + offset]
+    return gx
+
+
+def _check_conv(x, w, groups):
+    if x.ndim != w.ndim or x.ndim < 3:
+        raise ValueError(f"Conv expects a (N, *spatial, C) input and a (*kernel, C_in, F) kernel "
+                         f"of the same rank; received input {x.shape} and kernel {w.shape}.")
+    if x.shape[-1] != w.shape[-2] * groups or w.shape[-1] % groups:
+        raise ValueError(f"Conv: input channels {x.shape[-1]} must equal kernel.shape[-2] "
+                         f"({w.shape[-2]}) * groups ({groups}), and the {w.shape[-1]} filters "
+                         f"must divide into the groups; input {x.shape}, kernel {w.shape}.")
+
+
+class Conv(Function):
+    """Cross-correlation of ``x`` ``(N, *S, C)`` with ``w`` ``(*k, C // groups, F)``, plus an
+    optional bias ``b`` ``(F,)``; output ``(N, *out, F)``.
+
+    Params: ``strides``, ``dilation`` (one int per spatial axis), ``padding`` (one
+    ``(before, after)`` pair per spatial axis, zeros), ``groups``.
+    """
+
+    groups = 1
+
+    def forward(self, x, w, b=None):
+        xp = self.xp
+        nd = x.ndim - 2
+        _check_conv(x, w, self.groups)
+        self.in_shape = x.shape
+        xp_ = pad_spatial(xp, x, self.padding)
+        ksize = w.shape[:nd]
+        out = tuple(out_size(n, k, s, d) for n, k, s, d in
+                    zip(xp_.shape[1:-1], ksize, self.strides, self.dilation))
+        if min(out) <= 0:
+            raise ValueError(f"Conv: the kernel {ksize} (dilation {tuple(self.dilation)}) is "
+                             f"larger than the padded input {xp_.shape[1:-1]} (input {x.shape}).")
+        self.padded_shape, self.out = xp_.shape, out
+        view = windows(xp, xp_, out, ksize, self.strides, self.dilation)
+        n_f, g = w.shape[-1], self.groups
+        m, k = x.shape[0] * _prod(out), _prod(ksize)
+        if g == 1:
+            cols = view.reshape(m, k * x.shape[-1])
+            y = cols @ w.reshape(-1, n_f)
+        else:
+            # Patches in group-major order (G, M, K*Cg): one batched matmul for all groups.
+            cg = w.shape[-2]
+            view = view.reshape(view.shape[:-1] + (g, cg))
+            cols = xp.moveaxis(view, -2, 0).reshape(g, m, k * cg)
+            y = xp.moveaxis(cols @ _group_kernel(xp, w, g), 0, 1).reshape(m, n_f)
+        if b is not None:
+            y += b
+        self.save_for_backward(cols, w)
+        return y.reshape((x.shape[0],) + out + (n_f,))
+
+    def backward(self, gy):
+        cols, w = self.saved
+        xp = self.xp
+        nd, g, n_f = w.ndim - 2, self.groups, w.shape[-1]
+        need = self.needs_input_grad + (False,) * (3 - len(self.needs_input_grad))
+        gy2 = gy.reshape(-1, n_f)
+        gx = gw = gb = None
+        if need[2]:
+            gb = gy2.sum(axis=0)
+        if g == 1:
+            if need[1]:
+                gw = (cols.T @ gy2).reshape(w.shape)
+            if need[0]:
+                gcols = gy2 @ w.reshape(-1, n_f).T
+        else:
+            cg, fg, k = w.shape[-2], n_f // g, _prod(w.shape[:nd])
+            gyg = xp.moveaxis(gy2.reshape(-1, g, fg), 1, 0)
+            if need[1]:
+                gwg = (xp.swapaxes(cols, 1, 2) @ gyg).reshape(g, k, cg, fg)
+                gw = xp.moveaxis(gwg, 0, 2).reshape(w.shape)
+            if need[0]:
+                gcols = gyg @ xp.swapaxes(_group_kernel(xp, w, g), 1, 2)
+                gcols = xp.moveaxis(gcols.reshape(g, -1, k, cg), 0, 2)
+        if need[0]:
+            cols_shape = (self.in_shape[0],) + self.out + w.shape[:nd] + (self.in_shape[-1],)
+            gpad = col2im(xp, gcols.reshape(cols_shape), self.padded_shape, self.strides,
+                          self.dilation)
+            gx = gpad[interior(self.in_shape, self.padding)]
+        return gx, gw, gb
+
+
+class ConvTranspose(Function):
+    """Transposed convolution: the gradient of ``Conv`` wrt its input, run forwards.
+
+    ``x`` ``(N, *S, C_in)``, ``w`` ``(*k, F, C_in)`` (Keras's ``Conv*DTranspose`` layout), optional
+    bias ``(F,)``. Each input pixel scatters ``x @ w.T`` over a ``k``-window of the full output
+    ``(S - 1) * strides + dilation * (k - 1) + 1``; the result is then cropped to
+    ``full[crop : crop + size]`` per axis (zeros past the end of the full output).
+
+    Params: ``strides``, ``dilation``, ``crop`` (int per axis), ``size`` (output spatial shape).
+    """
+
+    def forward(self, x, w, b=None):
+        xp = self.xp
+        nd = x.ndim - 2
+        if w.ndim != x.ndim or x.shape[-1] != w.shape[-1]:
+            raise ValueError(f"ConvTranspose expects an input (N, *spatial, C_in) and a kernel "
+                             f"(*kernel, F, C_in) of the same rank and C_in; received input "
+                             f"{x.shape} and kernel {w.shape}.")
+        ksize, n_f = w.shape[:nd], w.shape[-2]
+        full = tuple((n - 1) * s + d * (k - 1) + 1 for n, k, s, d in
+                     zip(x.shape[1:-1], ksize, self.strides, self.dilation))
+        buf = tuple(max(f, c + n) for f, c, n in zip(full, self.crop, self.size))
+        self.buf_shape = (x.shape[0],) + buf + (n_f,)
+        cols = x.reshape(-1, x.shape[-1]) @ w.reshape(-1, x.shape[-1]).T
+        cols = cols.reshape(x.shape[:-1] + ksize + (n_f,))
+        y = col2im(xp, cols, self.buf_shape, self.strides, self.dilation)
+        y = y[self._region()]
+        y = xp.ascontiguousarray(y)
+        if b is not None:
+            y += b
+        self.save_for_backward(x, w)
+        return y
+
+    def _region(self):
+        inner = tuple(slice(c, c + n) for c, n in zip(self.crop, self.size))
+        return (slice(None),) + inner + (slice(None),)
+
+    def backward(self, gy):
+        x, w = self.saved
+        xp = self.xp
+        nd = x.ndim - 2
+        need = self.needs_input_grad + (False,) * (3 - len(self.needs_input_grad))
+        gbuf = xp.zeros(self.buf_shape, dtype=gy.dtype)
+        gbuf[self._region()] = gy
+        view = windows(xp, gbuf, x.shape[1:-1], w.shape[:nd], self.strides, self.dilation)
+        gcols = view.reshape(-1, w[..., 0].size)
+        x2 = x.reshape(-1, x.shape[-1])
+        gx = gw = gb = None
+        if need[0]:
+            gx = (gcols @ w.reshape(-1, x.shape[-1])).reshape(x.shape)
+        if need[1]:
+            gw = (gcols.T @ x2).reshape(w.shape)
+        if need[2]:
+            gb = gy.reshape(-1, gy.shape[-1]).sum(axis=0)
+        return gx, gw, gb
+
+
+def _group_kernel(xp, w, groups):
+    """Kernel ``(*k, Cg, F)`` as ``(G, K*Cg, F // G)``: output channel ``f`` is in group
+    ``f // (F // G)``, as in Keras and PyTorch."""
+    cg, n_f = w.shape[-2], w.shape[-1]
+    wg = w.reshape(-1, cg, groups, n_f // groups)
+    return xp.moveaxis(wg, 2, 0).reshape(groups, -1, n_f // groups)
+
+
+def _prod(values):
+    n = 1
+    for v in values:
+        n *= v
+    return n

@@ -1,0 +1,146 @@
+"""Pooling primitives on channels-last arrays ``(N, *spatial, C)``: ``MaxPool`` and ``AvgPool``.
+
+Both walk the pooling window one tap at a time: each tap is one strided slice of the (padded)
+input covering every output position at once, so the loops run ``prod(pool_size)`` times (4 for
+2x2), never over pixels or samples. When windows tile the input exactly (strides equal to the
+pool size, no padding: the tutorial's ``MaxPooling2D(2)``), the taps partition the input and
+backward writes each tap's slice of the gradient directly into an uninitialised array, through a
+strided reshape for averages; otherwise (overlapping windows, gaps, padding) it accumulates
+into zeros. Global pooling needs no primitive: it is a ``max``/``mean`` over the spatial axes.
+"""
+
+from numdeep.autograd.function import Function
+from numdeep.autograd.ops.conv import interior, out_size, pad_spatial, taps
+
+
+class _Pool(Function):
+    """Shared geometry. Params: ``pool`` and ``strides`` (one int per spatial axis),
+    ``padding`` (one ``(before, after)`` pair per spatial axis)."""
+
+    def _setup(self, x, fill):
+        xp = self.xp
+        name = type(self).__name__
+        if x.ndim < 3:
+            raise ValueError(f"{name} expects a (N, *spatial, C) input; received shape {x.shape}.")
+        self.in_shape = x.shape
+        xpad = pad_spatial(xp, x, self.padding, fill)
+        ones = (1,) * len(self.pool)
+        self.out = tuple(out_size(n, k, s, 1) for n, k, s in
+                         zip(xpad.shape[1:-1], self.pool, self.strides))
+        if min(self.out) <= 0:
+            raise ValueError(f"{name}: the pool size {tuple(self.pool)} is larger than the "
+                             f"padded input {xpad.shape[1:-1]} (input {x.shape}).")
+        self.taps = list(taps(self.pool, self.out, self.strides, ones))
+        # Disjoint windows: each input element lies in at most one window ("tiles"), and in
+        # exactly one unless a remainder past the last window is left over.
+        self.tiles = tuple(self.strides) == tuple(self.pool)
+        self.covered = self.tiles and all(
+            o * k == n for o, k, n in zip(self.out, self.pool, xpad.shape[1:-1]))
+        return xpad
+
+    def _grad_buffer(self, shape, dtype):
+        xp = self.xp
+        return xp.empty(shape, dtype=dtype) if self.tiles else xp.zeros(shape, dtype=dtype)
+
+    def _zero_remainder(self, gx):
+        """Zero what no window covers (rows/columns past the last window) in a tiled buffer."""
+        if not self.tiles or self.covered:
+            return
+        for axis, (o, k) in enumerate(zip(self.out, self.pool), start=1):
+            gx[(slice(None),) * axis + (slice(o * k, None),)] = 0
+
+
+class MaxPool(_Pool):
+    """Maximum over each window; ``padding`` is filled with ``-inf`` (never selected).
+
+    The gradient goes to one element per window, the first maximum in window order (as
+    TensorFlow and PyTorch do), so ties (e.g. saturated pixels) do not multiply the gradient.
+    """
+
+    def forward(self, x):
+        xpad = self._setup(x, -float("inf"))
+        y = None
+        for _, region in self.taps:
+            if y is None:
+                y = xpad[region].copy()
+            else:
+                self.xp.maximum(y, xpad[region], out=y)
+        self.save_for_backward(xpad, y)
+        return y
+
+    def backward(self, gy):
+        xpad, y = self.saved
+        gx = self._grad_buffer(xpad.shape, gy.dtype)
+        free = None  # windows whose gradient is not yet assigned to an earlier tap
+        last = len(self.taps) - 1
+        for i, (_, region) in enumerate(self.taps):
+            hit = xpad[region] == y
+            if free is not None:
+                hit &= free
+            if i < last:
+                free = ~hit if free is None else free & ~hit
+            if self.tiles:
+                self.xp.multiply(gy, hit, out=gx[region])
+            else:
+                gx[region] += gy * hit
+        self._zero_remainder(gx)
+        return gx[interior(self.in_shape, self.padding)]
+
+
+class AvgPool(_Pool):
+    """Mean over each window. With padding, the divisor counts only real (unpadded) elements,
+    as Keras and TensorFlow do; ``count_include_pad=True`` divides by the full window size as
+    PyTorch's default does."""
+
+    count_include_pad = False
+
+    def forward(self, x):
+        xp = self.xp
+        xpad = self._setup(x, 0)
+        y = None
+        for _, region in self.taps:
+            if y is None:
+                y = xpad[region].copy()
+            else:
+                y += xpad[region]
+        self.scale = self._scale(xp, x.dtype)
+        y *= self.scale
+        return y
+
+    def _scale(self, xp, dtype):
+        """``1 / count`` per output position: a scalar, or an array over the spatial axes."""
+        size = 1
+        for k in self.pool:
+            size *= k
+        if self.count_include_pad or not any(lo or hi for lo, hi in self.padding):
+            return dtype.type(1.0 / size)
+        ones = pad_spatial(xp, xp.ones((1,) + self.in_shape[1:-1] + (1,), dtype=dtype),
+                           self.padding, 0)
+        count = None
+        for _, region in self.taps:
+            count = ones[region].copy() if count is None else count + ones[region]
+        return 1.0 / count
+
+    def backward(self, gy):
+        xp = self.xp
+        g = gy * self.scale
+        shape = (self.in_shape[0],) + tuple(
+            n + lo + hi for n, (lo, hi) in zip(self.in_shape[1:-1], self.padding)
+        ) + (self.in_shape[-1],)
+        gx = self._grad_buffer(shape, gy.dtype)
+        if self.covered:
+            # Strided reshape: (N, o1, k1, o2, k2, ..., C) receives g broadcast over the k axes
+            # (a view: gx is fresh and contiguous).
+            split, index = (shape[0],), (slice(None),)
+            for o, k in zip(self.out, self.pool):
+                split += (o, k)
+                index += (slice(None), None)
+            gx.reshape(split + (shape[-1],))[...] = g[index + (slice(None),)]
+        else:
+            for _, region in self.taps:
+                if self.tiles:
+                    gx[region] = g
+                else:
+                    gx[region] += g
+            self._zero_remainder(gx)
+        return gx[interior(self.in_shape, self.padding)]
