@@ -56,3 +56,93 @@ class Dropout(Layer):
         config.update(rate=self.rate, noise_shape=self.noise_shape and list(self.noise_shape),
                       seed=self.seed)
         return config
+
+
+class GaussianNoise(Layer):
+    """Adds zero-mean Gaussian noise of standard deviation ``stddev`` during training only
+    (a regularizer; GAN discriminators use it on their inputs).
+
+    Example:
+        >>> import numpy as np
+        >>> import numdeep as nd
+        >>> layer = nd.layers.GaussianNoise(0.1, seed=0)
+        >>> x = np.zeros((2, 3), dtype="float32")
+        >>> bool((layer(x).data == 0).all()), bool((layer(x, training=True).data != 0).all())
+        (True, True)
+    """
+
+    supports_masking = True
+
+    def __init__(self, stddev, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        if stddev < 0:
+            raise ValueError(f"GaussianNoise `stddev` must be >= 0. Received: stddev={stddev}")
+        self.stddev, self.seed = float(stddev), seed
+        self._rng = make_rng(seed)
+
+    def call(self, inputs, training=False):
+        if not training or self.stddev == 0:
+            return inputs
+        noise = self._rng.standard_normal(inputs.shape, dtype="float32") * self.stddev
+        return inputs + noise.astype(inputs.dtype, copy=False)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(stddev=self.stddev, seed=self.seed)
+        return config
+
+
+class GaussianDropout(Layer):
+    """Multiplies inputs by Gaussian noise of mean 1 and variance ``rate / (1 - rate)`` during
+    training only."""
+
+    supports_masking = True
+
+    def __init__(self, rate, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        if not 0.0 <= rate < 1.0:
+            raise ValueError(f"GaussianDropout `rate` must be in [0, 1). Received: rate={rate}")
+        self.rate, self.seed = float(rate), seed
+        self._rng = make_rng(seed)
+
+    def call(self, inputs, training=False):
+        if not training or self.rate == 0:
+            return inputs
+        std = (self.rate / (1.0 - self.rate)) ** 0.5
+        noise = 1.0 + self._rng.standard_normal(inputs.shape, dtype="float32") * std
+        return inputs * noise.astype(inputs.dtype, copy=False)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(rate=self.rate, seed=self.seed)
+        return config
+
+
+class ActivityRegularization(Layer):
+    """Identity that adds an L1/L2 penalty on its input to the model's loss."""
+
+    supports_masking = True
+
+    def __init__(self, l1=0.0, l2=0.0, **kwargs):
+        from numdeep import regularizers
+
+        super().__init__(activity_regularizer=regularizers.L1L2(l1=l1, l2=l2), **kwargs)
+        self.l1, self.l2 = float(l1), float(l2)
+
+    def call(self, inputs, training=False):
+        return inputs
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        config = super().get_config()
+        config.pop("activity_regularizer", None)
+        config.update(l1=self.l1, l2=self.l2)
+        return config

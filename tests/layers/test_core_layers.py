@@ -107,3 +107,29 @@ def test_trainable_false_freezes_weights():
     layer(np.zeros((1, 3), dtype="float32"))
     layer.trainable = False
     assert layer.trainable_weights == [] and len(layer.non_trainable_weights) == 2
+
+
+@pytest.mark.parametrize("make", [
+    lambda: L.GaussianNoise(0.5, seed=1),
+    lambda: L.GaussianDropout(0.3, seed=1),
+    lambda: L.ActivityRegularization(l1=0.01, l2=0.02),
+])
+def test_noise_and_activity_layers(make):
+    check_layer(make, (4, 5), (4, 5), 0)
+
+
+def test_gaussian_noise_only_in_training_and_seeded():
+    x = np.zeros((500, 4), dtype="float32")
+    a = L.GaussianNoise(0.5, seed=3)(x, training=True).data
+    b = L.GaussianNoise(0.5, seed=3)(x, training=True).data
+    np.testing.assert_array_equal(a, b)
+    assert abs(a.std() - 0.5) < 0.03
+    with pytest.raises(ValueError, match="stddev"):
+        L.GaussianNoise(-1.0)
+
+
+def test_activity_regularization_penalty():
+    layer = L.ActivityRegularization(l2=0.5)
+    layer(np.full((2, 3), 2.0, dtype="float32"))
+    (penalty,) = layer.losses
+    assert float(penalty.data) == pytest.approx(0.5 * 4.0 * 6 / 2)
