@@ -1,8 +1,21 @@
 """Callbacks: hooks into training (Keras names and hook signatures)."""
 
+from numdeep.callbacks.backup_and_restore import BackupAndRestore
 from numdeep.callbacks.base import Callback, CallbackList
+from numdeep.callbacks.csv_logger import CSVLogger
+from numdeep.callbacks.early_stopping import EarlyStopping
 from numdeep.callbacks.history import History
 from numdeep.callbacks.lambda_callback import LambdaCallback
+from numdeep.callbacks.learning_rate_scheduler import LearningRateScheduler
+from numdeep.callbacks.model_checkpoint import ModelCheckpoint
 from numdeep.callbacks.progbar import Progbar, ProgbarLogger
+from numdeep.callbacks.reduce_lr_on_plateau import ReduceLROnPlateau
+from numdeep.callbacks.remote_monitor import RemoteMonitor
+from numdeep.callbacks.tensorboard import TensorBoard
+from numdeep.callbacks.terminate_on_nan import TerminateOnNaN
 
-__all__ = ["Callback", "CallbackList", "History", "LambdaCallback", "Progbar", "ProgbarLogger"]
+__all__ = [
+    "BackupAndRestore", "CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History",
+    "LambdaCallback", "LearningRateScheduler", "ModelCheckpoint", "Progbar", "ProgbarLogger",
+    "ReduceLROnPlateau", "RemoteMonitor", "TensorBoard", "TerminateOnNaN",
+]

@@ -58,6 +58,9 @@ class CallbackList:
         for cb in self.callbacks:
             cb.set_model(model)
             cb.set_params(params)
+        from numdeep.callbacks.history import History
+
+        self._histories = [cb for cb in self.callbacks if isinstance(cb, History)]
         self._batch = {
             hook: [getattr(cb, hook) for cb in self.callbacks
                    if getattr(type(cb), hook) is not getattr(Callback, hook)]
@@ -79,6 +82,11 @@ class CallbackList:
         def call(*args, **kwargs):
             for cb in self.callbacks:
                 getattr(cb, hook)(*args, **kwargs)
+            if hook == "on_epoch_end":
+                # History records an epoch first (so it survives a later callback failing) and
+                # then picks up what other callbacks added to the logs (e.g. learning_rate).
+                for h in self._histories:
+                    h.record_late_keys(*args, **kwargs)
 
         return call
 

@@ -23,3 +23,12 @@ class History(Callback):
         self.epoch.append(epoch)
         for k, v in (logs or {}).items():
             self.history.setdefault(k, []).append(v)
+
+    def record_late_keys(self, epoch, logs=None):
+        """Add values that callbacks after this one put into the epoch's ``logs``."""
+        if not self.epoch or self.epoch[-1] != epoch:
+            return
+        for k, v in (logs or {}).items():
+            values = self.history.setdefault(k, [])
+            if len(values) < len(self.epoch):
+                values.append(v)
