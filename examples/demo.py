@@ -7,7 +7,9 @@ accuracy and shows a few test digits with the model's predictions.
 """
 
 import argparse
+import os
 import sys
+import tempfile
 
 import numpy as np
 
@@ -53,11 +55,43 @@ def run_mlp(epochs):
 
     loss, accuracy = model.evaluate(x_test, y_test, verbose=0)
     print(f"\nTest accuracy: {accuracy:.4f}  (loss {loss:.4f})\n")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "digits_mlp.keras")
+        model.save(path)
+        restored = nd.models.load_model(path)
+        same = np.array_equal(restored.predict(x_test, verbose=0), model.predict(x_test, verbose=0))
+    print(f"Saved to {os.path.basename(path)} and reloaded: predictions "
+          f"{'identical' if same else 'DIFFERENT'}\n")
     show_predictions(x_test, y_test, model.predict(x_test[:6], verbose=0))
     return accuracy
 
 
-DEMOS = {"mlp": run_mlp}
+def run_cnn(epochs):
+    print("numdeep demo: a small convnet on the bundled UCI handwritten digits (8x8x1)\n")
+    (x_train, y_train), (x_test, y_test) = nd.datasets.digits.load_data()
+    x_train = (x_train / 16.0).astype("float32")[..., None]  # (N, 8, 8) -> (N, 8, 8, 1)
+    x_test = (x_test / 16.0).astype("float32")[..., None]
+    print(f"train: {x_train.shape[0]} images, test: {x_test.shape[0]} images\n")
+
+    nd.utils.set_random_seed(0)
+    model = nd.Sequential([
+        nd.Input(shape=(8, 8, 1)),
+        layers.Conv2D(16, 3, activation="relu", padding="same"),
+        layers.MaxPooling2D(2),
+        layers.Flatten(),
+        layers.Dense(10, activation="softmax"),
+    ])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.summary()
+    model.fit(x_train, y_train, epochs=epochs, batch_size=32, validation_split=0.1)
+
+    loss, accuracy = model.evaluate(x_test, y_test, verbose=0)
+    print(f"\nTest accuracy: {accuracy:.4f}  (loss {loss:.4f})\n")
+    show_predictions(x_test[..., 0], y_test, model.predict(x_test[:6], verbose=0))
+    return accuracy
+
+
+DEMOS = {"mlp": run_mlp, "cnn": run_cnn}
 
 
 def main(argv=None):

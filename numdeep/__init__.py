@@ -35,6 +35,15 @@ from numdeep.models import Model, Sequential
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name):
+    # numdeep.saving pulls in h5py; it loads on first use so `import numdeep` stays fast.
+    if name == "saving":
+        import importlib
+
+        return importlib.import_module("numdeep.saving")
+    raise AttributeError(f"module 'numdeep' has no attribute {name!r}")
+
 __all__ = [
     "Function", "GradientTape", "Input", "Model", "Sequential", "Tensor", "activations", "backend",
     "callbacks", "datasets", "grad", "gradcheck", "initializers", "layers", "losses", "metrics",

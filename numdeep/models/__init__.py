@@ -3,4 +3,23 @@
 from numdeep.models.model import Model
 from numdeep.models.sequential import Sequential
 
-__all__ = ["Model", "Sequential"]
+__all__ = ["Model", "Sequential", "load_model"]
+
+
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
+    """Load a model saved as ``.keras`` or ``.h5`` (by numdeep or Keras), compile state and
+    optimizer slots included; see ``numdeep.saving.load_model`` (safe loading, errors).
+
+    Example:
+        >>> import os, tempfile
+        >>> import numdeep as nd
+        >>> model = nd.Sequential([nd.Input((3,)), nd.layers.Dense(2)])
+        >>> path = os.path.join(tempfile.mkdtemp(), "m.keras")
+        >>> model.save(path)
+        >>> nd.models.load_model(path).output_shape
+        (None, 2)
+    """
+    from numdeep.saving import load_model as _load_model
+
+    return _load_model(filepath, custom_objects=custom_objects, compile=compile,
+                       safe_mode=safe_mode)

@@ -2,7 +2,7 @@
 
 from numdeep.layers.base import Layer
 from numdeep.layers.input_layer import InputLayer
-from numdeep.layers.symbolic import flatten_structure, map_structure
+from numdeep.layers.symbolic import map_structure
 from numdeep.models.functional import Graph
 from numdeep.models.training import Trainer
 
@@ -66,6 +66,9 @@ class Model(Trainer, Layer):
         raise ValueError(f"No such layer: {name!r}. Existing layers: "
                          f"{[la.name for la in self.layers]}")
 
+    def _can_call(self):
+        return self._graph is not None or type(self).call is not Model.call
+
     def call(self, inputs, training=False):
         if self._graph is None:
             raise NotImplementedError(
@@ -85,12 +88,7 @@ class Model(Trainer, Layer):
 
     def _check_input_shapes(self, inputs):
         expected = [t.shape for t in self._graph.input_tensors]
-        received = [getattr(v, "shape", None) for v in flatten_structure(inputs)]
-        if len(received) != len(expected):
-            raise ValueError(
-                f"Model '{self.name}' expects {len(expected)} input(s) but received "
-                f"{len(received)}."
-            )
+        received = [getattr(v, "shape", None) for v in self._graph.flatten_inputs(inputs)]
         for exp, got in zip(expected, received):
             if got is None:
                 continue
@@ -113,10 +111,61 @@ class Model(Trainer, Layer):
         print_summary(self, line_length=line_length, print_fn=print_fn,
                       show_trainable=show_trainable)
 
+    # ----- saving (implemented in numdeep.saving, imported lazily) -------------------------
     def get_config(self):
+        """The Keras config: ``layers`` with ``inbound_nodes``, ``input_layers`` and
+        ``output_layers`` for a functional model; the constructor arguments when subclassed."""
         if self._graph is None:
             return Layer.get_config(self)
-        raise NotImplementedError("Functional model configs arrive with the saving work.")
+        from numdeep.saving.model_config import model_get_config
+
+        return model_get_config(self)
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """Rebuild a model from ``get_config()`` output (Keras 3 or Keras 2 dialect)."""
+        from numdeep.saving.api import model_class_from_config
+
+        return model_class_from_config(cls, config, custom_objects)
+
+    def to_json(self, **kwargs):
+        """The model's Keras config (``{'module', 'class_name', 'config', ...}``) as JSON."""
+        import json
+
+        from numdeep.saving import serialize
+
+        return json.dumps(serialize(self), **kwargs)
+
+    def save(self, filepath, overwrite=True, zipped=None):
+        """Save the whole model (architecture, weights, compile state and optimizer slots) to
+        ``.keras`` or legacy ``.h5``, atomically; see ``numdeep.saving.save_model``.
+
+        Example:
+            >>> import os, tempfile
+            >>> import numdeep as nd
+            >>> model = nd.Sequential([nd.Input((2,)), nd.layers.Dense(1)])
+            >>> path = os.path.join(tempfile.mkdtemp(), "m.keras")
+            >>> model.save(path)
+            >>> nd.models.load_model(path).count_params()
+            3
+        """
+        from numdeep.saving import save_model
+
+        save_model(self, filepath, overwrite=overwrite, zipped=zipped)
+
+    def save_weights(self, filepath, overwrite=True):
+        """Save the weights and, when compiled, the optimizer state to ``.weights.h5`` (Keras 3
+        layout) or legacy ``.h5``, atomically."""
+        from numdeep.saving import save_weights
+
+        save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath, skip_mismatch=False):
+        """Load weights (and optimizer state when compiled) from ``.weights.h5``, ``.keras`` or
+        ``.h5``; nothing changes unless every variable matches (or ``skip_mismatch``)."""
+        from numdeep.saving import load_weights
+
+        load_weights(self, filepath, skip_mismatch=skip_mismatch)
 
 
 def _symbolic(x):

@@ -125,9 +125,8 @@ class Sequential(Model):
         return self._graph.run(inputs, training=training)
 
     def get_config(self):
-        layers = []
-        if self._input_layer is not None:
-            layers.append({"class_name": "InputLayer", "config": self._input_layer.get_config()})
-        for layer in self._seq:
-            layers.append({"class_name": type(layer).__name__, "config": layer.get_config()})
-        return {"name": self.name, "trainable": self.trainable, "layers": layers}
+        """The Keras config: ``name``, ``trainable``, the ``layers`` list (``InputLayer`` first
+        when the input shape is known) and ``build_input_shape``."""
+        from numdeep.saving.model_config import model_get_config
+
+        return model_get_config(self)

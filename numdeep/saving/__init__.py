@@ -1,0 +1,48 @@
+"""Saving and loading: Keras-compatible ``.keras`` and ``.h5`` files, safe by construction.
+
+Files move between numdeep and Keras in both directions (configs use Keras class names and
+arguments, weights the Keras variable layouts). Loading resolves every class and function through
+an allow-list, never imports a ``module`` string, never unpickles and never runs bytecode; damaged
+files raise ``CorruptFileError`` and refused ones ``UnsafeFileError`` (a ``CorruptFileError``),
+both naming the file and the problem. Every write is atomic.
+
+Example:
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> import numdeep as nd
+    >>> model = nd.Sequential([nd.Input((4,)), nd.layers.Dense(3, activation="relu"),
+    ...                        nd.layers.Dense(1)])
+    >>> model.compile(optimizer="adam", loss="mse")
+    >>> path = os.path.join(tempfile.mkdtemp(), "model.keras")
+    >>> model.save(path)
+    >>> restored = nd.models.load_model(path)
+    >>> x = np.ones((2, 4), "float32")
+    >>> bool(np.array_equal(restored.predict(x, verbose=0), model.predict(x, verbose=0)))
+    True
+"""
+
+from numdeep.saving.api import (
+    get_compile_config,
+    load_model,
+    load_weights,
+    model_from_config,
+    model_from_json,
+    save_model,
+    save_weights,
+)
+from numdeep.saving.atomic import atomic_write
+from numdeep.saving.errors import CorruptFileError, UnsafeFileError
+from numdeep.saving.object_config import deserialize, serialize
+from numdeep.saving.registry import (
+    get_registered_name,
+    get_registered_object,
+    register_serializable,
+)
+from numdeep.saving.safety import LIMITS, Limits
+
+__all__ = [
+    "CorruptFileError", "LIMITS", "Limits", "UnsafeFileError", "atomic_write", "deserialize",
+    "get_compile_config", "get_registered_name", "get_registered_object", "load_model",
+    "load_weights", "model_from_config", "model_from_json", "register_serializable",
+    "save_model", "save_weights", "serialize",
+]
