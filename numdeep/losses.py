@@ -469,8 +469,13 @@ class Loss:
         self.dtype = None if dtype is None else np.dtype(dtype).name
 
     def __call__(self, y_true, y_pred, sample_weight=None):
+        # A padding mask on the prediction leaves padded steps out of the loss, as in Keras.
+        keras_mask = getattr(y_pred, "_keras_mask", None)
         y_pred = _to_pred(y_pred, self.dtype)
         values, mask = self._call_with_mask(y_true, y_pred)
+        if keras_mask is not None and np.shape(keras_mask) == values.shape:
+            keras_mask = np.asarray(keras_mask, dtype=bool)
+            mask = keras_mask if mask is None else mask & keras_mask
         return reduce_weighted_values(values, sample_weight, self.reduction, mask)
 
     def _call_with_mask(self, y_true, y_pred):

@@ -9,6 +9,6 @@ Example:
     (1797, 8, 8)
 """
 
-from numdeep.datasets import digits, mnist
+from numdeep.datasets import digits, mnist, timeseries
 
-__all__ = ["digits", "mnist"]
+__all__ = ["digits", "mnist", "timeseries"]

@@ -1,11 +1,20 @@
 """Fused recurrent primitives: a whole SimpleRNN, LSTM or GRU sequence in one op.
 
 A recurrent layer built from elementwise ops records ~15 graph nodes per time step; these ops
-record one per layer call. ``forward`` projects the inputs of every time step with one matmul,
-then loops over time with one matmul per step and keeps the activated gates. ``backward`` runs
-backpropagation through time over the kept gates (gate derivatives precomputed for all steps at
-once), collects every step's pre-activation gradient, and ends with one matmul each for the
-input, kernel and recurrent-kernel gradients.
+record one per layer call, and keep the time loop and its backpropagation through time inside.
+
+Kernel design. The weights are stacked into one augmented matrix ``W = [U; K; b]^T`` and each
+step computes all its gate pre-activations with a single matmul ``W @ [h_{t-1}; x_t; 1]``: the
+input projection and the bias ride along with the recurrence, so there is no separate pass over
+a projected (time, gates, batch) array and no per-step addition of it. Backward collects every
+step's pre-activation gradient ``dA`` and gets all weight gradients from one batched product
+``sum_t [h_{t-1}; x_t; 1] dA_t^T`` (rows: recurrent kernel, kernel, bias) and the input
+gradient from ``K dA``. Gate derivatives are computed a chunk of steps at a time, right before
+the steps that use them, so few array calls touch them and the chunk stays in cache.
+
+Buffers are time-major and batch-minor, (time, rows, batch): each step's gate blocks are
+contiguous rows (NumPy runs strided 2-D blocks several times slower), and the (batch, time,
+units) output is a transposed view, which a stacked recurrent op reads back without a copy.
 
 Shared conventions (Keras semantics and weight layouts):
 
@@ -20,173 +29,20 @@ Shared conventions (Keras semantics and weight layouts):
   ``recurrent_activation`` names from ``FUSED_ACTIVATIONS``.
 - Output: one array (batch, n_out + n_states, units), the outputs (every step, or the last one)
   followed by the final states (``h``; for the LSTM ``h`` then ``c``). Layers slice it.
-
-Buffers are time-major, (time, batch, ...), so each step reads and writes contiguous blocks.
 """
 
-from numdeep.autograd.function import Function
+from numdeep.autograd.engine import is_grad_enabled
+from numdeep.autograd.ops._recurrent_base import (
+    FUSED_ACTIVATIONS,
+    Unpack,
+    _activate,
+    _derivative,
+    _Gates,
+    _outer_sum,
+    _Sequence,
+)
 
-FUSED_ACTIVATIONS = ("tanh", "sigmoid", "hard_sigmoid", "relu", "linear")
-
-
-def _activate(xp, name, x, out=None):
-    """Apply activation ``name`` to ``x``, writing into ``out`` (default: in place)."""
-    out = x if out is None else out
-    if name == "tanh":
-        xp.tanh(x, out=out)
-    elif name == "sigmoid":
-        # sigmoid(x) = (1 + tanh(x / 2)) / 2: no exp overflow for large negative x.
-        xp.multiply(x, 0.5, out=out)
-        xp.tanh(out, out=out)
-        out *= 0.5
-        out += 0.5
-    elif name == "hard_sigmoid":
-        xp.multiply(x, 1.0 / 6.0, out=out)
-        out += 0.5
-        xp.clip(out, 0.0, 1.0, out=out)
-    elif name == "relu":
-        xp.maximum(x, 0.0, out=out)
-    elif out is not x:
-        out[...] = x
-    return out
-
-
-def _derivative(xp, name, y):
-    """The activation's derivative, written through its output ``y`` (a new array)."""
-    if name == "tanh":
-        return 1.0 - y * y
-    if name == "sigmoid":
-        return y * (1.0 - y)
-    if name == "hard_sigmoid":
-        return ((y > 0.0) & (y < 1.0)).astype(y.dtype) * (1.0 / 6.0)
-    if name == "relu":
-        return (y > 0.0).astype(y.dtype)
-    return xp.ones_like(y)
-
-
-class _Gates:
-    """Activations of consecutive gate blocks of width ``units`` (LSTM: i, f, c, o)."""
-
-    def __init__(self, xp, names, units, dtype):
-        self.xp, self.names, self.units = xp, names, units
-        self.affine = None
-        if len(set(names)) > 1 and set(names) <= {"tanh", "sigmoid"}:
-            # Every block is a * tanh(s * x) + b (sigmoid: a = s = b = 1/2): four array calls
-            # for all gates instead of four per sigmoid block.
-            half = [0.5 if n == "sigmoid" else 1.0 for n in names]
-            shift = [0.5 if n == "sigmoid" else 0.0 for n in names]
-            self.affine = tuple(xp.repeat(xp.asarray(v, dtype=dtype), units) for v in
-                                (half, half, shift))
-
-    def __call__(self, a):
-        xp, u = self.xp, self.units
-        if self.affine is not None:
-            scale, post, shift = self.affine
-            a *= scale
-            xp.tanh(a, out=a)
-            a *= post
-            a += shift
-        elif len(set(self.names)) == 1:
-            _activate(xp, self.names[0], a)
-        else:
-            for k, name in enumerate(self.names):
-                _activate(xp, name, a[..., k * u:(k + 1) * u])
-        return a
-
-    def derivative(self, a):
-        if len(set(self.names)) == 1:
-            return _derivative(self.xp, self.names[0], a)
-        u = self.units
-        d = self.xp.empty_like(a)
-        for k, name in enumerate(self.names):
-            d[..., k * u:(k + 1) * u] = _derivative(self.xp, name, a[..., k * u:(k + 1) * u])
-        return d
-
-
-class _Sequence(Function):
-    """Shared by the three ops: input projection, reversal, masks, output packing."""
-
-    n_states = 1
-    mask = None
-    recurrent_mask = None
-    go_backwards = False
-    return_sequences = True
-    zero_output_for_mask = False
-    activation = "tanh"
-    recurrent_activation = "sigmoid"
-
-    def forward(self, x, kernel, recurrent_kernel, bias, *states):
-        xp = self.xp
-        n, steps, features = x.shape
-        units = recurrent_kernel.shape[0]
-        dtype = xp.result_type(x, kernel, recurrent_kernel)
-        xt = xp.ascontiguousarray(x.transpose(1, 0, 2), dtype=dtype).reshape(-1, features)
-        proj = (xt @ kernel).reshape(steps, n, -1)
-        in_bias, rec_bias = (None, None) if bias is None else (
-            (bias[0], bias[1]) if bias.ndim == 2 else (bias, None))
-        if in_bias is not None:
-            proj += in_bias
-        self.keep = self.drop = None
-        if self.mask is not None:
-            keep = xp.asarray(self.mask, dtype=bool).T[:, :, None]
-            self.keep = keep[::-1] if self.go_backwards else keep
-            self.drop = ~self.keep
-        if self.go_backwards:
-            proj = proj[::-1]
-        if self.recurrent_mask is not None:
-            self.recurrent_mask = xp.asarray(self.recurrent_mask, dtype=dtype)
-        states = [xp.zeros((n, units), dtype) if s is None else xp.asarray(s, dtype=dtype)
-                  for s in states]
-        seq, finals = self._scan(proj, recurrent_kernel, rec_bias, states)
-        self.xt, self.kernel, self.rkernel = xt, kernel, recurrent_kernel
-        self.steps, self.bias_ndim = steps, (None if bias is None else bias.ndim)
-        if self.zero_output_for_mask and self.keep is not None:
-            seq = seq * self.keep
-        n_out = steps if self.return_sequences else 1
-        y = xp.empty((n, n_out + len(finals), units), dtype)
-        y[:, :n_out] = seq.transpose(1, 0, 2) if self.return_sequences else seq[-1][:, None]
-        for k, s in enumerate(finals):
-            y[:, n_out + k] = s
-        return y
-
-    def backward(self, gy):
-        xp = self.xp
-        steps, n = self.steps, gy.shape[0]
-        n_out = steps if self.return_sequences else 1
-        g_final = [gy[:, n_out + k].copy() for k in range(self.n_states)]
-        zeroing = self.zero_output_for_mask and self.keep is not None
-        g_seq = None
-        if self.return_sequences:
-            g_seq = gy[:, :n_out].transpose(1, 0, 2)
-            g_seq = g_seq * self.keep if zeroing else g_seq
-        else:
-            g_final[0] += gy[:, 0] * self.keep[-1] if zeroing else gy[:, 0]
-        dproj, g_rkernel, g_rbias, g_states = self._bptt(g_seq, g_final)
-        if self.go_backwards:
-            dproj = dproj[::-1]
-        d2 = dproj.reshape(steps * n, -1)
-        need = self.needs_input_grad
-        gx = gk = gb = None
-        if need[0]:
-            gx = (d2 @ self.kernel.T).reshape(steps, n, -1).transpose(1, 0, 2)
-        if need[1]:
-            gk = self.xt.T @ d2
-        if need[3]:
-            gb = d2.sum(axis=0)
-            if self.bias_ndim == 2:
-                gb = xp.stack([gb, g_rbias])
-        return (gx, gk, g_rkernel, gb, *g_states)
-
-    def _mask_split(self, t, grads):
-        """Send the masked rows' gradients straight to the previous state (kept rows: to the
-        cell); returns the carried parts."""
-        carried = [g * self.drop[t] for g in grads]
-        for g in grads:
-            g *= self.keep[t]
-        return carried
-
-    def _recurrent_input(self, h):
-        return h if self.recurrent_mask is None else h * self.recurrent_mask
+__all__ = ["FUSED_ACTIVATIONS", "GRUSequence", "LSTMSequence", "SimpleRNNSequence", "Unpack"]
 
 
 class SimpleRNNSequence(_Sequence):
@@ -207,40 +63,43 @@ class SimpleRNNSequence(_Sequence):
         (2, 5, 3)
     """
 
-    def _scan(self, proj, rk, rec_bias, states):
+    def _make_gates(self, units, dtype):
+        return _Gates(self.xp, (self.activation,), units, dtype)
+
+    def _weights(self, kernel, recurrent_kernel, bias):
+        return self._stack(kernel, recurrent_kernel, bias)
+
+    def _weight_grads(self, gw, extra):
+        return self._split_stacked(gw)
+
+    def _scan(self, z_all, h_all, w, rest):
         xp = self.xp
-        steps, n, units = proj.shape
-        h_all = xp.empty((steps + 1, n, units), proj.dtype)
-        h_all[0] = states[0]
-        for t in range(steps):
+        for t in range(self.steps):
             h = h_all[t + 1]
-            xp.matmul(self._recurrent_input(h_all[t]), rk, out=h)
-            h += proj[t]
-            _activate(xp, self.activation, h)
-            if self.keep is not None:
-                xp.copyto(h, h_all[t], where=self.drop[t])
-        self.save_for_backward(h_all)
-        return h_all[1:], [h_all[steps]]
+            xp.matmul(w, z_all[t], out=h)
+            self.gates(h)
+            self._finish_step(t, z_all, h_all)
+        self.save_for_backward(z_all, h_all)
+        return h_all[1:], [h_all[self.steps]]
 
     def _bptt(self, g_seq, g_final):
         xp = self.xp
-        (h_all,) = self.saved
-        # Masked rows get a zero gradient below, so the derivative there may use the kept state.
-        deriv = _derivative(xp, self.activation, h_all[1:])
-        rk_t = self.rkernel.T
-        d_pre = xp.empty_like(deriv)
+        _, h_all = self.saved
+        d_pre = xp.empty_like(h_all[1:])
+        rk = xp.ascontiguousarray(self.w[:, :self.units].T)
         (dh,) = g_final
-        for t in range(len(deriv) - 1, -1, -1):
-            if g_seq is not None:
-                dh += g_seq[t]
-            carried = self._mask_split(t, [dh]) if self.keep is not None else None
-            xp.multiply(dh, deriv[t], out=d_pre[t])
-            dh = self._recurrent_input(d_pre[t] @ rk_t)
-            if carried:
-                dh += carried[0]
-        units = h_all.shape[-1]
-        h_in = self._recurrent_input(h_all[:-1]).reshape(-1, units)
-        return d_pre, h_in.T @ d_pre.reshape(-1, units), None, [dh]
+        for t0, t1 in self._chunks(self.steps, d_pre[0]):
+            # Masked columns get a zero gradient, so their derivative may use the kept state.
+            deriv = self.gates.derivative(h_all[t0 + 1:t1 + 1])
+            for t in range(t1 - 1, t0 - 1, -1):
+                if g_seq is not None:
+                    dh += g_seq[t]
+                carried = self._mask_split(t, [dh]) if self.keep is not None else None
+                xp.multiply(dh, deriv[t - t0], out=d_pre[t])
+                dh = self._recurrent_input(rk @ d_pre[t])
+                if carried:
+                    dh += carried[0]
+        return d_pre, None, [dh]
 
 
 class LSTMSequence(_Sequence):
@@ -248,7 +107,8 @@ class LSTMSequence(_Sequence):
 
     ``z = x_t W + b + h_{t-1} U``; ``i, f, o = recurrent_activation(z_i, z_f, z_o)``;
     ``c_t = f * c_{t-1} + i * activation(z_c)``; ``h_t = o * activation(c_t)``. Initial states
-    ``h0, c0``; final states ``h, c``. See the module docstring for the rest.
+    ``h0, c0``; final states ``h, c``. Internally the gate blocks are ordered o, i, f, c: the
+    sigmoid gates are then adjacent, and so are the three gates whose gradient comes from ``c``.
 
     Example:
         >>> import numpy as np
@@ -265,70 +125,108 @@ class LSTMSequence(_Sequence):
     """
 
     n_states = 2
+    order = (3, 0, 1, 2)
 
-    def _gates(self, units, dtype):
+    def _make_gates(self, units, dtype):
         rec = self.recurrent_activation
-        return _Gates(self.xp, (rec, rec, self.activation, rec), units, dtype)
+        return _Gates(self.xp, (rec, rec, rec, self.activation), units, dtype)
 
-    def _scan(self, proj, rk, rec_bias, states):
+    def _weights(self, kernel, recurrent_kernel, bias):
+        return self._stack(kernel, recurrent_kernel, bias)
+
+    def _weight_grads(self, gw, extra):
+        return self._split_stacked(gw)
+
+    def _scan(self, z_all, h_all, w, rest):
         xp = self.xp
-        steps, n, width = proj.shape
-        u = width // 4
-        gates = self._gates(u, proj.dtype)
-        a_all = xp.empty_like(proj)
-        h_all = xp.empty((steps + 1, n, u), proj.dtype)
-        c_all = xp.empty_like(h_all)
-        tc_all = xp.empty((steps, n, u), proj.dtype)
-        h_all[0], c_all[0] = states
+        steps, u, n = self.steps, self.units, z_all.shape[-1]
+        # a_all[t] holds the gates o, i, f, g of step t and then c_{t-1}, so that one product
+        # [i; f] * [g; c_{t-1}] serves both terms of c_t. Without a graph to record, two such
+        # buffers alternate (they stay in cache); otherwise every step's are kept for backward.
+        kept = steps if is_grad_enabled() else 1
+        a_all = xp.empty((kept + 1, 5 * u, n), z_all.dtype)
+        tc_all = xp.empty((kept, u, n), z_all.dtype)
+        products = xp.empty((2 * u, n), z_all.dtype)
+        a_all[0, 4 * u:] = rest[0]
+        # Whole-buffer views of each block: the loop then only does integer indexing.
+        gates_, sig_, o_, if_, gc_, c_ = (a_all[:, :4 * u], a_all[:, :3 * u], a_all[:, :u],
+                                          a_all[:, u:3 * u], a_all[:, 3 * u:], a_all[:, 4 * u:])
+        prod_i, prod_f = products[:u], products[u:]
+        half = xp.asarray(0.5, z_all.dtype)  # a 0-d array: cheaper per call than a float
+        matmul, multiply, add, tanh = xp.matmul, xp.multiply, xp.add, xp.tanh
+        fast = self.activation == "tanh" and self.gates.prescale is not None
+        plain = self.keep is None and self.recurrent_mask is None
+        # The loop passes ``out`` positionally: NumPy parses keyword arguments per call.
         for t in range(steps):
-            a = a_all[t]
-            xp.matmul(self._recurrent_input(h_all[t]), rk, out=a)
-            a += proj[t]
-            gates(a)
-            c = c_all[t + 1]
-            xp.multiply(a[:, u:2 * u], c_all[t], out=c)
-            c += a[:, :u] * a[:, 2 * u:3 * u]
-            _activate(xp, self.activation, c, out=tc_all[t])
-            xp.multiply(a[:, 3 * u:], tc_all[t], out=h_all[t + 1])
-            if self.keep is not None:
-                xp.copyto(h_all[t + 1], h_all[t], where=self.drop[t])
-                xp.copyto(c, c_all[t], where=self.drop[t])
-        self.save_for_backward(a_all, c_all, tc_all, h_all)
-        return h_all[1:], [h_all[steps], c_all[steps]]
+            k = t if kept > 1 else t & 1
+            k_next, tc = (k + 1, tc_all[t]) if kept > 1 else (1 - k, tc_all[0])
+            gates = gates_[k]
+            matmul(w, z_all[t], gates)
+            if fast:  # the default activations: self.gates() inlined
+                tanh(gates, gates)
+                sig = sig_[k]
+                multiply(sig, half, sig)
+                add(sig, half, sig)
+            else:
+                self.gates(gates)
+            multiply(if_[k], gc_[k], products)
+            c = c_[k_next]
+            add(prod_i, prod_f, c)
+            if fast:
+                tanh(c, tc)
+            else:
+                _activate(xp, self.activation, c, out=tc)
+            multiply(o_[k], tc, h_all[t + 1])
+            if not plain:
+                if self.keep is not None:
+                    xp.copyto(c, c_[k], where=self.drop[t])
+                self._finish_step(t, z_all, h_all)
+        self.save_for_backward(z_all, a_all, tc_all)
+        return h_all[1:], [h_all[steps], c_[steps if kept > 1 else steps & 1]]
+
+    def _factors(self, t0, t1, u):
+        """Per-step multipliers: ``dA = [dh, dc, dc, dc] * factors`` and ``dc += dh * cell``."""
+        _, a_all, tc_all = self.saved
+        a, tc = a_all[t0:t1], tc_all[t0:t1]
+        factors = self.gates.derivative(a[:, :4 * u])
+        factors[:, :u] *= tc  # o: dh * act(c) * d_o
+        factors[:, u:3 * u] *= a[:, 3 * u:]  # i, f: dc * g * d_i, dc * c_prev * d_f
+        factors[:, 3 * u:] *= a[:, u:2 * u]  # c: dc * i * d_g
+        cell = _derivative(self.xp, self.activation, tc)
+        cell *= a[:, :u]
+        return factors, cell
 
     def _bptt(self, g_seq, g_final):
         xp = self.xp
-        a_all, c_all, tc_all, h_all = self.saved
-        steps, n, width = a_all.shape
-        u = width // 4
-        d = self._gates(u, a_all.dtype).derivative(a_all)
-        # d z_i = dc * g * d_i, d z_f = dc * c_prev * d_f, d z_c = dc * i * d_c: one product
-        # per step with these precomputed factors; d z_o = dh * act(c) * d_o.
-        factors = xp.empty((steps, n, 3, u), a_all.dtype)
-        factors[:, :, 0] = a_all[..., 2 * u:3 * u] * d[..., :u]
-        factors[:, :, 1] = c_all[:-1] * d[..., u:2 * u]
-        factors[:, :, 2] = a_all[..., :u] * d[..., 2 * u:3 * u]
-        out_factor = tc_all * d[..., 3 * u:]
-        cell_factor = a_all[..., 3 * u:] * _derivative(xp, self.activation, tc_all)
-        forget = a_all[..., u:2 * u]
-        dz = xp.empty_like(a_all)
-        dz4 = dz.reshape(steps, n, 4, u)
-        rk_t = self.rkernel.T
+        _, a_all, tc_all = self.saved
+        steps, u, n = tc_all.shape
+        d_pre = xp.empty((steps, 4 * u, n), a_all.dtype)
+        d_o, d_ifc = d_pre[:, :u], d_pre.reshape(steps, 4, u, n)[:, 1:]
+        forget = a_all[:, 2 * u:3 * u]
+        rk = xp.ascontiguousarray(self.w[:, :u].T)
+        matmul, multiply, add = xp.matmul, xp.multiply, xp.add
         dh, dc = g_final
-        for t in range(steps - 1, -1, -1):
-            if g_seq is not None:
-                dh += g_seq[t]
-            carried = self._mask_split(t, [dh, dc]) if self.keep is not None else None
-            dc += dh * cell_factor[t]
-            xp.multiply(dh, out_factor[t], out=dz4[t, :, 3])
-            xp.multiply(dc[:, None, :], factors[t], out=dz4[t, :, :3])
-            dc *= forget[t]
-            dh = self._recurrent_input(dz[t] @ rk_t)
-            if carried:
-                dh += carried[0]
-                dc += carried[1]
-        h_in = self._recurrent_input(h_all[:-1]).reshape(-1, u)
-        return dz, h_in.T @ dz.reshape(-1, width), None, [dh, dc]
+        tmp = xp.empty_like(dc)
+        for t0, t1 in self._chunks(steps, d_pre[0]):
+            factors, cell = self._factors(t0, t1, u)
+            f_o, f_ifc = factors[:, :u], factors.reshape(t1 - t0, 4, u, n)[:, 1:]
+            for t in range(t1 - 1, t0 - 1, -1):
+                j = t - t0
+                if g_seq is not None:
+                    add(dh, g_seq[t], dh)
+                carried = self._mask_split(t, [dh, dc]) if self.keep is not None else None
+                multiply(dh, cell[j], tmp)
+                add(dc, tmp, dc)
+                multiply(dh, f_o[j], d_o[t])
+                multiply(dc, f_ifc[j], d_ifc[t])
+                multiply(dc, forget[t], dc)
+                matmul(rk, d_pre[t], dh)
+                if self.recurrent_mask is not None:
+                    dh *= self.recurrent_mask
+                if carried:
+                    dh += carried[0]
+                    dc += carried[1]
+        return d_pre, None, [dh, dc]
 
 
 class GRUSequence(_Sequence):
@@ -338,6 +236,8 @@ class GRUSequence(_Sequence):
     (Keras default, cuDNN/PyTorch convention) ``hh = activation(x W_h + b_h + r * (h U_h +
     b_rec_h))``, otherwise ``hh = activation(x W_h + b_h + (r * h) U_h)``; then
     ``h_t = z * h_{t-1} + (1 - z) * hh``. Recurrent dropout only touches the matmul inputs.
+    The augmented matmul gives the rows z, r, then (reset_after) ``h U_h + b_rec_h`` and
+    ``x W_h + b_h`` separately, or (before) ``x W_h + b_h`` alone.
 
     Example:
         >>> import numpy as np
@@ -353,85 +253,110 @@ class GRUSequence(_Sequence):
 
     reset_after = True
 
-    def _scan(self, proj, rk, rec_bias, states):
+    def _make_gates(self, units, dtype):
+        gates = super()._make_gates(units, dtype)
+        if gates.prescale is not None:  # the candidate's rows keep scale 1
+            rest = (2 if self.reset_after else 1) * units
+            gates.prescale = self.xp.concatenate([gates.prescale, self.xp.ones(rest, dtype)])
+        return gates
+
+    def _weights(self, kernel, recurrent_kernel, bias):
         xp = self.xp
-        steps, n, width = proj.shape
-        u = width // 3
-        gates = _Gates(xp, (self.recurrent_activation,) * 2, u, proj.dtype)
-        a_all = xp.empty((steps, n, 2 * u), proj.dtype)
-        h_all = xp.empty((steps + 1, n, u), proj.dtype)
-        hh_all = xp.empty((steps, n, u), proj.dtype)
-        rh_all = xp.empty_like(hh_all)  # h U_h + b (reset_after) or r * h (before)
-        rec = xp.empty((n, width), proj.dtype)
-        h_all[0] = states[0]
+        u, f = recurrent_kernel.shape[0], kernel.shape[0]
+        b_in = b_rec = xp.zeros(3 * u, kernel.dtype)
+        if bias is not None:
+            b_in, b_rec = (bias[0], bias[1]) if bias.ndim == 2 else (bias, b_rec)
+        zr = xp.concatenate([recurrent_kernel[:, :2 * u], kernel[:, :2 * u],
+                             (b_in[:2 * u] + b_rec[:2 * u])[None]])
+        x_h = xp.concatenate([xp.zeros((u, u), kernel.dtype), kernel[:, 2 * u:],
+                              b_in[None, 2 * u:]])
+        self.rk_h = recurrent_kernel[:, 2 * u:]
+        if not self.reset_after:
+            return xp.concatenate([zr, x_h], axis=1).T
+        h_h = xp.concatenate([self.rk_h, xp.zeros((f, u), kernel.dtype), b_rec[None, 2 * u:]])
+        return xp.concatenate([zr, h_h, x_h], axis=1).astype(kernel.dtype).T
+
+    def _weight_grads(self, gw, g_rk_h):
+        xp = self.xp
+        u, f = self.units, self.features
+        g_x_h = gw[:, -u:]  # the x W_h + b_h rows
+        gk = xp.concatenate([gw[u:u + f, :2 * u], g_x_h[u:u + f]], axis=1)
+        g_rk_h = gw[:u, 2 * u:3 * u] if self.reset_after else g_rk_h
+        g_rk = xp.concatenate([gw[:u, :2 * u], g_rk_h], axis=1)
+        g_in = xp.concatenate([gw[-1, :2 * u], g_x_h[-1]])
+        if self.bias_shape is None or len(self.bias_shape) == 1:
+            return gk, g_rk, g_in
+        return gk, g_rk, xp.stack([g_in, gw[-1, :3 * u]])
+
+    def _scan(self, z_all, h_all, w, rest):
+        xp = self.xp
+        steps, u, n = self.steps, self.units, z_all.shape[-1]
+        a_all = xp.empty((steps, len(w), n), z_all.dtype)  # z, r, [h U_h + b_rec_h], x W_h + b_h
+        hh_all = xp.empty((steps, u, n), z_all.dtype)
+        rh_all = xp.empty_like(hh_all)  # r * h (before); unused with reset_after
+        rk_h_t = xp.ascontiguousarray(self.rk_h.T)
         for t in range(steps):
-            h_prev, a, hh, rh = h_all[t], a_all[t], hh_all[t], rh_all[t]
-            h_in = self._recurrent_input(h_prev)
+            a, hh = a_all[t], hh_all[t]
+            xp.matmul(w, z_all[t], out=a)
+            self.gates(a[:2 * u])
             if self.reset_after:
-                xp.matmul(h_in, rk, out=rec)
-                if rec_bias is not None:
-                    rec += rec_bias
-                xp.add(proj[t, :, :2 * u], rec[:, :2 * u], out=a)
-                gates(a)
-                rh[...] = rec[:, 2 * u:]
-                xp.multiply(a[:, u:], rh, out=hh)
+                xp.multiply(a[u:2 * u], a[2 * u:3 * u], out=hh)
             else:
-                xp.matmul(h_in, rk[:, :2 * u], out=a)
-                a += proj[t, :, :2 * u]
-                gates(a)
-                xp.multiply(a[:, u:], h_in, out=rh)
-                xp.matmul(rh, rk[:, 2 * u:], out=hh)
-            hh += proj[t, :, 2 * u:]
+                xp.multiply(a[u:2 * u], z_all[t, :u], out=rh_all[t])
+                xp.matmul(rk_h_t, rh_all[t], out=hh)
+            hh += a[-u:]
             _activate(xp, self.activation, hh)
             h = h_all[t + 1]
-            xp.subtract(h_prev, hh, out=h)
-            h *= a[:, :u]
+            xp.subtract(h_all[t], hh, out=h)
+            h *= a[:u]
             h += hh
-            if self.keep is not None:
-                xp.copyto(h, h_prev, where=self.drop[t])
-        self.save_for_backward(a_all, hh_all, rh_all, h_all)
+            self._finish_step(t, z_all, h_all)
+        self.save_for_backward(z_all, a_all, hh_all, rh_all, h_all)
         return h_all[1:], [h_all[steps]]
+
+    def _factors(self, t0, t1, u):
+        """``dz_pre = dh * fz``, ``d hh_pre = dh * fh``; ``fr`` gives ``dr_pre`` (see below)."""
+        z_all, a_all, hh_all, _, h_all = self.saved
+        a, hh = a_all[t0:t1], hh_all[t0:t1]
+        d = self.gates.derivative(a[:, :2 * u])
+        fz = h_all[t0:t1] - hh
+        fz *= d[:, :u]
+        fh = _derivative(self.xp, self.activation, hh)
+        fh *= 1.0 - a[:, :u]
+        # reset_after: dr_pre = d hh_pre * (h U_h + b); before: dr_pre = (U_h d hh_pre) * h.
+        fr = a[:, 2 * u:3 * u] if self.reset_after else z_all[t0:t1, :u]
+        return fz, fh, fr * d[:, u:]
 
     def _bptt(self, g_seq, g_final):
         xp = self.xp
-        a_all, hh_all, rh_all, h_all = self.saved
-        steps, n, u = hh_all.shape
-        d = _Gates(xp, (self.recurrent_activation,) * 2, u, a_all.dtype).derivative(a_all)
-        z, r = a_all[..., :u], a_all[..., u:]
-        h_in = self._recurrent_input(h_all[:-1])
-        dz_factor = (h_all[:-1] - hh_all) * d[..., :u]
-        dh_factor = (1.0 - z) * _derivative(xp, self.activation, hh_all)
-        # reset_after: d z_r = d hh_pre * (h U_h + b); before: d z_r = (d hh_pre U_h^T) * h.
-        dr_factor = (rh_all if self.reset_after else h_in) * d[..., u:]
-        dx = xp.empty((steps, n, 3 * u), a_all.dtype)
-        drec = xp.empty_like(dx) if self.reset_after else None
-        rk = self.rkernel
+        _, a_all, _, rh_all, _ = self.saved
+        steps, rows, n = a_all.shape
+        u = self.units
+        d_pre = xp.empty_like(a_all)
+        # U's z, r columns (and with reset_after its h columns, the rows h U_h + b_rec_h).
+        rk = xp.ascontiguousarray(self.w[:(3 if self.reset_after else 2) * u, :u].T)
+        rk_h = self.rk_h
         (dh,) = g_final
-        for t in range(steps - 1, -1, -1):
-            if g_seq is not None:
-                dh += g_seq[t]
-            carried = self._mask_split(t, [dh]) if self.keep is not None else None
-            g = dx[t]
-            xp.multiply(dh, dz_factor[t], out=g[:, :u])
-            xp.multiply(dh, dh_factor[t], out=g[:, 2 * u:])
-            if self.reset_after:
-                xp.multiply(g[:, 2 * u:], dr_factor[t], out=g[:, u:2 * u])
-                drec[t, :, :2 * u] = g[:, :2 * u]
-                xp.multiply(g[:, 2 * u:], r[t], out=drec[t, :, 2 * u:])
-                dh_in = drec[t] @ rk.T
-            else:
-                d_rh = g[:, 2 * u:] @ rk[:, 2 * u:].T
-                xp.multiply(d_rh, dr_factor[t], out=g[:, u:2 * u])
-                dh_in = g[:, :2 * u] @ rk[:, :2 * u].T
-                dh_in += d_rh * r[t]
-            dh = dh * z[t] + self._recurrent_input(dh_in)
-            if carried:
-                dh += carried[0]
-        h2 = h_in.reshape(-1, u)
-        if self.reset_after:
-            d2 = drec.reshape(-1, 3 * u)
-            return dx, h2.T @ d2, d2.sum(axis=0), [dh]
-        dx2 = dx.reshape(-1, 3 * u)
-        g_rk = xp.concatenate([h2.T @ dx2[:, :2 * u],
-                               rh_all.reshape(-1, u).T @ dx2[:, 2 * u:]], axis=1)
-        return dx, g_rk, None, [dh]
+        for t0, t1 in self._chunks(steps, a_all[0]):
+            fz, fh, fr = self._factors(t0, t1, u)
+            for t in range(t1 - 1, t0 - 1, -1):
+                j, g, z, r = t - t0, d_pre[t], a_all[t, :u], a_all[t, u:2 * u]
+                if g_seq is not None:
+                    dh += g_seq[t]
+                carried = self._mask_split(t, [dh]) if self.keep is not None else None
+                xp.multiply(dh, fz[j], out=g[:u])
+                xp.multiply(dh, fh[j], out=g[-u:])
+                if self.reset_after:
+                    xp.multiply(g[-u:], fr[j], out=g[u:2 * u])
+                    xp.multiply(g[-u:], r, out=g[2 * u:3 * u])
+                    dh_in = rk @ g[:3 * u]
+                else:
+                    d_rh = rk_h @ g[-u:]
+                    xp.multiply(d_rh, fr[j], out=g[u:2 * u])
+                    dh_in = rk @ g[:2 * u]
+                    dh_in += d_rh * r
+                dh = dh * z + self._recurrent_input(dh_in)
+                if carried:
+                    dh += carried[0]
+        g_rk_h = None if self.reset_after else _outer_sum(rh_all, d_pre[:, -u:])
+        return d_pre, g_rk_h, [dh]

@@ -1,0 +1,251 @@
+"""Shared machinery of the fused recurrent ops in ``recurrent.py``: activations with their
+derivatives written through the outputs, gate blocks, the packed-output slice and the
+``_Sequence`` base class (augmented weights, inputs, masks, reversal, output packing)."""
+
+from numdeep.autograd.function import Function
+
+FUSED_ACTIVATIONS = ("tanh", "sigmoid", "hard_sigmoid", "relu", "linear")
+_CHUNK_BYTES = 1 << 19  # gate rows per backward chunk: the derivative arrays stay in cache
+
+
+def _activate(xp, name, x, out=None):
+    """Apply activation ``name`` to ``x``, writing into ``out`` (default: in place)."""
+    out = x if out is None else out
+    if name == "tanh":
+        xp.tanh(x, out=out)
+    elif name == "sigmoid":
+        # sigmoid(x) = (1 + tanh(x / 2)) / 2: no exp overflow for large negative x.
+        xp.multiply(x, 0.5, out=out)
+        xp.tanh(out, out=out)
+        out *= 0.5
+        out += 0.5
+    elif name == "hard_sigmoid":
+        xp.multiply(x, 1.0 / 6.0, out=out)
+        out += 0.5
+        xp.clip(out, 0.0, 1.0, out=out)
+    elif name == "relu":
+        xp.maximum(x, 0.0, out=out)
+    elif out is not x:
+        out[...] = x
+    return out
+
+
+def _derivative(xp, name, y, out=None):
+    """The activation's derivative written through its output ``y`` (into ``out`` if given)."""
+    out = xp.empty_like(y) if out is None else out
+    if name == "tanh":
+        xp.multiply(y, y, out=out)
+        xp.subtract(1.0, out, out=out)
+    elif name == "sigmoid":
+        xp.subtract(1.0, y, out=out)
+        out *= y
+    elif name == "hard_sigmoid":
+        out[...] = (y > 0.0) & (y < 1.0)
+        out *= 1.0 / 6.0
+    elif name == "relu":
+        xp.greater(y, 0.0, out=out)
+    else:
+        out[...] = 1.0
+    return out
+
+
+class _Gates:
+    """Activations of consecutive gate blocks of ``units`` rows, grouped in runs of equal
+    activations. With only sigmoid and tanh, ``prescale`` halves the sigmoid columns of the
+    weights so that one ``tanh`` call serves every gate: sigmoid(z) = (1 + tanh(z / 2)) / 2."""
+
+    def __init__(self, xp, names, units, dtype):
+        self.xp = xp
+        self.runs = []
+        for k, name in enumerate(names):
+            if self.runs and self.runs[-1][0] == name:
+                self.runs[-1][2] = (k + 1) * units
+            else:
+                self.runs.append([name, k * units, (k + 1) * units])
+        self.prescale = None
+        if "sigmoid" in names and set(names) <= {"tanh", "sigmoid"}:
+            self.prescale = xp.repeat(xp.asarray([0.5 if n == "sigmoid" else 1.0 for n in names],
+                                                 dtype=dtype), units)
+
+    def __call__(self, a):
+        xp = self.xp
+        if self.prescale is not None:
+            xp.tanh(a, out=a)
+        for name, start, stop in self.runs:
+            block = a[..., start:stop, :]
+            if self.prescale is None:
+                _activate(xp, name, block)
+            elif name == "sigmoid":
+                block *= 0.5
+                block += 0.5
+        return a
+
+    def derivative(self, a):
+        d = self.xp.empty_like(a)
+        for name, start, stop in self.runs:
+            _derivative(self.xp, name, a[..., start:stop, :], out=d[..., start:stop, :])
+        return d
+
+
+def _outer_sum(a, b):
+    """``sum_t a[t] @ b[t].T`` for (time, m, batch) and (time, n, batch) arrays."""
+    return (a @ b.transpose(0, 2, 1)).sum(axis=0)
+
+
+class Unpack(Function):
+    """``y[index]`` of a recurrent op's packed output (a sequence, the last output or a state).
+
+    Like ``GetItem``, but backward allocates the gradient in ``y``'s own memory layout (time-
+    and batch-minor), so neither this op nor the recurrent op's backward copies it across.
+
+    Example:
+        >>> import numpy as np
+        >>> from numdeep.autograd import Tensor
+        >>> y = Tensor(np.ones((2, 4, 3), "float32"), requires_grad=True)
+        >>> Unpack.apply(y, index=(slice(None), 3)).sum().backward()
+        >>> y.grad[:, :, 0]
+        array([[0., 0., 0., 1.],
+               [0., 0., 0., 1.]], dtype=float32)
+    """
+
+    def forward(self, y):
+        self.like = y
+        return y[self.index]
+
+    def backward(self, gy):
+        g = self.xp.zeros_like(self.like)
+        g[self.index] = gy
+        return g
+
+
+class _Sequence(Function):
+    """Shared by the three ops: augmented weights, inputs, reversal, masks, output packing.
+
+    Subclasses give ``_weights`` (the augmented ``W``, rows in their internal order),
+    ``_scan`` (the time loop), ``_bptt`` (its reverse, returning ``dA``) and ``_weight_grads``
+    (``sum_t z_t dA_t^T`` back to Keras's kernel, recurrent kernel and bias).
+    """
+
+    n_states = 1
+    order = None  # internal order of the gate blocks, if not Keras's
+    mask = None
+    recurrent_mask = None
+    go_backwards = False
+    return_sequences = True
+    zero_output_for_mask = False
+    activation = "tanh"
+    recurrent_activation = "sigmoid"
+
+    def forward(self, x, kernel, recurrent_kernel, bias, *states):
+        xp = self.xp
+        n, steps, features = x.shape
+        units = recurrent_kernel.shape[0]
+        dtype = xp.result_type(x, kernel, recurrent_kernel)
+        self.steps, self.units, self.features = steps, units, features
+        self.bias_shape = None if bias is None else bias.shape
+        self.gates = self._make_gates(units, dtype)
+        self.w = self._weights(kernel.astype(dtype, copy=False),
+                               recurrent_kernel.astype(dtype, copy=False), bias)
+        w = self.w if self.gates.prescale is None else self.w * self.gates.prescale[:, None]
+        # z_all[t] = [h_{t-1} (times the dropout mask); x_t; 1], the right factor of every step.
+        z_all = xp.empty((steps + 1, units + features + 1, n), dtype)
+        xt = x.transpose(1, 2, 0)
+        z_all[:steps, units:units + features] = xt[::-1] if self.go_backwards else xt
+        z_all[:, -1] = 1.0
+        self.keep = self.drop = None
+        if self.mask is not None:
+            keep = xp.asarray(self.mask, dtype=bool).T[:, None, :]
+            self.keep = keep[::-1] if self.go_backwards else keep
+            self.drop = ~self.keep
+        rmask = self.recurrent_mask
+        if rmask is not None:
+            rmask = self.recurrent_mask = xp.ascontiguousarray(rmask.T, dtype=dtype)
+            h_all = xp.empty((steps + 1, units, n), dtype)
+        else:
+            h_all = z_all[:, :units]
+        h_all[0] = 0.0 if states[0] is None else states[0].T
+        if rmask is not None:
+            xp.multiply(h_all[0], rmask, out=z_all[0, :units])
+        rest = [xp.zeros((units, n), dtype) if s is None else s.T for s in states[1:]]
+        seq, finals = self._scan(z_all, h_all, xp.ascontiguousarray(w), rest)
+        if self.zero_output_for_mask and self.keep is not None:
+            seq = seq * self.keep
+        n_out = steps if self.return_sequences else 1
+        y = xp.empty((n_out + len(finals), units, n), dtype)
+        y[:n_out] = seq if self.return_sequences else seq[-1:]
+        for j, s in enumerate(finals):
+            y[n_out + j] = s
+        return y.transpose(2, 0, 1)
+
+    def backward(self, gy):
+        xp = self.xp
+        steps, units, features = self.steps, self.units, self.features
+        n_out = steps if self.return_sequences else 1
+        gy = gy.transpose(1, 2, 0)
+        g_final = [xp.array(gy[n_out + j]) for j in range(self.n_states)]
+        zeroing = self.zero_output_for_mask and self.keep is not None
+        g_seq = None
+        if self.return_sequences:
+            g_seq = gy[:n_out] * self.keep if zeroing else xp.ascontiguousarray(gy[:n_out])
+        else:
+            g_final[0] += gy[0] * self.keep[-1] if zeroing else gy[0]
+        d_pre, extra, g_states = self._bptt(g_seq, g_final)
+        z_all = self.saved[0]
+        gk, g_rk, gb = self._weight_grads(_outer_sum(z_all[:steps], d_pre), extra)
+        gx = None
+        if self.needs_input_grad[0]:
+            w_x = self.w[:, units:units + features]
+            gx = xp.matmul(w_x.T, d_pre)
+            gx = (gx[::-1] if self.go_backwards else gx).transpose(2, 0, 1)
+        return (gx, gk, g_rk, gb if self.bias_shape is not None else None,
+                *(g.T for g in g_states))
+
+    def _make_gates(self, units, dtype):
+        rec = self.recurrent_activation
+        return _Gates(self.xp, (rec,) * 2, units, dtype)
+
+    def _stack(self, kernel, recurrent_kernel, bias):
+        """``[U; K; b]^T`` with the gate blocks in internal order: (G * units, u + F + 1)."""
+        xp = self.xp
+        b = xp.zeros((1, kernel.shape[1]), kernel.dtype) if bias is None else bias[None]
+        w = xp.concatenate([recurrent_kernel, kernel, b.astype(kernel.dtype)], axis=0)
+        return self._reorder(w, self.order).T
+
+    def _reorder(self, w, order):
+        if order is None:
+            return w
+        u = w.shape[-1] // len(order)
+        return self.xp.concatenate([w[..., k * u:(k + 1) * u] for k in order], axis=-1)
+
+    def _split_stacked(self, gw):
+        """Kernel, recurrent kernel and bias gradients from a ``_stack``-shaped gradient."""
+        if self.order is not None:
+            gw = self._reorder(gw, [self.order.index(k) for k in range(len(self.order))])
+        u, f = self.units, self.features
+        return gw[u:u + f], gw[:u], gw[u + f]
+
+    def _chunks(self, steps, row):
+        """Time ranges ``[t0, t1)`` from the end, each holding about ``_CHUNK_BYTES`` of ``row``
+        (one step's gate array)."""
+        size = max(1, _CHUNK_BYTES // max(1, row.nbytes))
+        for stop in range(steps, 0, -size):
+            yield max(0, stop - size), stop
+
+    def _finish_step(self, t, z_all, h_all):
+        """Apply the mask to the new state ``h_all[t + 1]`` and feed it to the next matmul."""
+        if self.keep is not None:
+            self.xp.copyto(h_all[t + 1], h_all[t], where=self.drop[t])
+        if self.recurrent_mask is not None:
+            self.xp.multiply(h_all[t + 1], self.recurrent_mask, out=z_all[t + 1, :self.units])
+
+    def _mask_split(self, t, grads):
+        """Send the masked columns' gradients straight to the previous state (kept ones: to the
+        cell); returns the carried parts."""
+        carried = [g * self.drop[t] for g in grads]
+        for g in grads:
+            g *= self.keep[t]
+        return carried
+
+    def _recurrent_input(self, g):
+        """The gradient wrt ``h`` of one wrt ``h * recurrent_mask``."""
+        return g if self.recurrent_mask is None else g * self.recurrent_mask

@@ -1,0 +1,107 @@
+"""``Embedding``: integer token ids to dense vectors (a trainable lookup table)."""
+
+import warnings
+
+import numpy as np
+
+from numdeep import initializers, ops, regularizers
+from numdeep.autograd import Tensor
+from numdeep.layers.base import Layer
+
+
+class Embedding(Layer):
+    """Maps token ids in ``[0, input_dim)`` to rows of an ``(input_dim, output_dim)`` table.
+
+    The lookup is a gather; its gradient scatter-adds into the rows that were used (repeated
+    ids accumulate), so only those rows change. With ``mask_zero=True`` id 0 is padding:
+    ``compute_mask`` returns ``ids != 0`` for the recurrent layers downstream.
+
+    Args:
+        input_dim: vocabulary size (largest id + 1).
+        output_dim: size of each vector.
+        embeddings_initializer: initializer of the table (Keras default ``'uniform'``, i.e.
+            ``RandomUniform(-0.05, 0.05)``).
+        embeddings_regularizer: penalty on the table added to the loss.
+        mask_zero: treat id 0 as padding and produce a mask.
+        weights: optional initial table, e.g. pretrained vectors (with ``trainable=False``
+            to freeze them); not part of the config.
+
+    Call arguments:
+        inputs: integer ids of any shape (floats holding whole numbers are accepted).
+
+    Example:
+        >>> import numpy as np
+        >>> import numdeep as nd
+        >>> layer = nd.layers.Embedding(10, 4, mask_zero=True)
+        >>> ids = np.array([[3, 5, 0], [1, 0, 0]])
+        >>> layer(ids).shape
+        (2, 3, 4)
+        >>> layer.compute_mask(ids)
+        array([[ True,  True, False],
+               [ True, False, False]])
+    """
+
+    def __init__(self, input_dim, output_dim, embeddings_initializer="uniform",
+                 embeddings_regularizer=None, embeddings_constraint=None, mask_zero=False,
+                 weights=None, activity_regularizer=None, **kwargs):
+        if kwargs.pop("input_length", None) is not None:
+            warnings.warn("Embedding: the `input_length` argument is deprecated (as in Keras 3) "
+                          "and ignored; remove it.", UserWarning, stacklevel=2)
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        for what, value in (("input_dim", input_dim), ("output_dim", output_dim)):
+            if not isinstance(value, int | np.integer) or isinstance(value, bool) or value <= 0:
+                raise ValueError(f"Embedding `{what}` must be a positive integer. Received: "
+                                 f"{what}={value!r}")
+        if embeddings_constraint is not None:
+            raise NotImplementedError(f"Embedding layer '{self.name}': weight constraints are "
+                                      f"not supported yet.")
+        self.input_dim, self.output_dim = int(input_dim), int(output_dim)
+        self.embeddings_initializer = initializers.get(embeddings_initializer)
+        self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
+        self.mask_zero = bool(mask_zero)
+        self.supports_masking = self.mask_zero
+        self._initial_weights = weights
+
+    def build(self, input_shape):
+        self.embeddings = self.add_weight((self.input_dim, self.output_dim),
+                                          self.embeddings_initializer,
+                                          regularizer=self.embeddings_regularizer,
+                                          name="embeddings")
+        if self._initial_weights is not None:
+            self.set_weights(self._initial_weights)
+            self._initial_weights = None
+
+    def _ids(self, inputs):
+        ids = inputs.data if isinstance(inputs, Tensor) else np.asarray(inputs)
+        if ids.dtype.kind not in "iu":
+            ids = ids.astype(np.int64)
+        if ids.size and (int(ids.min()) < 0 or int(ids.max()) >= self.input_dim):
+            raise ValueError(
+                f"Embedding layer '{self.name}' received token ids outside [0, "
+                f"{self.input_dim}): values from {int(ids.min())} to {int(ids.max())}. "
+                f"Raise input_dim or fix the vocabulary.")
+        return ids
+
+    def call(self, inputs, training=False):
+        return ops.take(self.embeddings, self._ids(inputs), axis=0)
+
+    def compute_mask(self, inputs, mask=None):
+        """``ids != 0`` (booleans of the input's shape) with ``mask_zero``, else None."""
+        if not self.mask_zero:
+            return None
+        ids = inputs.data if isinstance(inputs, Tensor) else np.asarray(inputs)
+        return ids != 0
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape, self.output_dim)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            input_dim=self.input_dim, output_dim=self.output_dim,
+            embeddings_initializer=initializers.serialize(self.embeddings_initializer),
+            embeddings_regularizer=None if self.embeddings_regularizer is None
+            else regularizers.serialize(self.embeddings_regularizer),
+            embeddings_constraint=None, mask_zero=self.mask_zero,
+        )
+        return config
