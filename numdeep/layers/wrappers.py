@@ -9,16 +9,31 @@ _MERGE_MODES = ("concat", "sum", "mul", "ave", None)
 
 def serialize_layer(layer):
     """A layer's Keras-style config dict ``{'module', 'class_name', 'config', ...}``."""
-    return {"module": "keras.layers", "class_name": type(layer).__name__,
-            "config": layer.get_config(), "registered_name": None}
+    import numdeep.layers
+
+    cls = type(layer)
+    builtin = getattr(numdeep.layers, cls.__name__, None) is cls
+    registered = None
+    if not builtin:
+        # A user layer saves under its register_serializable name, so loading can find it.
+        from numdeep.saving.registry import get_registered_name
+
+        registered = get_registered_name(cls)
+    return {"module": "keras.layers" if builtin else None, "class_name": cls.__name__,
+            "config": layer.get_config(), "registered_name": registered}
 
 
 def deserialize_layer(config):
-    """Rebuild a numdeep layer from ``serialize_layer`` output (numdeep layer classes only)."""
+    """Rebuild a layer from ``serialize_layer`` output: numdeep layers or registered ones."""
     import numdeep.layers
 
     name = config.get("class_name") if isinstance(config, dict) else None
     cls = getattr(numdeep.layers, name, None) if isinstance(name, str) else None
+    if cls is None and isinstance(name, str):
+        # User layers registered with numdeep.saving.register_serializable (allow-list only).
+        from numdeep.saving.registry import get_registered_object
+
+        cls = get_registered_object(config.get("registered_name") or name)
     if not (isinstance(cls, type) and issubclass(cls, Layer)):
         raise ValueError(f"Cannot rebuild a layer from {config!r}: expected a dict whose "
                          f"'class_name' names a numdeep layer.")

@@ -489,3 +489,23 @@ def test_matches_keras(name, make, masked):
     assert len(ours) == len(theirs)
     for a, b in zip(ours, theirs):
         np.testing.assert_allclose(a.data, keras.ops.convert_to_numpy(b), atol=1e-6)
+
+
+def test_wrapper_around_a_registered_custom_layer_saves_and_loads(tmp_path):
+    from numdeep.saving import register_serializable
+
+    @register_serializable(package="tests")
+    class ScaleSteps(nd.layers.Layer):
+        def build(self, input_shape):
+            self.w = self.add_weight(shape=(input_shape[-1],), initializer="ones", name="w")
+
+        def call(self, inputs, training=False):
+            return inputs * self.w
+
+    inp = nd.Input(shape=(3, 2))
+    model = nd.Model(inp, nd.layers.TimeDistributed(ScaleSteps())(inp))
+    model.layers[-1].layer.w.data[...] = [2.0, 3.0]
+    model.save(tmp_path / "m.keras")
+    loaded = nd.models.load_model(tmp_path / "m.keras")
+    x = np.ones((1, 3, 2), dtype="float32")
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
