@@ -26,6 +26,7 @@ from numdeep.autograd.ops.elementwise import (
     Tanh,
     Where,
 )
+from numdeep.autograd.ops.gelu import Gelu
 from numdeep.autograd.ops.linalg import MatMul
 from numdeep.autograd.ops.movement import (
     BroadcastTo,
@@ -53,5 +54,5 @@ __all__ = [
     "GetItem", "Reshape", "Transpose", "Cast", "BroadcastTo", "Concatenate", "Stack", "Pad",
     "Sum", "Max", "Min", "LogSumExp", "Softmax", "LogSoftmax",
     "SparseCrossEntropyFromProbs", "SparseSoftmaxCrossEntropy", "SoftmaxCrossEntropy",
-    "SigmoidBinaryCrossEntropy",
+    "SigmoidBinaryCrossEntropy", "Gelu",
 ]

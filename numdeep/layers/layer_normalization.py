@@ -1,0 +1,318 @@
+"""Per-sample normalization layers: ``LayerNormalization``, ``GroupNormalization``,
+``UnitNormalization``, ``RMSNormalization`` (Keras names, defaults and weight layouts).
+
+Unlike ``BatchNormalization`` these use each sample's own statistics, so they behave the same in
+training and inference and keep no moving averages.
+"""
+
+from numdeep import initializers, ops, regularizers
+from numdeep.autograd.ops.layer_norm import LayerNorm
+from numdeep.layers.base import InputSpec, Layer
+
+
+def _axes(axis, who):
+    if isinstance(axis, bool) or not isinstance(axis, int | list | tuple):
+        raise TypeError(f"{who} `axis` must be an int or a list/tuple of ints. "
+                        f"Received: axis={axis!r}")
+    axes = [axis] if isinstance(axis, int) else list(axis)
+    if not axes or not all(isinstance(a, int) and not isinstance(a, bool) for a in axes):
+        raise TypeError(f"{who} `axis` must be an int or a non-empty list of ints. "
+                        f"Received: axis={axis!r}")
+    return axes
+
+
+def _resolve_axes(layer, axes, input_shape):
+    rank = len(input_shape)
+    bad = [a for a in axes if not -rank <= a < rank]
+    if bad:
+        raise ValueError(f"{type(layer).__name__} layer '{layer.name}': axis {bad} is out of "
+                         f"bounds for input shape {tuple(input_shape)}.")
+    resolved = sorted({a % rank for a in axes})
+    if 0 in resolved:
+        raise ValueError(f"{type(layer).__name__} layer '{layer.name}' cannot normalize over the "
+                         f"batch axis 0. Received axis={layer.axis}.")
+    missing = [a for a in resolved if input_shape[a] is None]
+    if missing:
+        raise ValueError(f"{type(layer).__name__} layer '{layer.name}' needs known sizes on the "
+                         f"normalized axes {missing}; received input shape {tuple(input_shape)}.")
+    return tuple(resolved)
+
+
+def _serialize(module, obj):
+    return None if obj is None else module.serialize(obj)
+
+
+class _Normalization(Layer):
+    """Shared ``gamma``/``beta`` bookkeeping (created in that order, as Keras does)."""
+
+    supports_masking = True
+
+    def _init_params(self, center, scale, beta_initializer, gamma_initializer, beta_regularizer,
+                     gamma_regularizer, beta_constraint, gamma_constraint):
+        if beta_constraint is not None or gamma_constraint is not None:
+            raise NotImplementedError(f"{type(self).__name__} layer '{self.name}': weight "
+                                      f"constraints are not supported yet.")
+        self.center, self.scale = bool(center), bool(scale)
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.beta_regularizer = regularizers.get(beta_regularizer)
+        self.gamma_regularizer = regularizers.get(gamma_regularizer)
+
+    def _build_params(self, shape, use_gamma, use_beta):
+        self.gamma = self.beta = None
+        if use_gamma:
+            self.gamma = self.add_weight(shape, self.gamma_initializer, name="gamma",
+                                         regularizer=self.gamma_regularizer)
+        if use_beta:
+            self.beta = self.add_weight(shape, self.beta_initializer, name="beta",
+                                        regularizer=self.beta_regularizer)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def _param_config(self):
+        return dict(
+            center=self.center, scale=self.scale,
+            beta_initializer=initializers.serialize(self.beta_initializer),
+            gamma_initializer=initializers.serialize(self.gamma_initializer),
+            beta_regularizer=_serialize(regularizers, self.beta_regularizer),
+            gamma_regularizer=_serialize(regularizers, self.gamma_regularizer),
+            beta_constraint=None, gamma_constraint=None,
+        )
+
+
+class LayerNormalization(_Normalization):
+    """Normalizes each sample over ``axis``: ``gamma * (x - mean) / sqrt(var + epsilon) + beta``.
+
+    The Transformer's normalization (Ba et al., 2016): statistics are per sample (and per
+    position), so it behaves the same in training and inference. ``gamma`` and ``beta`` span the
+    normalized axes, e.g. shape ``(features,)`` for the default ``axis=-1``.
+
+    Args:
+        axis: axis or list of axes to normalize over (not the batch axis).
+        epsilon: added to the variance (Keras default ``1e-3``; PyTorch and BERT use ``1e-5`` /
+            ``1e-12``).
+        center: learn an offset ``beta``.
+        scale: learn a scale ``gamma``.
+        rms_scaling: Keras's shortcut ``x * gamma / sqrt(var + epsilon)`` (no centering, no
+            ``beta``).
+        beta_initializer, gamma_initializer: initializers (``zeros``, ``ones``).
+        beta_regularizer, gamma_regularizer: optional weight penalties.
+
+    Call arguments:
+        inputs: a tensor of any rank.
+
+    Example:
+        >>> import numpy as np
+        >>> import numdeep as nd
+        >>> layer = nd.layers.LayerNormalization(epsilon=0.0)
+        >>> layer(np.array([[1.0, 2.0, 3.0]], dtype="float32")).numpy().round(4)
+        array([[-1.2247,  0.    ,  1.2247]], dtype=float32)
+        >>> [w.name for w in layer.weights]
+        ['gamma', 'beta']
+    """
+
+    def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, rms_scaling=False,
+                 beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None,
+                 gamma_regularizer=None, beta_constraint=None, gamma_constraint=None, **kwargs):
+        super().__init__(**kwargs)
+        self._axes = _axes(axis, "LayerNormalization")
+        self.axis = list(axis) if isinstance(axis, list | tuple) else axis
+        self.epsilon = float(epsilon)
+        if self.epsilon < 0:
+            raise ValueError(f"LayerNormalization `epsilon` must be >= 0. Received: {epsilon}")
+        self.rms_scaling = bool(rms_scaling)
+        self._init_params(center, scale, beta_initializer, gamma_initializer, beta_regularizer,
+                          gamma_regularizer, beta_constraint, gamma_constraint)
+
+    def build(self, input_shape):
+        self._norm_axes = _resolve_axes(self, self._axes, input_shape)
+        shape = tuple(input_shape[a] for a in self._norm_axes)
+        self._build_params(shape, self.scale or self.rms_scaling,
+                           self.center and not self.rms_scaling)
+        self.input_spec = InputSpec(ndim=len(input_shape),
+                                    axes={a: input_shape[a] for a in self._norm_axes})
+
+    def call(self, inputs, training=False):
+        if self.rms_scaling:
+            var = ops.var(inputs, axis=self._norm_axes, keepdims=True)
+            y = inputs * ops.power(var + self.epsilon, -0.5)
+            return y * self._broadcast(self.gamma, inputs.ndim)
+        args = [inputs, self.gamma, self.beta]
+        while args[-1] is None:
+            args.pop()
+        return LayerNorm.apply(*args, axis=self._norm_axes, epsilon=self.epsilon)
+
+    def _broadcast(self, w, ndim):
+        return w.reshape(tuple(w.shape[self._norm_axes.index(a)] if a in self._norm_axes else 1
+                               for a in range(ndim)))
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(axis=self.axis, epsilon=self.epsilon, rms_scaling=self.rms_scaling,
+                      **self._param_config())
+        return config
+
+
+class GroupNormalization(_Normalization):
+    """Normalizes each sample over groups of channels (Wu & He, 2018).
+
+    The channels on ``axis`` are split into ``groups`` groups; mean and variance are taken over
+    each group's channels and all other non-batch axes. ``groups=1`` normalizes the whole sample
+    (with per-channel ``gamma``/``beta``), ``groups=-1`` (one channel per group) is instance
+    normalization.
+
+    Args:
+        groups: number of groups; the channel count must be a multiple of it.
+        axis: the channel axis (an int).
+        epsilon: added to the variance.
+        center, scale, beta_initializer, gamma_initializer, beta_regularizer,
+            gamma_regularizer: as in ``LayerNormalization``; ``gamma``/``beta`` have shape
+            ``(channels,)``.
+
+    Call arguments:
+        inputs: a tensor of rank >= 2 with known size on ``axis``.
+
+    Example:
+        >>> import numpy as np
+        >>> import numdeep as nd
+        >>> layer = nd.layers.GroupNormalization(groups=2)
+        >>> layer(np.random.default_rng(0).normal(size=(2, 5, 4)).astype("float32")).shape
+        (2, 5, 4)
+    """
+
+    def __init__(self, groups=32, axis=-1, epsilon=1e-3, center=True, scale=True,
+                 beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None,
+                 gamma_regularizer=None, beta_constraint=None, gamma_constraint=None, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(groups, bool) or not isinstance(groups, int) or (groups < 1
+                                                                       and groups != -1):
+            raise ValueError(f"GroupNormalization `groups` must be a positive int or -1. "
+                             f"Received: groups={groups!r}")
+        if isinstance(axis, bool) or not isinstance(axis, int):
+            raise TypeError(f"GroupNormalization `axis` must be an int. Received: {axis!r}")
+        self.groups, self.axis, self.epsilon = groups, axis, float(epsilon)
+        self._init_params(center, scale, beta_initializer, gamma_initializer, beta_regularizer,
+                          gamma_regularizer, beta_constraint, gamma_constraint)
+
+    def build(self, input_shape):
+        (axis,) = _resolve_axes(self, [self.axis], input_shape)
+        dim = input_shape[axis]
+        groups = dim if self.groups == -1 else self.groups
+        if dim < groups or dim % groups:
+            raise ValueError(
+                f"GroupNormalization layer '{self.name}': the {dim} channels on axis {self.axis} "
+                f"must be a multiple of groups={groups} (and at least as many). Received input "
+                f"shape {tuple(input_shape)}."
+            )
+        self._axis, self._groups = axis, groups
+        self._build_params((dim,), self.scale, self.center)
+        self.input_spec = InputSpec(ndim=len(input_shape), axes={axis: dim})
+
+    def call(self, inputs, training=False):
+        shape, axis, groups = inputs.shape, self._axis, self._groups
+        grouped = shape[:axis] + (groups, shape[axis] // groups) + shape[axis + 1:]
+        reduce = tuple(a for a in range(1, len(grouped)) if a != axis)
+        # NOTE: the fused LayerNorm (without gamma/beta) over each group; the per-channel
+        # affine part follows on the original shape.
+        y = LayerNorm.apply(inputs.reshape(grouped), axis=reduce, epsilon=self.epsilon)
+        y = y.reshape(shape)
+        param_shape = tuple(shape[a] if a == axis else 1 for a in range(len(shape)))
+        if self.gamma is not None:
+            y = y * self.gamma.reshape(param_shape)
+        if self.beta is not None:
+            y = y + self.beta.reshape(param_shape)
+        return y
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(groups=self.groups, axis=self.axis, epsilon=self.epsilon,
+                      **self._param_config())
+        return config
+
+
+class UnitNormalization(Layer):
+    """Scales each sample to unit L2 norm over ``axis``: ``x / max(||x||, 1e-12)``.
+
+    Args:
+        axis: axis or list of axes over which the norm is taken.
+
+    Example:
+        >>> import numpy as np
+        >>> import numdeep as nd
+        >>> nd.layers.UnitNormalization()(np.array([[3.0, 4.0]], dtype="float32")).numpy()
+        array([[0.6, 0.8]], dtype=float32)
+    """
+
+    supports_masking = True
+
+    def __init__(self, axis=-1, **kwargs):
+        super().__init__(**kwargs)
+        self._axes = _axes(axis, "UnitNormalization")
+        self.axis = list(axis) if isinstance(axis, list | tuple) else axis
+
+    def build(self, input_shape):
+        self._norm_axes = _resolve_axes(self, self._axes, input_shape)
+
+    def call(self, inputs, training=False):
+        sq = ops.sum(inputs * inputs, axis=self._norm_axes, keepdims=True)
+        # NOTE: the floor goes on the squared norm, so an all-zero sample gives 0 with gradient
+        # 1e12 rather than the NaN of sqrt's derivative at 0.
+        return inputs * ops.power(ops.maximum(sq, 1e-24), -0.5)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        config = super().get_config()
+        config["axis"] = self.axis
+        return config
+
+
+class RMSNormalization(Layer):
+    """Root-mean-square normalization (Zhang & Sennrich, 2019): ``x / sqrt(mean(x^2) + eps) *
+    scale``, with no centering and no offset.
+
+    Args:
+        axis: axis or list of axes to normalize over.
+        epsilon: added to the mean square (Keras default ``1e-6``).
+
+    Call arguments:
+        inputs: a tensor of any rank.
+
+    Example:
+        >>> import numpy as np
+        >>> import numdeep as nd
+        >>> layer = nd.layers.RMSNormalization(epsilon=0.0)
+        >>> layer(np.array([[1.0, -1.0]], dtype="float32")).numpy()
+        array([[ 1., -1.]], dtype=float32)
+        >>> [w.name for w in layer.weights]
+        ['scale']
+    """
+
+    supports_masking = True
+
+    def __init__(self, axis=-1, epsilon=1e-6, **kwargs):
+        super().__init__(**kwargs)
+        self._axes = _axes(axis, "RMSNormalization")
+        self.axis = list(axis) if isinstance(axis, list | tuple) else axis
+        self.epsilon = float(epsilon)
+
+    def build(self, input_shape):
+        self._norm_axes = _resolve_axes(self, self._axes, input_shape)
+        shape = tuple(input_shape[a] for a in self._norm_axes)
+        self.scale = self.add_weight(shape, "ones", name="scale")
+        self._scale_shape = tuple(input_shape[a] if a in self._norm_axes else 1
+                                  for a in range(len(input_shape)))
+
+    def call(self, inputs, training=False):
+        ms = ops.mean(inputs * inputs, axis=self._norm_axes, keepdims=True)
+        return inputs * ops.power(ms + self.epsilon, -0.5) * self.scale.reshape(self._scale_shape)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(axis=self.axis, epsilon=self.epsilon)
+        return config

@@ -1,0 +1,365 @@
+"""BERT encoders built from numdeep layers, loading Hugging Face checkpoints (safetensors only).
+
+``BertModel`` follows ``transformers.BertModel``: embeddings (word + position + token type,
+LayerNorm), ``num_hidden_layers`` post-norm Transformer blocks (``MultiHeadAttention`` with a
+residual ``LayerNormalization``, then a GELU feed-forward with another), and the pooler
+``tanh(Dense(h[:, 0]))``. ``from_pretrained(directory)`` reads ``config.json`` and
+``model.safetensors`` through numdeep's own validating reader; ``pytorch_model.bin`` (pickle) is
+never read.
+"""
+
+import json
+from dataclasses import asdict, dataclass, field, fields
+
+import numpy as np
+
+from numdeep import initializers, ops
+from numdeep.autograd import Tensor, no_grad
+from numdeep.autograd.ops.gelu import gelu as fused_gelu
+from numdeep.layers import Dense, Dropout, Layer, LayerNormalization, MultiHeadAttention
+from numdeep.models import Model
+
+__all__ = ["BertConfig", "BertModel", "BertForSequenceClassification", "BertOutput"]
+
+_ACTIVATIONS = {
+    "gelu": fused_gelu,
+    "gelu_new": lambda x: ops.gelu(x, approximate=True),
+    "gelu_pytorch_tanh": lambda x: ops.gelu(x, approximate=True),
+    "relu": ops.relu, "tanh": ops.tanh, "silu": ops.silu, "swish": ops.silu,
+}
+
+
+@dataclass
+class BertConfig:
+    """Hyperparameters of a BERT encoder, with ``transformers.BertConfig``'s names and defaults.
+
+    Example:
+        >>> from numdeep.pretrained import BertConfig
+        >>> BertConfig(hidden_size=32, num_attention_heads=4).head_dim
+        8
+    """
+
+    vocab_size: int = 30522
+    hidden_size: int = 768
+    num_hidden_layers: int = 12
+    num_attention_heads: int = 12
+    intermediate_size: int = 3072
+    hidden_act: str = "gelu"
+    hidden_dropout_prob: float = 0.1
+    attention_probs_dropout_prob: float = 0.1
+    max_position_embeddings: int = 512
+    type_vocab_size: int = 2
+    initializer_range: float = 0.02
+    layer_norm_eps: float = 1e-12
+    pad_token_id: int = 0
+    position_embedding_type: str = "absolute"
+    id2label: dict = field(default_factory=dict)
+    problem_type: str | None = None
+
+    def __post_init__(self):
+        if self.hidden_size % self.num_attention_heads:
+            raise ValueError(f"BertConfig: hidden_size={self.hidden_size} is not a multiple of "
+                             f"num_attention_heads={self.num_attention_heads}.")
+        if self.hidden_act not in _ACTIVATIONS:
+            raise ValueError(f"BertConfig: hidden_act={self.hidden_act!r} is not supported; "
+                             f"expected one of {sorted(_ACTIVATIONS)}.")
+        if self.position_embedding_type != "absolute":
+            raise ValueError(f"BertConfig: only position_embedding_type='absolute' is supported; "
+                             f"received {self.position_embedding_type!r}.")
+        self.id2label = {int(k): v for k, v in (self.id2label or {}).items()}
+
+    @property
+    def head_dim(self):
+        return self.hidden_size // self.num_attention_heads
+
+    @classmethod
+    def from_dict(cls, config):
+        """Build from a ``config.json`` dict; keys this encoder does not use are ignored."""
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in config.items() if k in names})
+
+    @classmethod
+    def from_json_file(cls, path):
+        with open(path, encoding="utf-8") as f:
+            return cls.from_dict(json.load(f))
+
+    def to_dict(self):
+        return asdict(self)
+
+
+class BertOutput(dict):
+    """The encoder's outputs: ``last_hidden_state`` ``(batch, steps, hidden)`` and
+    ``pooler_output`` ``(batch, hidden)``, as dict items and as attributes.
+
+    Example:
+        >>> from numdeep.pretrained import BertOutput
+        >>> out = BertOutput(last_hidden_state=1, pooler_output=2)
+        >>> out.pooler_output, out["last_hidden_state"]
+        (2, 1)
+    """
+
+    def __getattr__(self, name):
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+class BertEmbeddings(Layer):
+    """Word + position + token-type embeddings, then LayerNorm and dropout."""
+
+    def __init__(self, config, initializer, **kwargs):
+        super().__init__(**kwargs)
+        self.config, self.initializer = config, initializer
+        self.layer_norm = LayerNormalization(epsilon=config.layer_norm_eps, name="LayerNorm")
+        self.dropout = Dropout(config.hidden_dropout_prob, name="dropout")
+
+    def build(self, input_shape):
+        c = self.config
+        init = self.initializer
+        self.word_embeddings = self.add_weight((c.vocab_size, c.hidden_size), init,
+                                               name="word_embeddings")
+        self.position_embeddings = self.add_weight((c.max_position_embeddings, c.hidden_size),
+                                                   init, name="position_embeddings")
+        self.token_type_embeddings = self.add_weight((c.type_vocab_size, c.hidden_size), init,
+                                                     name="token_type_embeddings")
+
+    def call(self, inputs, training=False):
+        input_ids, token_type_ids = inputs
+        steps = input_ids.shape[1]
+        if steps > self.config.max_position_embeddings:
+            raise ValueError(f"BERT input of {steps} tokens exceeds max_position_embeddings="
+                             f"{self.config.max_position_embeddings}.")
+        x = ops.take(self.word_embeddings, _ids(input_ids, self.config.vocab_size, "input_ids"),
+                     axis=0)
+        x = x + self.position_embeddings[:steps]
+        types = _ids(token_type_ids, self.config.type_vocab_size, "token_type_ids")
+        if self.config.type_vocab_size == 1 or not types.any():
+            x = x + self.token_type_embeddings[0]
+        else:
+            x = x + ops.take(self.token_type_embeddings, types, axis=0)
+        return self.dropout(self.layer_norm(x), training=training)
+
+
+def _ids(ids, limit, what):
+    ids = ids.data if isinstance(ids, Tensor) else np.asarray(ids)
+    if ids.dtype.kind not in "iu":
+        if ids.dtype.kind != "f" or not np.array_equal(ids, np.round(ids)):
+            raise ValueError(f"BERT {what} must be integer token ids; received {ids.dtype}.")
+        ids = ids.astype(np.int64)
+    if ids.size and (ids.min() < 0 or ids.max() >= limit):
+        raise ValueError(f"BERT {what} must lie in [0, {limit}); received values from "
+                         f"{ids.min()} to {ids.max()}.")
+    return ids
+
+
+class BertLayer(Layer):
+    """One post-norm Transformer block: attention + residual + LayerNorm, GELU MLP + residual +
+    LayerNorm."""
+
+    def __init__(self, config, initializer, **kwargs):
+        super().__init__(**kwargs)
+        c = config
+        self.attention = MultiHeadAttention(c.num_attention_heads, c.head_dim,
+                                            dropout=c.attention_probs_dropout_prob,
+                                            kernel_initializer=initializer, name="attention")
+        self.attention_dropout = Dropout(c.hidden_dropout_prob, name="attention_output_dropout")
+        self.attention_norm = LayerNormalization(epsilon=c.layer_norm_eps, name="LayerNorm")
+        self.intermediate = Dense(c.intermediate_size, activation=_ACTIVATIONS[c.hidden_act],
+                                  kernel_initializer=initializer, name="intermediate")
+        self.output_dense = Dense(c.hidden_size, kernel_initializer=initializer, name="output")
+        self.output_dropout = Dropout(c.hidden_dropout_prob, name="output_dropout")
+        self.output_norm = LayerNormalization(epsilon=c.layer_norm_eps, name="output_LayerNorm")
+
+    def call(self, inputs, training=False, attention_mask=None):
+        x = inputs
+        a = self.attention(x, x, attention_mask=attention_mask, training=training)
+        x = self.attention_norm(x + self.attention_dropout(a, training=training))
+        h = self.output_dense(self.intermediate(x))
+        return self.output_norm(x + self.output_dropout(h, training=training))
+
+
+class BertModel(Model):
+    """A BERT encoder (``transformers.BertModel`` semantics) made of numdeep layers.
+
+    Args:
+        config: a ``BertConfig`` (or a ``config.json`` dict).
+        add_pooling_layer: build the pooler (``pooler_output``).
+        initializer: initializer of the embeddings and kernels (default, as Hugging Face:
+            normal with ``stddev=config.initializer_range``); biases start at 0, LayerNorms at 1.
+        name: model name.
+
+    Call arguments:
+        inputs: ``[input_ids, attention_mask]`` (optionally ``token_type_ids`` third), a dict with
+            those keys, or ``input_ids`` alone; integer arrays ``(batch, steps)``; the mask is 1
+            for real tokens and 0 for padding.
+        training: apply dropout.
+
+    Returns:
+        A ``BertOutput`` dict with ``last_hidden_state`` and ``pooler_output`` (the latter
+        only with a pooler); in functional models index the symbolic output by key.
+
+    Example:
+        >>> import numpy as np
+        >>> from numdeep.pretrained import BertConfig, BertModel
+        >>> config = BertConfig(vocab_size=50, hidden_size=16, num_hidden_layers=2,
+        ...                     num_attention_heads=2, intermediate_size=32)
+        >>> bert = BertModel(config)
+        >>> out = bert([np.array([[2, 7, 9, 0]]), np.array([[1, 1, 1, 0]])])
+        >>> out.last_hidden_state.shape, out.pooler_output.shape
+        ((1, 4, 16), (1, 16))
+    """
+
+    def __init__(self, config, add_pooling_layer=True, initializer=None, name=None, **kwargs):
+        super().__init__(name=name or "bert", **kwargs)
+        self.config = config if isinstance(config, BertConfig) else BertConfig.from_dict(config)
+        self.add_pooling_layer = bool(add_pooling_layer)
+        init = initializers.get(initializer or initializers.RandomNormal(
+            stddev=self.config.initializer_range))
+        self.embeddings = BertEmbeddings(self.config, init, name="embeddings")
+        self.encoder_layers = []
+        for i in range(self.config.num_hidden_layers):
+            layer = BertLayer(self.config, init, name=f"layer_{i}")
+            setattr(self, f"layer_{i}", layer)  # tracked as a sublayer, in order
+            self.encoder_layers.append(layer)
+        self.pooler = None
+        if self.add_pooling_layer:
+            self.pooler = Dense(self.config.hidden_size, activation="tanh",
+                                kernel_initializer=init, name="pooler")
+
+    def build(self, input_shape):
+        with no_grad():
+            self.call([np.zeros((1, 2), np.int64), np.ones((1, 2), np.int64)])
+
+    def call(self, inputs, training=False):
+        input_ids, attention_mask, token_type_ids = _unpack_inputs(inputs)
+        ids = _ids(input_ids, self.config.vocab_size, "input_ids")
+        types = np.zeros_like(ids) if token_type_ids is None else _raw(token_type_ids)
+        x = self.embeddings([ids, types], training=training)
+        keys = None if attention_mask is None else _raw(attention_mask).astype(bool)[:, None, :]
+        for layer in self.encoder_layers:
+            x = layer(x, training=training, attention_mask=keys)
+        out = BertOutput(last_hidden_state=x)
+        if self.pooler is not None:
+            out["pooler_output"] = self.pooler(x[:, 0])
+        return out
+
+    def compute_output_shape(self, input_shape):
+        shape = _unpack_inputs(input_shape, shapes=True)[0]
+        h = self.config.hidden_size
+        out = {"last_hidden_state": (shape[0], shape[1], h)}
+        if self.pooler is not None:
+            out["pooler_output"] = (shape[0], h)
+        return out
+
+    def compute_output_dtype(self, inputs):
+        return self.dtype
+
+    @classmethod
+    def from_pretrained(cls, directory, add_pooling_layer=True, **kwargs):
+        """Load a Hugging Face BERT checkpoint directory (``config.json`` + ``model.safetensors``).
+
+        Args:
+            directory: the checkpoint directory.
+            add_pooling_layer: load the pooler (its weights must then be in the checkpoint).
+
+        Raises:
+            FileNotFoundError: no ``config.json`` / ``model.safetensors`` (a
+                ``pytorch_model.bin`` is refused: pickle files are never read).
+            ValueError: the tensors disagree with the config; the message lists every missing,
+                unexpected and mismatched tensor.
+        """
+        from numdeep.pretrained.weights import load_bert_weights, read_checkpoint
+
+        config, tensors = read_checkpoint(directory)
+        kwargs.setdefault("initializer", "zeros")  # every weight is overwritten
+        model = cls(config, add_pooling_layer=add_pooling_layer, **kwargs)
+        model.build(None)
+        model.built = True
+        load_bert_weights(model, tensors, directory)
+        return model
+
+
+class BertForSequenceClassification(Model):
+    """``BertModel`` + dropout + ``Dense(num_labels)`` on the pooled output (logits), loading
+    ``transformers.BertForSequenceClassification`` checkpoints (``classifier.weight/bias``).
+
+    Args:
+        config: a ``BertConfig``; ``num_labels`` defaults to ``len(config.id2label)`` or 2.
+        num_labels: number of classes.
+        initializer: as in ``BertModel`` (also used for the classifier kernel).
+
+    Example:
+        >>> import numpy as np
+        >>> from numdeep.pretrained import BertConfig, BertForSequenceClassification
+        >>> config = BertConfig(vocab_size=50, hidden_size=16, num_hidden_layers=1,
+        ...                     num_attention_heads=2, intermediate_size=32)
+        >>> BertForSequenceClassification(config, num_labels=3)(np.array([[2, 7]])).shape
+        (1, 3)
+    """
+
+    def __init__(self, config, num_labels=None, initializer=None, name=None, **kwargs):
+        super().__init__(name=name or "bert_classifier", **kwargs)
+        config = config if isinstance(config, BertConfig) else BertConfig.from_dict(config)
+        self.config = config
+        self.num_labels = num_labels or len(config.id2label) or 2
+        self.bert = BertModel(config, initializer=initializer)
+        self.dropout = Dropout(config.hidden_dropout_prob, name="dropout")
+        self.classifier = Dense(self.num_labels, name="classifier",
+                                kernel_initializer=self.bert.embeddings.initializer)
+
+    def build(self, input_shape):
+        with no_grad():
+            self.call(np.zeros((1, 2), np.int64))
+
+    def call(self, inputs, training=False):
+        pooled = self.bert(inputs, training=training)["pooler_output"]
+        return self.classifier(self.dropout(pooled, training=training))
+
+    def compute_output_shape(self, input_shape):
+        return (_unpack_inputs(input_shape, shapes=True)[0][0], self.num_labels)
+
+    @classmethod
+    def from_pretrained(cls, directory, **kwargs):
+        """Load a ``BertForSequenceClassification`` checkpoint directory."""
+        from numdeep.pretrained.weights import (
+            CheckpointMismatchError,
+            load_bert_weights,
+            read_checkpoint,
+        )
+
+        config, tensors = read_checkpoint(directory)
+        if "classifier.weight" not in tensors:
+            raise CheckpointMismatchError(
+                f"Checkpoint {directory} has no classification head (classifier.weight/bias): "
+                f"text classification needs a BertForSequenceClassification checkpoint.")
+        kwargs.setdefault("num_labels", tensors["classifier.weight"].shape[0])
+        kwargs.setdefault("initializer", "zeros")  # every weight is overwritten
+        model = cls(config, **kwargs)
+        model.build(None)
+        model.built = True
+        load_bert_weights(model.bert, tensors, directory, classifier=model.classifier)
+        return model
+
+
+def _raw(x):
+    return x.data if isinstance(x, Tensor) else np.asarray(x)
+
+
+def _unpack_inputs(inputs, shapes=False):
+    """``(input_ids, attention_mask, token_type_ids)`` from a list, a dict or ids alone."""
+    if isinstance(inputs, dict):
+        unknown = set(inputs) - {"input_ids", "attention_mask", "token_type_ids"}
+        if unknown or "input_ids" not in inputs:
+            raise ValueError(f"BERT dict inputs take 'input_ids' (required), 'attention_mask' "
+                             f"and 'token_type_ids'; received keys {sorted(inputs)}.")
+        return (inputs["input_ids"], inputs.get("attention_mask"), inputs.get("token_type_ids"))
+    single = (isinstance(inputs, tuple) and all(isinstance(s, int | type(None)) for s in inputs)
+              if shapes else not isinstance(inputs, list | tuple))
+    if single:
+        return inputs, None, None
+    if not 1 <= len(inputs) <= 3:
+        raise ValueError(f"BERT takes [input_ids, attention_mask] or [input_ids, attention_mask, "
+                         f"token_type_ids]; received {len(inputs)} inputs.")
+    inputs = list(inputs) + [None] * (3 - len(inputs))
+    return inputs[0], inputs[1], inputs[2]
