@@ -30,8 +30,11 @@ demo: install
 lint: install-test
 	$(BIN)/ruff check numdeep tests examples benchmarks
 
+# Two pytest workers on two cores: one BLAS/OpenMP thread each, so workers never oversubscribe
+# the cores (spinning BLAS threads made single tests 10x slower under contention).
 test: lint
-	$(BIN)/python -m pytest -q -n 2 --doctest-modules numdeep tests
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 \
+		$(BIN)/python -m pytest -q -n 2 --durations=15 --doctest-modules numdeep tests
 
 bench: install-test
 	$(BIN)/python benchmarks/mlp.py

@@ -69,6 +69,8 @@ __all__ = [
     "log_softmax", "sparse_softmax_cross_entropy", "sparse_cross_entropy_from_probs",
     "softmax_cross_entropy",
     "sigmoid_binary_cross_entropy", "one_hot",
+    "conv", "conv_transpose", "depthwise_conv", "separable_conv", "max_pool", "average_pool",
+    "batch_norm", "batch_normalization",
 ]
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -599,3 +601,17 @@ def one_hot(labels, num_classes, dtype=None):
                          f"{int(labels.min())} to {int(labels.max())}.")
     classes = xp.arange(num_classes)
     return (labels[..., None] == classes).astype(dtype or floatx())
+
+
+# Convolution, pooling and batch normalization (their primitives live in autograd/ops/conv.py,
+# pool.py and normalization.py; the argument handling in numdeep/ops_conv.py).
+from numdeep.ops_conv import (  # noqa: E402
+    average_pool,
+    batch_norm,
+    batch_normalization,
+    conv,
+    conv_transpose,
+    depthwise_conv,
+    max_pool,
+    separable_conv,
+)

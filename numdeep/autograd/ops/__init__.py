@@ -5,6 +5,7 @@ Every class here implements ``forward`` and ``backward`` on raw arrays; everythi
 """
 
 from numdeep.autograd.ops import elementwise, linalg, movement, nn, reduce
+from numdeep.autograd.ops.conv import Conv, ConvTranspose
 from numdeep.autograd.ops.elementwise import (
     Abs,
     Add,
@@ -44,6 +45,8 @@ from numdeep.autograd.ops.nn import (
     SparseCrossEntropyFromProbs,
     SparseSoftmaxCrossEntropy,
 )
+from numdeep.autograd.ops.normalization import BatchNorm
+from numdeep.autograd.ops.pool import AvgPool, MaxPool
 from numdeep.autograd.ops.reduce import LogSoftmax, LogSumExp, Max, Min, Softmax, Sum
 
 __all__ = [
@@ -54,5 +57,6 @@ __all__ = [
     "GetItem", "Reshape", "Transpose", "Cast", "BroadcastTo", "Concatenate", "Stack", "Pad",
     "Sum", "Max", "Min", "LogSumExp", "Softmax", "LogSoftmax",
     "SparseCrossEntropyFromProbs", "SparseSoftmaxCrossEntropy", "SoftmaxCrossEntropy",
-    "SigmoidBinaryCrossEntropy", "Gelu",
+    "SigmoidBinaryCrossEntropy", "Gelu", "Conv", "ConvTranspose", "MaxPool", "AvgPool",
+    "BatchNorm",
 ]
