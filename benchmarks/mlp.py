@@ -3,23 +3,29 @@
 Measures, with the same number of threads for both libraries:
 
 - one training epoch of Flatten(28x28) -> Dense(128, relu) -> Dropout(0.2) -> Dense(10, softmax)
-  with Adam (lr 1e-3) on MNIST-shaped random data (60,000 x 28x28 float32, labels 0-9), at batch
-  sizes 32 and 128: numdeep through ``model.fit(..., epochs=1, verbose=0)``, PyTorch through the
-  standard loop (randperm, zero_grad, forward, CrossEntropyLoss on logits, backward, step);
+  with Adam (lr 1e-3) on MNIST-shaped random data (60,000 x 28x28 float32 in [0, 1), labels 0-9),
+  at batch sizes 32 and 128: numdeep through ``model.fit(..., epochs=1, verbose=0)``, PyTorch
+  through the standard loop (randperm, zero_grad, forward, CrossEntropyLoss on logits, backward,
+  step). Every timed epoch starts from a freshly built model with the same seed, after a warm-up
+  on a throwaway one, so all runs do the same work;
 - single-sample predict latency: numdeep ``model.predict(x1, verbose=0)`` and ``model(x1)`` under
   ``nd.no_grad()`` vs PyTorch ``model(x1)`` under ``torch.inference_mode()``;
 - import time of ``numdeep`` and ``torch``, each in a fresh interpreter;
 - where the time goes inside one training step, for both libraries.
 
-Each library is timed in its own child process, one after the other: in one process, NumPy's
-OpenBLAS threads and PyTorch's OpenMP threads spin-wait on the same cores and slow each other down
-(by up to 1.6x on 2 cores), which would make the comparison depend on the order of the runs.
+Each library is timed in its own child process, the two alternating round by round: in one
+process, NumPy's OpenBLAS threads and PyTorch's OpenMP threads spin-wait on the same cores and
+slow each other down (up to 1.6x on 2 cores). Busy machines distort timings far more (10x and
+worse with 2 BLAS threads on 2 busy cores), so each run is printed with the Linux CPU pressure
+during it (the share of time some task waited for a CPU) and each worker first waits, up to
+``--max-wait`` seconds, for the pressure to drop; the summary takes the best run.
 
 Usage:
-    python benchmarks/mlp.py            # the full run whose figures go in BENCHMARKS.md
-    python benchmarks/mlp.py --quick    # 6,000 samples, fewer repeats: a smoke run
-    python benchmarks/mlp.py --no-torch # numdeep only (ratios print as "skipped")
-    python benchmarks/mlp.py --profile  # also print cProfile's top numdeep functions at batch 32
+    python benchmarks/mlp.py              # the full run whose figures go in BENCHMARKS.md
+    python benchmarks/mlp.py --quick      # 6,000 samples, one round: a smoke run
+    python benchmarks/mlp.py --threads 1  # both libraries on one thread
+    python benchmarks/mlp.py --no-torch   # numdeep only (ratios print as "skipped")
+    python benchmarks/mlp.py --profile    # also print cProfile's top numdeep functions
 """
 
 import argparse
@@ -43,6 +49,7 @@ TARGET_LATENCY = 0.5  # numdeep single-sample latency / PyTorch latency
 TARGET_IMPORT_S = 0.25  # seconds for `import numdeep`
 BATCH_SIZES = (32, 128)
 WARMUP_BATCHES = 20
+THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 # ----- machine and threads --------------------------------------------------------------------
@@ -96,13 +103,26 @@ def _openblas_via_ctypes():
     return n, "BLAS thread count not readable (install threadpoolctl); assumed"
 
 
+def git_revision():
+    """The commit numdeep's checkout is at, and whether it has uncommitted changes."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, text=True,
+                              capture_output=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                               cwd=root, text=True, capture_output=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return "not a git checkout"
+    return f"git {head}" + (" + uncommitted changes" if dirty.strip() else "")
+
+
 def print_machine(threads, blas_desc):
     import numdeep as nd
 
     print(f"machine : {cpu_model()}, {os.cpu_count()} cores ({platform.machine()}), "
           f"load average {os.getloadavg()[0]:.2f} at start")
     print(f"software: Python {platform.python_version()}, NumPy {np.__version__}, "
-          f"numdeep {nd.__version__}")
+          f"numdeep {nd.__version__} ({git_revision()})")
     print(f"BLAS    : {blas_desc}; {threads} thread(s) -> torch.set_num_threads({threads})")
     names = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")
     env = {k: os.environ[k] for k in names if k in os.environ}
@@ -111,9 +131,11 @@ def print_machine(threads, blas_desc):
 
 # ----- models and epochs ----------------------------------------------------------------------
 def numdeep_mlp():
+    """The tutorial MLP, compiled, from the same seed every time (so every run is the same)."""
     import numdeep as nd
     from numdeep import layers
 
+    nd.utils.set_random_seed(0)
     model = nd.Sequential([
         layers.Flatten(input_shape=(28, 28)),
         layers.Dense(128, activation="relu"),
@@ -125,6 +147,7 @@ def numdeep_mlp():
 
 
 def torch_mlp(torch):
+    torch.manual_seed(0)
     nn = torch.nn
     model = nn.Sequential(nn.Flatten(), nn.Linear(784, 128), nn.ReLU(), nn.Dropout(0.2),
                           nn.Linear(128, 10))
@@ -149,6 +172,17 @@ def torch_epoch(torch, net, x, y, batch_size):
         loss.backward()
         opt.step()
     return time.perf_counter() - start
+
+
+def numdeep_warmup(x, y, batch_size):
+    """A few batches on a throwaway model, so that one-time costs stay out of the timings."""
+    n = batch_size * WARMUP_BATCHES
+    numdeep_epoch(numdeep_mlp(), x[:n], y[:n], batch_size)
+
+
+def torch_warmup(torch, x, y, batch_size):
+    n = batch_size * WARMUP_BATCHES
+    torch_epoch(torch, torch_mlp(torch), x[:n], y[:n], batch_size)
 
 
 def _median_call_ns(fn, calls):
@@ -231,9 +265,8 @@ def _instrument(patches, timers, model):
 
 def numdeep_breakdown(x, y, batch_size):
     """Microseconds per step of each part of one `fit` epoch, instrumented from outside."""
+    numdeep_warmup(x, y, batch_size)
     model = numdeep_mlp()
-    numdeep_epoch(model, x[:batch_size * WARMUP_BATCHES], y[:batch_size * WARMUP_BATCHES],
-                  batch_size)
     timers = Timers()
     with Patches() as patches:
         _instrument(patches, timers, model)
@@ -248,9 +281,8 @@ def numdeep_breakdown(x, y, batch_size):
 
 def torch_breakdown(torch, x, y, batch_size):
     """Microseconds per step of each part of the standard PyTorch loop."""
-    model, opt, loss_fn = net = torch_mlp(torch)
-    torch_epoch(torch, net, x[:batch_size * WARMUP_BATCHES], y[:batch_size * WARMUP_BATCHES],
-                batch_size)
+    torch_warmup(torch, x, y, batch_size)
+    model, opt, loss_fn = torch_mlp(torch)
     names = ("data slicing", "zero_grad", "forward", "loss", "backward", "optimizer step")
     parts = dict.fromkeys(names, 0.0)
     clock = time.perf_counter
@@ -291,17 +323,24 @@ def _log(msg):
     print(msg, file=sys.stderr, flush=True)
 
 
+def timed_run(epoch_fn, *args):
+    """[seconds, CPU pressure share or None] of one epoch; pressure flags a disturbed run."""
+    before = cpu_pressure()
+    seconds = epoch_fn(*args)
+    after = cpu_pressure()
+    share = None if before is None else (after[0] - before[0]) / seconds
+    return [seconds, share]
+
+
 def run_numdeep(args):
     import numdeep as nd
 
     x, y = make_data(args.samples)
-    nd.utils.set_random_seed(0)
     result = {"version": nd.__version__, "blas_threads": blas_info()[0], "epochs": {},
               "breakdown": {}}
     for bs in BATCH_SIZES:
-        model = numdeep_mlp()
-        numdeep_epoch(model, x[:bs * WARMUP_BATCHES], y[:bs * WARMUP_BATCHES], bs)
-        runs = [numdeep_epoch(model, x, y, bs) for _ in range(args.repeats)]
+        numdeep_warmup(x, y, bs)
+        runs = [timed_run(numdeep_epoch, numdeep_mlp(), x, y, bs) for _ in range(args.repeats)]
         result["epochs"][str(bs)] = runs
         _log(f"  numdeep, batch {bs:>3}: epochs of {_fmt_runs(runs)}")
     model = numdeep_mlp()
@@ -316,7 +355,7 @@ def run_numdeep(args):
         "predict": _median_call_ns(lambda: model.predict(x1, verbose=0), args.calls) / 1e9,
         "__call__": _median_call_ns(call, args.calls) / 1e9,
     }
-    for bs in BATCH_SIZES if args.breakdown else ():
+    for bs in BATCH_SIZES:
         result["breakdown"][str(bs)] = numdeep_breakdown(x, y, bs)
     if args.profile:
         print_profile(x, y)
@@ -327,15 +366,14 @@ def run_torch(args):
     import torch
 
     torch.set_num_threads(args.threads)
-    torch.manual_seed(0)
     xn, yn = make_data(args.samples)
     x, y = torch.from_numpy(xn), torch.from_numpy(yn)
     result = {"version": torch.__version__, "threads": torch.get_num_threads(), "epochs": {},
               "breakdown": {}}
     for bs in BATCH_SIZES:
-        net = torch_mlp(torch)
-        torch_epoch(torch, net, x[:bs * WARMUP_BATCHES], y[:bs * WARMUP_BATCHES], bs)
-        runs = [torch_epoch(torch, net, x, y, bs) for _ in range(args.repeats)]
+        torch_warmup(torch, x, y, bs)
+        runs = [timed_run(torch_epoch, torch, torch_mlp(torch), x, y, bs)
+                for _ in range(args.repeats)]
         result["epochs"][str(bs)] = runs
         _log(f"  PyTorch, batch {bs:>3}: epochs of {_fmt_runs(runs)}")
     model = torch_mlp(torch)[0].eval()
@@ -346,36 +384,66 @@ def run_torch(args):
             return model(x1)
 
     result["latency"] = {"__call__": _median_call_ns(call, args.calls) / 1e9}
-    for bs in BATCH_SIZES if args.breakdown else ():
+    for bs in BATCH_SIZES:
         result["breakdown"][str(bs)] = torch_breakdown(torch, x, y, bs)
     return result
 
 
 def print_profile(x, y, batch_size=32, top=25):
+    numdeep_warmup(x, y, batch_size)
     model = numdeep_mlp()
-    numdeep_epoch(model, x[:batch_size * WARMUP_BATCHES], y[:batch_size * WARMUP_BATCHES],
-                  batch_size)
     prof = cProfile.Profile()
     prof.runcall(model.fit, x, y, batch_size=batch_size, epochs=1, verbose=0)
     _log(f"\ncProfile of one numdeep epoch at batch {batch_size}, top {top} by own time:")
     pstats.Stats(prof, stream=sys.stderr).sort_stats("tottime").print_stats(top)
 
 
+def cpu_pressure():
+    """Seconds so far that some runnable task waited for a CPU (Linux PSI), or None."""
+    try:
+        with open("/proc/pressure/cpu") as f:
+            fields = dict(kv.split("=") for kv in f.readline().split()[1:])
+        return int(fields["total"]) / 1e6, float(fields["avg10"])
+    except (OSError, KeyError, ValueError):
+        return None
+
+
+def wait_for_quiet(max_wait_s, threshold=5.0):
+    """Wait (up to max_wait_s) until other processes leave the CPUs alone; returns the wait."""
+    start = time.perf_counter()
+    while time.perf_counter() - start < max_wait_s:
+        psi = cpu_pressure()
+        if psi[1] < threshold if psi else os.getloadavg()[0] < os.cpu_count() * 0.75:
+            break
+        time.sleep(2)
+    return time.perf_counter() - start
+
+
 def spawn_worker(library, args, threads, last_round):
     cmd = [sys.executable, os.path.abspath(__file__), "--worker", library,
            "--samples", str(args.samples), "--repeats", str(args.repeats),
            "--calls", str(args.calls), "--threads", str(threads)]
-    if last_round:
-        cmd += ["--breakdown"] + ["--profile"] * args.profile
-    proc = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, check=True)
+    if last_round and args.profile:
+        cmd.append("--profile")
+    env = dict(os.environ)
+    if args.threads:
+        env.update(dict.fromkeys(THREAD_VARIABLES, str(threads)))
+    waited = wait_for_quiet(args.max_wait)
+    before, start = cpu_pressure(), time.perf_counter()
+    proc = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, check=True, env=env)
+    wall = time.perf_counter() - start
+    after = cpu_pressure()
+    stall = "n/a" if before is None else f"{(after[0] - before[0]) / wall:.0%}"
+    print(f"  {library} worker: {wall:.1f} s after waiting {waited:.0f} s for a quiet machine; "
+          f"CPU pressure during it (share of time some task waited for a CPU): {stall}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 def run_rounds(args, threads, libraries):
     """Alternate the workers round by round so slow drift on the machine hits both alike.
 
-    Epoch times of all rounds are pooled; latency is the best round's median; the breakdown
-    comes from the last round.
+    Epoch times of all rounds are pooled; latency is the best round's median; each batch
+    size's breakdown is the fastest round's.
     """
     results = {}
     for r in range(args.rounds):
@@ -387,9 +455,12 @@ def run_rounds(args, threads, libraries):
             pooled = results[name]
             for bs, runs in res["epochs"].items():
                 pooled["epochs"][bs] += runs
+                pooled["epochs"][bs].sort()
             for key, value in res["latency"].items():
                 pooled["latency"][key] = min(pooled["latency"][key], value)
-            pooled["breakdown"] = res["breakdown"]
+            for bs, bd in res["breakdown"].items():
+                if bd["per_step"] < pooled["breakdown"][bs]["per_step"]:
+                    pooled["breakdown"][bs] = bd
     return results
 
 
@@ -407,7 +478,11 @@ def measure_import(module, runs):
 
 # ----- report ---------------------------------------------------------------------------------
 def _fmt_runs(runs):
-    return "[" + ", ".join(f"{t:.3f}" for t in runs) + "] s"
+    return ", ".join(f"{t:.3f} s ({_pct(p)})" for t, p in runs)
+
+
+def _pct(share):
+    return "pressure n/a" if share is None else f"pressure {share:.0%}"
 
 
 def _verdict(value, target):
@@ -415,7 +490,8 @@ def _verdict(value, target):
         return "skipped"
     if value <= target:
         return "PASS"
-    return f"MISS by {value / target - 1:.0%}"
+    miss = value / target - 1
+    return f"MISS by {miss:.0%}" if miss >= 0.1 else f"MISS by {miss:.1%}"
 
 
 def _ratio(a, b):
@@ -443,8 +519,8 @@ def summary_rows(results, imports):
     nd_res, t_res = results["numdeep"], results.get("PyTorch")
     rows = []
     for bs in BATCH_SIZES:
-        nd_best = min(nd_res["epochs"][str(bs)])
-        t_best = min(t_res["epochs"][str(bs)]) if t_res else None
+        nd_best = min(nd_res["epochs"][str(bs)])[0]
+        t_best = min(t_res["epochs"][str(bs)])[0] if t_res else None
         ratio = _ratio(nd_best, t_best)
         rows.append((f"epoch, batch {bs} (best)", _s(nd_best), _s(t_best), ratio,
                      f"<= {TARGET_EPOCH:.2f}x", _verdict(ratio, TARGET_EPOCH)))
@@ -473,21 +549,29 @@ def print_summary(results, imports):
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true",
-                   help="6,000 samples and fewer repeats (a smoke run, not for BENCHMARKS.md)")
+                   help="6,000 samples, one round (a smoke run, not for BENCHMARKS.md)")
     p.add_argument("--no-torch", action="store_true", help="time numdeep only")
     p.add_argument("--profile", action="store_true", help="print cProfile's top functions")
     p.add_argument("--samples", type=int, default=None, help="training samples (default 60000)")
-    p.add_argument("--repeats", type=int, default=None, help="epochs timed per library and batch")
+    p.add_argument("--repeats", type=int, default=2,
+                   help="epochs timed per library, batch size and round (default 2)")
     p.add_argument("--calls", type=int, default=None, help="calls per latency median")
     p.add_argument("--rounds", type=int, default=None,
-                   help="times each library's worker process runs, alternating (default 2)")
+                   help="times each library's worker process runs, alternating (default 3; "
+                        "1 with --quick)")
+    p.add_argument("--max-wait", type=float, default=None,
+                   help="seconds to wait for other processes to quiet down before each worker "
+                        "(default 120; 0 with --quick)")
     p.add_argument("--worker", choices=("numdeep", "torch"), help=argparse.SUPPRESS)
-    p.add_argument("--breakdown", action="store_true", help=argparse.SUPPRESS)
-    p.add_argument("--threads", type=int, default=1, help=argparse.SUPPRESS)
+    p.add_argument("--threads", type=int, default=None,
+                   help="force this many threads on both libraries (sets "
+                        f"{', '.join(THREAD_VARIABLES)} for the workers); default: NumPy's BLAS "
+                        "thread count, left as is")
     args = p.parse_args(argv)
     args.samples = args.samples or (6000 if args.quick else 60000)
-    args.repeats = args.repeats or (2 if args.quick else 3)
-    args.rounds = args.rounds or (1 if args.quick else 2)
+    args.rounds = args.rounds or (1 if args.quick else 3)
+    if args.max_wait is None:
+        args.max_wait = 0.0 if args.quick else 120.0
     args.calls = args.calls or (300 if args.quick else 3000)
     return args
 
@@ -500,6 +584,10 @@ def main(argv=None):
         return
     threads, blas_desc = blas_info()
     print_machine(threads, blas_desc)
+    if args.threads:
+        threads = args.threads
+        print(f"threads : forced to {threads} for both libraries via "
+              f"{', '.join(THREAD_VARIABLES)} and torch.set_num_threads({threads})")
     use_torch = not args.no_torch and importlib.util.find_spec("torch") is not None
     if not use_torch:
         why = "--no-torch" if args.no_torch else "PyTorch is not installed"
@@ -509,6 +597,7 @@ def main(argv=None):
           f"latency: median of {args.calls} calls")
     libraries = [("numdeep", "numdeep")] + [("PyTorch", "torch")] * use_torch
     results = run_rounds(args, threads, libraries)
+    print(f"numdeep : BLAS threads in its worker: {results['numdeep']['blas_threads']}")
     if use_torch:
         print(f"PyTorch : {results['PyTorch']['version']}, torch.get_num_threads() = "
               f"{results['PyTorch']['threads']}")
@@ -518,8 +607,9 @@ def main(argv=None):
           + ", ".join(f"{k} {v:.3f} s" for k, v in imports.items()) + " (numdeep includes numpy)")
     for name, res in results.items():
         for bs, runs in res["epochs"].items():
-            print(f"epoch, {name}, batch {bs:>3}: best {min(runs):.3f} s, median "
-                  f"{statistics.median(runs):.3f} s of {_fmt_runs(runs)}")
+            seconds = [t for t, _ in runs]
+            print(f"epoch, {name}, batch {bs:>3}: best {min(seconds):.3f} s, median "
+                  f"{statistics.median(seconds):.3f} s; all runs: {_fmt_runs(runs)}")
     for name, res in results.items():
         print(f"latency, {name}: " + ", ".join(f"{k} {_s(v, 'us')}"
                                                for k, v in res["latency"].items()))
