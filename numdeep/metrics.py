@@ -239,6 +239,11 @@ class Mean(Metric):
 
     def update_state(self, values, sample_weight=None):
         """Add ``values`` (array-like), optionally weighted by ``sample_weight``."""
+        if type(values) is float and type(sample_weight) in (int, float):
+            # fit's loss tracker: one Python float per step, weighted by the batch size.
+            self.total += values * sample_weight
+            self.count += sample_weight
+            return
         values = np.asarray(_np(values))
         if sample_weight is None:
             n = values.shape[0] if values.ndim else 1

@@ -214,6 +214,12 @@ def deserialize(config, custom_objects=None):
     return cls.from_config(dict(config.get("config") or {}))
 
 
+# Keras's lowercase aliases: ``regularizers.l2(0.001)`` as in the tutorials.
+l1 = L1
+l2 = L2
+l1_l2 = L1L2
+
+
 def get(identifier, custom_objects=None):
     """Resolve a regularizer from a name, a config dict, an instance, a class or a callable.
 

@@ -6,7 +6,8 @@ shuffling become reproducible run to run. Objects given their own ``seed=`` get 
 
 import numpy as np
 
-_STATE = {"rng": np.random.default_rng()}
+# Created on first use: numpy.random costs ~12 ms to import, which `import numdeep` need not pay.
+_STATE = {"rng": None}
 
 
 def set_seed(seed):
@@ -16,19 +17,21 @@ def set_seed(seed):
 
 def default_rng():
     """Return numdeep's global ``numpy.random.Generator``."""
+    if _STATE["rng"] is None:
+        _STATE["rng"] = np.random.default_rng()
     return _STATE["rng"]
 
 
 def make_rng(seed=None):
     """Return a private generator for ``seed``, or one drawn from the global generator if None."""
     if seed is None:
-        return np.random.default_rng(_STATE["rng"].integers(0, 2**63 - 1))
+        return np.random.default_rng(default_rng().integers(0, 2**63 - 1))
     return np.random.default_rng(seed)
 
 
 def get_state():
     """The global generator's state (a JSON-serialisable dict), for exact training resume."""
-    return _STATE["rng"].bit_generator.state
+    return default_rng().bit_generator.state
 
 
 def set_state(state):

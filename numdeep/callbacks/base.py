@@ -66,19 +66,13 @@ class CallbackList:
                    if getattr(type(cb), hook) is not getattr(Callback, hook)]
             for hook in _BATCH_HOOKS
         }
+        # Batch hooks run every step: bind each dispatcher once, as a plain attribute.
+        for hook in _BATCH_HOOKS:
+            setattr(self, hook, _dispatch(self._batch[hook]))
 
     def __getattr__(self, hook):
         if not hook.startswith("on_"):
             raise AttributeError(hook)
-        if hook in _BATCH_HOOKS:
-            handlers = self._batch[hook]
-
-            def batch_call(batch, logs=None):
-                for h in handlers:
-                    h(batch, logs)
-
-            return batch_call
-
         def call(*args, **kwargs):
             for cb in self.callbacks:
                 getattr(cb, hook)(*args, **kwargs)
@@ -92,3 +86,18 @@ class CallbackList:
 
     def has_batch_hook(self, hook):
         return bool(self._batch[hook])
+
+
+def _dispatch(handlers):
+    if not handlers:
+        return _ignore
+
+    def batch_call(batch, logs=None):
+        for h in handlers:
+            h(batch, logs)
+
+    return batch_call
+
+
+def _ignore(batch, logs=None):
+    pass

@@ -8,8 +8,6 @@ logs never fill with carriage returns. ``verbose=2``: one line per epoch. ``verb
 import sys
 import time
 
-from tqdm import tqdm
-
 from numdeep.callbacks.base import Callback
 
 
@@ -38,20 +36,26 @@ def _per_step(seconds, steps):
     return f"{per * 1e6:.0f}us/step"
 
 
-class _KerasBar(tqdm):
-    """tqdm with the running metrics rendered lazily, only when tqdm decides to redraw."""
+def _keras_bar_class():
+    # tqdm is imported on the first live progress bar, not with numdeep (import time).
+    from tqdm import tqdm
 
-    logs = None
+    class _KerasBar(tqdm):
+        """tqdm with the running metrics rendered lazily, only when tqdm decides to redraw."""
 
-    @property
-    def format_dict(self):
-        d = super().format_dict
-        elapsed = d.get("elapsed", 0.0)
-        text = _per_step(elapsed, d.get("n", 0) or 1)
-        if self.logs:
-            text += " - " + format_logs(self.logs)
-        d["metrics"] = text
-        return d
+        logs = None
+
+        @property
+        def format_dict(self):
+            d = super().format_dict
+            elapsed = d.get("elapsed", 0.0)
+            text = _per_step(elapsed, d.get("n", 0) or 1)
+            if self.logs:
+                text += " - " + format_logs(self.logs)
+            d["metrics"] = text
+            return d
+
+    return _KerasBar
 
 
 class Progbar:
@@ -65,7 +69,7 @@ class Progbar:
         self.seen = 0
         self.bar = None
         if self.live:
-            self.bar = _KerasBar(
+            self.bar = _keras_bar_class()(
                 total=total, file=self.stream, ascii=".>=", mininterval=0.1, leave=True,
                 bar_format="{n_fmt}/{total_fmt} [{bar:30}] - {elapsed} {metrics}",
                 dynamic_ncols=False, ncols=200,

@@ -1,9 +1,6 @@
 """``RemoteMonitor``: send the epoch logs to an HTTP server."""
 
 import json
-import urllib.error
-import urllib.parse
-import urllib.request
 import warnings
 
 import numpy as np
@@ -51,6 +48,10 @@ class RemoteMonitor(Callback):
         return self.root + self.path
 
     def on_epoch_end(self, epoch, logs=None):
+        import urllib.error  # imported on use: keeps `import numdeep` light
+        import urllib.parse
+        import urllib.request
+
         payload = {"epoch": epoch}
         for key, value in (logs or {}).items():
             payload[key] = value.item() if isinstance(value, np.generic | np.ndarray) else value

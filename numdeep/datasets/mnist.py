@@ -19,7 +19,6 @@ Example:
 """
 
 import gzip
-import hashlib
 import os
 import zipfile
 from pathlib import Path
@@ -57,6 +56,8 @@ def _check_sha256(path, sha256):
     expected = sha256.get(Path(path).name) if isinstance(sha256, dict) else sha256
     if expected is None:
         return
+    import hashlib
+
     digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
     if digest != expected.lower():
         raise ValueError(f"sha256 mismatch for {path}: expected {expected}, got {digest}. "

