@@ -19,7 +19,7 @@ from numdeep.autograd.ops import conv as conv_mod
 from numdeep.autograd.ops import normalization as norm_mod
 from numdeep.autograd.ops import pool as pool_mod
 
-from .test_ops_gradcheck import Case, distinct, normal, uniform
+from .test_ops_gradcheck import Case, _primitives_in_graph, distinct, normal, uniform
 
 CONV_TOL = (1e-4, 1e-4)  # float32 sums of up to ~100 products
 
@@ -233,22 +233,11 @@ def test_forward_and_gradients_match_torch(case):
                                    err_msg=f"gradient of input {k}")
 
 
-def _primitives(out):
-    seen, stack, found = set(), [out], set()
-    while stack:
-        t = stack.pop()
-        if id(t) in seen or t._ctx is None:
-            continue
-        seen.add(id(t))
-        found.add(type(t._ctx).__name__)
-        stack.extend(p for p in t._ctx.parents if p is not None)
-    return found
-
-
 def test_table_covers_every_primitive_and_function():
     used = set()
     for case in CASES:
-        used |= _primitives(case.fn(*[Tensor(x, requires_grad=True) for x in case.sample()]))
+        inputs = [Tensor(x, requires_grad=True) for x in case.sample()]
+        used |= _primitives_in_graph(case.fn(*inputs))
     defined = {name for mod in (conv_mod, pool_mod, norm_mod) for name, obj in vars(mod).items()
                if isinstance(obj, type) and issubclass(obj, Function) and obj.__module__ ==
                mod.__name__ and not name.startswith("_")}
