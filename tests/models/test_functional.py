@@ -19,9 +19,8 @@ def two_in_two_out(seed=0):
     nd.utils.set_random_seed(seed)
     in_a = nd.Input(shape=(3,), name="a")
     in_b = nd.Input(shape=(2,), name="b")
-    h = L.Dense(8, activation="relu")(in_a)
-    if hasattr(L, "Concatenate"):  # merging layers arrive with the attention work
-        h = L.Concatenate()([h, L.Dense(8, activation="relu")(in_b)])
+    h = L.Concatenate()([L.Dense(8, activation="relu")(in_a),
+                         L.Dense(8, activation="relu")(in_b)])
     cls = L.Dense(2, activation="softmax", name="cls")(h)
     reg = L.Dense(1, name="reg")(h)
     return nd.Model([in_a, in_b], [cls, reg])
