@@ -39,6 +39,7 @@ import time
 from collections import defaultdict
 
 import numpy as np
+from _machine import cpu_model  # noqa: E402  (benchmarks/ is on sys.path)
 
 TARGET_TRAIN = 1.5  # numdeep training step / PyTorch training step
 TARGET_INFER = 1.5  # numdeep inference batch / PyTorch inference batch
@@ -222,17 +223,6 @@ def run_torch(args):
 
 
 # ----- orchestration ----------------------------------------------------------------------------
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.lower().startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def blas_threads():
     try:
         from threadpoolctl import threadpool_info

@@ -43,6 +43,7 @@ import time
 from collections import defaultdict
 
 import numpy as np
+from _machine import cpu_model  # noqa: E402  (benchmarks/ is on sys.path)
 
 TARGET_EPOCH = 1.0  # numdeep epoch time / PyTorch epoch time
 TARGET_LATENCY = 0.5  # numdeep single-sample latency / PyTorch latency
@@ -53,17 +54,6 @@ THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"
 
 
 # ----- machine and threads --------------------------------------------------------------------
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.lower().startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
-
-
 def blas_info():
     """(threads, description) of the BLAS NumPy uses: threadpoolctl, else OpenBLAS via ctypes."""
     try:

@@ -31,6 +31,8 @@ import subprocess
 import sys
 import time
 
+from _machine import cpu_model  # noqa: E402  (benchmarks/ is on sys.path)
+
 TARGET = 1.5  # numdeep time / PyTorch time, for both measurements
 BATCH, STEPS = 64, 50
 
@@ -129,17 +131,6 @@ def spawn(library, args):
            "--threads", str(args.threads), "--repeats", str(args.repeats)]
     out = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, check=True, env=env).stdout
     return json.loads(out.strip().splitlines()[-1])
-
-
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.lower().startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def main(argv=None):

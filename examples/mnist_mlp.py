@@ -10,25 +10,11 @@ from ``keras.datasets.mnist.load_t10k_split`` instead.
 """
 
 import argparse
-from pathlib import Path
+
+from _mnist import SHARED_MNIST, load_mnist  # full MNIST if on disk, else the t10k split
 
 import numdeep as keras  # the tutorial's `import keras` (or `from tensorflow import keras`)
 from numdeep import layers  # the tutorial's `from keras import layers`
-
-SHARED_MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
-
-
-def load_mnist(data_dir):
-    """The full MNIST split if it is available, else the t10k split (with a note saying so)."""
-    try:
-        return keras.datasets.mnist.load_data(data_dir)
-    except FileNotFoundError:
-        pass
-    fallback = data_dir or SHARED_MNIST
-    print(f"Note: the full MNIST training set was not found, so this run uses the official "
-          f"10,000-image test set from {fallback}, split 8,000 for training / 2,000 for testing "
-          f"(keras.datasets.mnist.load_t10k_split), so expect lower accuracy than with 60,000.")
-    return keras.datasets.mnist.load_t10k_split(fallback)
 
 
 def main(argv=None):

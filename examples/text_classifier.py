@@ -65,10 +65,9 @@ def build_vocabulary():
 
 
 def encode(sentences, vocab, length):
-    ids = np.zeros((len(sentences), length), dtype="int64")
-    for row, words in enumerate(sentences):
-        ids[row, :len(words)] = [vocab[w] for w in words]
-    return ids
+    """Word ids, zero-padded at the end to ``length`` (0 is the padding id the mask skips)."""
+    return nd.utils.pad_sequences([[vocab[w] for w in words] for words in sentences],
+                                  maxlen=length, padding="post", dtype="int64")
 
 
 def main(argv=None):

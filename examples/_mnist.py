@@ -1,0 +1,20 @@
+"""MNIST for the examples: the full set when it is on disk, else the bundled-in-place t10k split."""
+
+from pathlib import Path
+
+import numdeep as keras
+
+SHARED_MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
+
+
+def load_mnist(data_dir=None):
+    """The full MNIST split if it is available, else the t10k split (with a note saying so)."""
+    try:
+        return keras.datasets.mnist.load_data(data_dir)
+    except FileNotFoundError:
+        pass
+    fallback = data_dir or SHARED_MNIST
+    print(f"Note: the full MNIST training set was not found, so this run uses the official "
+          f"10,000-image test set from {fallback}, split 8,000 for training / 2,000 for testing "
+          f"(keras.datasets.mnist.load_t10k_split), so expect lower accuracy than with 60,000.")
+    return keras.datasets.mnist.load_t10k_split(fallback)
