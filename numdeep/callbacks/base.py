@@ -84,9 +84,6 @@ class CallbackList:
 
         return call
 
-    def has_batch_hook(self, hook):
-        return bool(self._batch[hook])
-
 
 def _dispatch(handlers):
     if not handlers:
