@@ -297,4 +297,4 @@ def _count(shape, axis):
     return n
 
 
-from numdeep.autograd.ops import elementwise, linalg, movement, reduce  # noqa: E402
+from numdeep.autograd.primitives import elementwise, linalg, movement, reduce  # noqa: E402

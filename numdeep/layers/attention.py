@@ -3,8 +3,8 @@
 Keras names, arguments, weight layouts and call conventions. Masks follow Keras: padding masks
 carried by the inputs (``Embedding(mask_zero=True)``) mask the keys (value mask) and the queries;
 ``use_causal_mask`` stops position ``i`` attending to ``j > i``. The softmax drops masked keys
-exactly (see ``numdeep.autograd.ops.attention``): a query row with no key left to attend to gets
-all-zero weights instead of Keras's uniform ones, so padded positions never read padding.
+exactly (see ``numdeep.autograd.primitives.attention``): a query row with no key left to attend
+to gets all-zero weights instead of Keras's uniform ones, so padded positions never read padding.
 """
 
 import math
@@ -13,7 +13,6 @@ import numpy as np
 
 from numdeep import initializers, ops, regularizers
 from numdeep.autograd import Tensor
-from numdeep.autograd.ops.attention import masked_softmax
 from numdeep.backend import xp_of
 from numdeep.layers.base import Layer
 from numdeep.layers.regularization import Dropout
@@ -253,7 +252,7 @@ class MultiHeadAttention(_ScoresFlag, Layer):
         q = self.query_dense(query).transpose(0, 2, 1, 3) * (1.0 / math.sqrt(self.key_dim))
         k = self.key_dense(key).transpose(0, 2, 3, 1)
         v = self.value_dense(value).transpose(0, 2, 1, 3)
-        scores = masked_softmax(q @ k, mask, axis=-1)
+        scores = ops.masked_softmax(q @ k, mask, axis=-1)
         weights = self._dropout_layer(scores, training=training)
         out = self.output_dense((weights @ v).transpose(0, 2, 1, 3))
         if q_mask is not None:
@@ -379,7 +378,7 @@ class Attention(_ScoresFlag, Layer):
         scores_mask = None if v_mask is None else v_mask.astype(bool)[:, None, :]
         if use_causal_mask:
             scores_mask = _and(scores_mask, _causal(q.shape[1], v.shape[1])[None])
-        weights = masked_softmax(self._scores(q, k), scores_mask, axis=-1)
+        weights = ops.masked_softmax(self._scores(q, k), scores_mask, axis=-1)
         out = self._dropout_layer(weights, training=training) @ v
         if q_mask is not None:
             out = out * q_mask.astype(out.dtype)[..., None]

@@ -4,11 +4,13 @@
 Keras arguments, defaults and weight layouts: kernels ``(*kernel_size, in // groups, filters)``,
 depthwise kernels ``(*kernel_size, in, depth_multiplier)``, transposed kernels
 ``(*kernel_size, filters, in)``; channels-last inputs, ``data_format='channels_first'`` accepted
-(the data is transposed around the channels-last kernels). The math is in ``numdeep.ops_conv``.
+(the data is transposed around the channels-last kernels). The math is in
+``numdeep.ops.convolution``.
 """
 
-from numdeep import activations, initializers, ops_conv, regularizers
+from numdeep import activations, initializers, ops, regularizers
 from numdeep.layers.base import InputSpec, Layer
+from numdeep.ops import convolution as conv_ops
 
 
 def _ser(module, obj):
@@ -36,9 +38,9 @@ class BaseConv(Layer):
             raise ValueError(f"{owner}`filters` must be a positive integer. "
                              f"Received: filters={filters!r}")
         self.filters = filters
-        self.kernel_size = ops_conv.normalize_tuple(kernel_size, n, "kernel_size", owner)
-        self.strides = ops_conv.normalize_tuple(strides, n, "strides", owner)
-        self.dilation_rate = ops_conv.normalize_tuple(dilation_rate, n, "dilation_rate", owner)
+        self.kernel_size = conv_ops.normalize_tuple(kernel_size, n, "kernel_size", owner)
+        self.strides = conv_ops.normalize_tuple(strides, n, "strides", owner)
+        self.dilation_rate = conv_ops.normalize_tuple(dilation_rate, n, "dilation_rate", owner)
         if padding not in self.paddings:
             raise ValueError(f"{owner}`padding` must be one of {self.paddings}. "
                              f"Received: padding={padding!r}")
@@ -93,7 +95,7 @@ class BaseConv(Layer):
                     f"padding='valid'; use padding='same' or a larger input.")
 
     def _out_spatial(self, shape):
-        return tuple(ops_conv.conv_output_length(n, k, self.padding, s, d) for n, k, s, d in
+        return tuple(conv_ops.conv_output_length(n, k, self.padding, s, d) for n, k, s, d in
                      zip(self._spatial(shape), self.kernel_size, self.strides,
                          self.dilation_rate))
 
@@ -134,7 +136,7 @@ class BaseConv(Layer):
         return inputs
 
     def call(self, inputs, training=False):
-        y = ops_conv.conv(self._prepare(inputs), self.kernel, self.bias, self.strides,
+        y = ops.conv(self._prepare(inputs), self.kernel, self.bias, self.strides,
                           self.padding, self.data_format, self.dilation_rate)
         return self.activation(y)
 
@@ -263,7 +265,7 @@ class DepthwiseConv2D(BaseConv):
         return self._with_spatial(input_shape, self._out_spatial(input_shape), out)
 
     def call(self, inputs, training=False):
-        y = ops_conv.depthwise_conv(self._prepare(inputs), self.depthwise_kernel, self.bias,
+        y = ops.depthwise_conv(self._prepare(inputs), self.depthwise_kernel, self.bias,
                                     self.strides, self.padding, self.data_format,
                                     self.dilation_rate)
         return self.activation(y)
@@ -330,7 +332,7 @@ class SeparableConv2D(BaseConv):
         self._set_spec(channels)
 
     def call(self, inputs, training=False):
-        y = ops_conv.separable_conv(self._prepare(inputs), self.depthwise_kernel,
+        y = ops.separable_conv(self._prepare(inputs), self.depthwise_kernel,
                                     self.pointwise_kernel, self.bias, self.strides,
                                     self.padding, self.data_format, self.dilation_rate)
         return self.activation(y)
@@ -370,7 +372,7 @@ class BaseConvTranspose(BaseConv):
         self.output_padding = None
         if output_padding is not None:
             owner = f"{type(self).__name__} layer '{self.name}': "
-            self.output_padding = ops_conv.normalize_tuple(
+            self.output_padding = conv_ops.normalize_tuple(
                 output_padding, self.rank, "output_padding", owner, allow_zero=True)
             if any(p >= s for p, s in zip(self.output_padding, self.strides)):
                 raise ValueError(f"{owner}`output_padding` {self.output_padding} must be "
@@ -390,12 +392,12 @@ class BaseConvTranspose(BaseConv):
     def _out_spatial(self, shape):
         pads = self.output_padding or (None,) * self.rank
         return tuple(
-            None if n is None else ops_conv.conv_transpose_geometry(n, k, self.padding, s, d, p)[1]
+            None if n is None else conv_ops.conv_transpose_geometry(n, k, self.padding, s, d, p)[1]
             for n, k, s, d, p in zip(self._spatial(shape), self.kernel_size, self.strides,
                                      self.dilation_rate, pads))
 
     def call(self, inputs, training=False):
-        y = ops_conv.conv_transpose(self._prepare(inputs), self.kernel, self.bias, self.strides,
+        y = ops.conv_transpose(self._prepare(inputs), self.kernel, self.bias, self.strides,
                                     self.padding, self.output_padding, self.data_format,
                                     self.dilation_rate)
         return self.activation(y)

@@ -6,7 +6,7 @@ training and inference and keep no moving averages.
 """
 
 from numdeep import initializers, ops, regularizers
-from numdeep.autograd.ops.layer_norm import LayerNorm
+from numdeep.autograd.primitives.normalization import LayerNorm
 from numdeep.layers.base import InputSpec, Layer
 
 

@@ -1,6 +1,6 @@
 """``BatchNormalization``: batch statistics in training, moving averages at inference."""
 
-from numdeep import initializers, ops_conv, regularizers
+from numdeep import initializers, ops, regularizers
 from numdeep.layers.base import InputSpec, Layer
 
 
@@ -107,7 +107,7 @@ class BatchNormalization(Layer):
         if inputs.dtype != self.dtype:
             inputs = inputs.astype(self.dtype)
         if training and self.trainable:
-            return ops_conv.batch_norm(inputs, self.gamma, self.beta, self._kept, self.epsilon,
+            return ops.batch_norm(inputs, self.gamma, self.beta, self._kept, self.epsilon,
                                        self.moving_mean, self.moving_variance, self.momentum)
         shape = [1] * inputs.ndim
         for a, n in zip(self._kept, self.moving_mean.shape):

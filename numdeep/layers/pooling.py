@@ -3,8 +3,9 @@
 
 import numpy as np
 
-from numdeep import ops, ops_conv
+from numdeep import ops
 from numdeep.layers.base import Layer
+from numdeep.ops import convolution as conv_ops
 
 
 def _data_format(layer, data_format):
@@ -22,8 +23,8 @@ class BasePooling(Layer):
     def __init__(self, pool_size=2, strides=None, padding="valid", data_format=None, **kwargs):
         super().__init__(**kwargs)
         owner = f"{type(self).__name__} layer '{self.name}': "
-        self.pool_size = ops_conv.normalize_tuple(pool_size, self.rank, "pool_size", owner)
-        self.strides = self.pool_size if strides is None else ops_conv.normalize_tuple(
+        self.pool_size = conv_ops.normalize_tuple(pool_size, self.rank, "pool_size", owner)
+        self.strides = self.pool_size if strides is None else conv_ops.normalize_tuple(
             strides, self.rank, "strides", owner)
         if padding not in ("valid", "same"):
             raise ValueError(f"{owner}`padding` must be 'valid' or 'same'. "
@@ -59,7 +60,7 @@ class BasePooling(Layer):
         self._check(input_shape)
         shape = list(input_shape)
         for a, k, s in zip(self._spatial_axes(len(shape)), self.pool_size, self.strides):
-            shape[a] = ops_conv.conv_output_length(shape[a], k, self.padding, s)
+            shape[a] = conv_ops.conv_output_length(shape[a], k, self.padding, s)
         return tuple(shape)
 
     def get_config(self):
@@ -70,11 +71,11 @@ class BasePooling(Layer):
 
 
 def _max(inputs, *args):
-    return ops_conv.max_pool(inputs, *args)
+    return conv_ops.max_pool(inputs, *args)
 
 
 def _avg(inputs, *args):
-    return ops_conv.average_pool(inputs, *args)
+    return conv_ops.average_pool(inputs, *args)
 
 
 class MaxPooling1D(BasePooling):

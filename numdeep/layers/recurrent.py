@@ -1,14 +1,14 @@
 """Recurrent layers: ``SimpleRNN``, ``LSTM``, ``GRU`` with Keras names, arguments and weights.
 
-Each layer call is one fused primitive from ``numdeep.autograd.ops.recurrent`` (the whole time
-loop and its backpropagation through time), whatever the sequence length.
+Each layer call is one fused primitive from ``numdeep.autograd.primitives.recurrent`` (the whole
+time loop and its backpropagation through time), whatever the sequence length.
 """
 
 import numpy as np
 
 from numdeep import activations, initializers, regularizers
 from numdeep.autograd import Tensor
-from numdeep.autograd.ops.recurrent import (
+from numdeep.autograd.primitives.recurrent import (
     FUSED_ACTIVATIONS,
     GRUSequence,
     LSTMSequence,

@@ -7,7 +7,7 @@ come for free.
 from numdeep import ops
 from numdeep.layers._image_ops import resize
 from numdeep.layers.base import Layer
-from numdeep.ops_conv import normalize_tuple
+from numdeep.ops.convolution import normalize_tuple
 
 
 def _data_format(layer, data_format):

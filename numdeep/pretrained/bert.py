@@ -15,14 +15,13 @@ import numpy as np
 
 from numdeep import initializers, ops
 from numdeep.autograd import Tensor, no_grad
-from numdeep.autograd.ops.gelu import gelu as fused_gelu
 from numdeep.layers import Dense, Dropout, Layer, LayerNormalization, MultiHeadAttention
 from numdeep.models import Model
 
 __all__ = ["BertConfig", "BertModel", "BertForSequenceClassification", "BertOutput"]
 
 _ACTIVATIONS = {
-    "gelu": fused_gelu,
+    "gelu": ops.gelu,
     "gelu_new": lambda x: ops.gelu(x, approximate=True),
     "gelu_pytorch_tanh": lambda x: ops.gelu(x, approximate=True),
     "relu": ops.relu, "tanh": ops.tanh, "silu": ops.silu, "swish": ops.silu,

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from numdeep.autograd import Tensor, gradcheck, no_grad
-from numdeep.autograd.ops.recurrent import (
+from numdeep.autograd.primitives.recurrent import (
     FUSED_ACTIVATIONS,
     GRUSequence,
     LSTMSequence,

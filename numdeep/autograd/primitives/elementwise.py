@@ -1,13 +1,17 @@
-"""Elementwise primitives: arithmetic, exp/log family, activations' building blocks and ``erf``.
+"""Elementwise primitives: arithmetic, exp/log family, activations' building blocks, ``erf``
+and the fused exact ``Gelu``.
 
 Binary ops return gradients in the broadcast shape; the engine sums them back to each input's
 shape. Inputs that are not Tensors (Python scalars, raw arrays) get no gradient, so backward only
 computes what ``needs_input_grad`` asks for.
 """
 
+import math
+
 import numpy as np
 
 from numdeep.autograd.function import Function
+from numdeep.backend.kernels import gelu as gelu_kernel
 
 
 def quiet(**overrides):
@@ -366,3 +370,49 @@ class Erf(Function):
             d = self.xp.exp(-(x * x))
         d *= _TWO_OVER_SQRT_PI
         return gy * d
+
+
+_RSQRT2 = 1.0 / math.sqrt(2.0)
+_RSQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+
+
+def gelu_reference(xp, x):
+    """``(x * Phi(x), h)`` with ``h = erfc(|x| / sqrt 2) / 2 = 1/2 - erf(|x| / sqrt 2) / 2``.
+
+    ``x * Phi(x) = max(x, 0) - |x| * h`` for either sign of ``x``, as ``Phi(x)`` is ``1 - h``
+    for ``x >= 0`` and ``h`` below. This is the specification the float32 kernel
+    (``numdeep.backend.kernels.gelu``) is tested against.
+    """
+    with quiet():
+        a = xp.minimum(xp.abs(x), gelu_kernel.CAP)
+        h = 0.5 - 0.5 * erf(xp, a * _RSQRT2)
+        return xp.maximum(x, 0) - a * h, h
+
+
+class Gelu(Function):
+    """Exact GELU ``x * Phi(x)`` (``Phi`` the standard normal CDF) as one node.
+
+    Composed from ``Erf`` the activation costs about thirty passes over the (tokens x 4*hidden)
+    array and five graph nodes. Float32 NumPy arrays take the blocked kernel (within 2e-7 of
+    ``gelu_reference``); float64 keeps the 1e-15 ``erf`` so gradient checks see the exact
+    function. The backward is ``gy * (Phi(x) + x * pdf(x))``.
+    """
+
+    def forward(self, x):
+        if self.xp is np and x.dtype == np.float32:
+            y, h = gelu_kernel.gelu_and_tail(x)
+        else:
+            y, h = gelu_reference(self.xp, x)
+        self.save_for_backward(x, h)
+        return y
+
+    def backward(self, gy):
+        x, h = self.saved
+        xp = self.xp
+        with quiet():
+            c = xp.clip(x, -gelu_kernel.CAP, gelu_kernel.CAP)
+            d = xp.exp(c * c * -0.5)
+            d *= _RSQRT_2PI
+            d *= c
+            d += xp.where(x >= 0, 1 - h, h)  # Phi(x)
+            return gy * d

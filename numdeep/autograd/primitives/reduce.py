@@ -10,7 +10,7 @@ axes behave like all ``-inf`` rows (``max``/``min`` still raise, as in NumPy).
 """
 
 from numdeep.autograd.function import Function
-from numdeep.autograd.ops.elementwise import quiet
+from numdeep.autograd.primitives.elementwise import quiet
 
 
 def _axis(axis):

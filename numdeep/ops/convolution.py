@@ -1,6 +1,6 @@
-"""Functional convolution, pooling and normalization ops (Keras ``keras.ops`` names).
+"""Functional convolution and pooling ops (Keras ``keras.ops`` names).
 
-Thin wrappers over the primitives in ``numdeep.autograd.ops.conv``/``pool``/``normalization``:
+Thin wrappers over the primitives in ``numdeep.autograd.primitives.conv``/``pool``:
 they resolve ``padding='valid'|'same'|'causal'`` to explicit pad widths (TensorFlow's rule: for
 ``'same'`` the output has ``ceil(size / stride)`` positions and an odd total padding puts the extra
 element at the end), accept ints or tuples for sizes, and ``data_format='channels_first'`` by
@@ -9,29 +9,29 @@ F)``, ``depthwise_conv`` ``(*k, C, multiplier)``, ``conv_transpose`` ``(*k, F, C
 
 Example:
     >>> import numpy as np
-    >>> from numdeep import ops_conv
+    >>> from numdeep import ops
     >>> x = np.ones((1, 5, 5, 1), dtype="float32")
-    >>> ops_conv.conv(x, np.ones((3, 3, 1, 2), dtype="float32"), padding="same").shape
+    >>> ops.conv(x, np.ones((3, 3, 1, 2), dtype="float32"), padding="same").shape
     (1, 5, 5, 2)
-    >>> ops_conv.max_pool(x, 2).shape
+    >>> ops.max_pool(x, 2).shape
     (1, 2, 2, 1)
 """
 
-from numdeep.autograd.ops.conv import Conv, ConvTranspose
-from numdeep.autograd.ops.normalization import BatchNorm
-from numdeep.autograd.ops.pool import AvgPool, MaxPool
-from numdeep.autograd.tensor import Tensor
+from numdeep.autograd.primitives import (
+    AvgPool,
+    Conv,
+    ConvTranspose,
+    MaxPool,
+)
+from numdeep.ops.core import _t
 
 __all__ = [
-    "conv", "conv_transpose", "depthwise_conv", "separable_conv", "max_pool", "average_pool",
-    "batch_norm", "batch_normalization", "normalize_tuple", "conv_padding",
-    "conv_output_length", "conv_transpose_geometry",
+    "conv", "depthwise_conv", "separable_conv", "conv_transpose", "max_pool", "average_pool",
 ]
 
 PADDINGS = ("valid", "same", "causal")
 
 
-# ----- argument helpers --------------------------------------------------------------------------
 def normalize_tuple(value, n, name, owner="", allow_zero=False):
     """``value`` (int or sequence of ``n`` ints) as a tuple of ``n`` positive ints."""
     items = (value,) * n if isinstance(value, int) else tuple(value)
@@ -81,10 +81,6 @@ def _check_padding(padding, allowed=PADDINGS):
         raise ValueError(f"`padding` must be one of {allowed}. Received: padding={padding!r}")
 
 
-def _t(x):
-    return x if isinstance(x, Tensor) else Tensor(x)
-
-
 def _to_last(x, data_format):
     if data_format in (None, "channels_last"):
         return x
@@ -100,7 +96,6 @@ def _from_last(x, data_format):
     return x
 
 
-# ----- convolution -------------------------------------------------------------------------------
 def conv(inputs, kernel, bias=None, strides=1, padding="valid", data_format=None,
          dilation_rate=1):
     """N-d convolution (cross-correlation) with a Keras-layout kernel ``(*k, C // groups, F)``.
@@ -120,10 +115,10 @@ def conv(inputs, kernel, bias=None, strides=1, padding="valid", data_format=None
 
     Example:
         >>> import numpy as np
-        >>> from numdeep import ops_conv
+        >>> from numdeep import ops
         >>> x = np.arange(16, dtype="float32").reshape(1, 4, 4, 1)
         >>> edge = np.array([[-1.0, 1.0]], dtype="float32").reshape(1, 2, 1, 1)
-        >>> ops_conv.conv(x, edge).data[0, :, :, 0]  # horizontal differences
+        >>> ops.conv(x, edge).data[0, :, :, 0]  # horizontal differences
         array([[1., 1., 1.],
                [1., 1., 1.],
                [1., 1., 1.],
@@ -185,7 +180,6 @@ def conv_transpose(inputs, kernel, bias=None, strides=1, padding="valid", output
     return _from_last(y, data_format)
 
 
-# ----- pooling -----------------------------------------------------------------------------------
 def _pool(cls, inputs, pool_size, strides, padding, data_format, **params):
     x = _to_last(_t(inputs), data_format)
     nd = x.ndim - 2
@@ -208,46 +202,3 @@ def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=N
     """Mean over windows; with ``'same'`` padding only real elements are counted (Keras)."""
     return _pool(AvgPool, inputs, pool_size, strides, padding, data_format,
                  count_include_pad=count_include_pad)
-
-
-# ----- normalization -----------------------------------------------------------------------------
-def batch_norm(x, gamma=None, beta=None, axis=-1, epsilon=1e-3, moving_mean=None,
-               moving_variance=None, momentum=0.99):
-    """Normalize with the batch's statistics over all axes but ``axis`` (fused primitive).
-
-    ``moving_mean``/``moving_variance`` (Tensors or arrays), when given, are updated in place:
-    ``moving = moving * momentum + batch_stat * (1 - momentum)``.
-
-    Example:
-        >>> import numpy as np
-        >>> from numdeep import ops_conv
-        >>> mean = np.zeros(1, dtype="float32")
-        >>> x = np.array([[1.0], [3.0]], dtype="float32")
-        >>> ops_conv.batch_norm(x, moving_mean=mean, momentum=0.5).data.round(3)
-        array([[-1.],
-               [ 1.]], dtype=float32)
-        >>> mean
-        array([1.], dtype=float32)
-    """
-    return BatchNorm.apply(_t(x), gamma, beta, axis=axis, epsilon=epsilon, momentum=momentum,
-                           moving_mean=_raw(moving_mean), moving_variance=_raw(moving_variance))
-
-
-def batch_normalization(x, mean, variance, axis=-1, offset=None, scale=None, epsilon=1e-3):
-    """``(x - mean) / sqrt(variance + epsilon) * scale + offset`` with given statistics
-    (``keras.ops.batch_normalization``); composed from primitives, so all inputs get gradients.
-    """
-    x = _t(x)
-    shape = [1] * x.ndim
-    shape[axis] = x.shape[axis]
-    inv = (_t(variance) + epsilon) ** -0.5
-    if scale is not None:
-        inv = inv * scale
-    shift = -_t(mean) * inv
-    if offset is not None:
-        shift = shift + offset
-    return x * inv.reshape(shape) + shift.reshape(shape)
-
-
-def _raw(x):
-    return x.data if isinstance(x, Tensor) else x

@@ -11,8 +11,7 @@ uniform distribution; rows with at least one kept entry agree.
 import numpy as np
 
 from numdeep.autograd.function import Function
-from numdeep.autograd.ops.elementwise import quiet
-from numdeep.backend import xp_of
+from numdeep.autograd.primitives.elementwise import quiet
 
 _BLOCK = 1 << 15
 _TINY = 2.0 ** -60
@@ -112,34 +111,3 @@ class MaskedSoftmax(Function):
         gx = gy * y
         gx -= y * gx.sum(axis=self.axis, keepdims=True)
         return gx
-
-
-def masked_softmax(x, mask=None, axis=-1):
-    """Softmax of Tensor ``x`` along ``axis`` restricted to where ``mask`` is True.
-
-    Args:
-        x: logits Tensor.
-        mask: boolean (or 0/1) array broadcastable to ``x``; ``None`` keeps every entry.
-        axis: the normalized axis.
-
-    Returns:
-        A Tensor of ``x``'s shape; masked entries and fully masked rows are 0.
-
-    Example:
-        >>> import numpy as np
-        >>> import numdeep as nd
-        >>> from numdeep.autograd.ops.attention import masked_softmax
-        >>> x = nd.Tensor([[1.0, 1.0, 5.0], [2.0, 3.0, 4.0]])
-        >>> masked_softmax(x, np.array([[True, True, False], [False, False, False]]))
-        Tensor(array([[0.5, 0.5, 0. ],
-               [0. , 0. , 0. ]], dtype=float32))
-    """
-    from numdeep.autograd.tensor import Tensor
-
-    x = x if isinstance(x, Tensor) else Tensor(x)
-    if mask is not None:
-        mask = mask.data if isinstance(mask, Tensor) else mask
-        mask = xp_of(x.data).asarray(mask)
-        if mask.dtype != bool:
-            mask = mask.astype(bool)
-    return MaskedSoftmax.apply(x, mask=mask, axis=axis)

@@ -32,7 +32,7 @@ Shared conventions (Keras semantics and weight layouts):
 """
 
 from numdeep.autograd.engine import is_grad_enabled
-from numdeep.autograd.ops._recurrent_base import (
+from numdeep.autograd.primitives._recurrent_base import (
     FUSED_ACTIVATIONS,
     Unpack,
     _activate,

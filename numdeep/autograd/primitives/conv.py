@@ -14,7 +14,7 @@ convolutions use one batched matmul over the groups and save their patch matrix,
 engine frees as soon as this node's backward has run.
 
 Padding is explicit here: ``padding`` holds one ``(before, after)`` pair per spatial axis (the
-functional API in ``numdeep.ops_conv`` resolves ``'same'``/``'valid'``/``'causal'``).
+functional API in ``numdeep.ops.convolution`` resolves ``'same'``/``'valid'``/``'causal'``).
 """
 
 import itertools

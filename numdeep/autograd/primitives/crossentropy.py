@@ -7,8 +7,8 @@ the per-sample (per-element for the sigmoid form) loss; reducing it is the calle
 """
 
 from numdeep.autograd.function import Function
-from numdeep.autograd.ops.elementwise import quiet
-from numdeep.autograd.ops.reduce import log_softmax
+from numdeep.autograd.primitives.elementwise import quiet
+from numdeep.autograd.primitives.reduce import log_softmax
 
 
 class SparseSoftmaxCrossEntropy(Function):

@@ -13,7 +13,7 @@ pooling needs no primitive: it is a ``max``/``mean`` over the spatial axes.
 
 from numdeep.autograd.engine import is_grad_enabled
 from numdeep.autograd.function import Function
-from numdeep.autograd.ops.conv import interior, out_size, pad_spatial, taps
+from numdeep.autograd.primitives.conv import interior, out_size, pad_spatial, taps
 
 
 class _Pool(Function):

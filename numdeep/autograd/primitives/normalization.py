@@ -1,11 +1,17 @@
-"""Fused batch normalization with batch statistics (the training-mode ``BatchNormalization``).
+"""Normalization primitives: fused batch and layer normalization.
 
-One primitive instead of the ~10 of a composition (mean, subtract, square, mean, add, sqrt,
-divide, multiply, add, each with its own saved arrays and backward): the forward saves only
-``x_hat`` and ``1/std``; the backward is the closed form
+``BatchNorm`` (batch statistics, the training-mode ``BatchNormalization``) is one primitive
+instead of the ~10 of a composition (mean, subtract, square, mean, add, sqrt, divide, multiply,
+add, each with its own saved arrays and backward): the forward saves only ``x_hat`` and
+``1/std``; the backward is the closed form
 ``gx = gamma / std * (gy - mean(gy) - x_hat * mean(gy * x_hat))``. Channels-last statistics are
 BLAS matrix-vector products over ``(M, C)``. Measured forward + backward on a
 ``(128, 26, 26, 32)`` float32 batch: 2.3x faster than the composition.
+
+``LayerNorm`` (the op every Transformer block runs twice) likewise replaces nine recorded nodes
+with two passes over the data; it saves ``x_hat`` and ``1/std`` and its backward is
+``gx = (g - mean(g) - x_hat * mean(g * x_hat)) / std`` with ``g = gy * gamma``, the means taken
+over the normalized axes.
 """
 
 from numdeep.autograd.function import Function
@@ -96,3 +102,53 @@ def _prod(values):
 def _param_shape(stat_shape, axes):
     """The parameter shape: ``stat_shape`` without the reduced axes."""
     return tuple(n for i, n in enumerate(stat_shape) if i not in axes)
+
+class LayerNorm(Function):
+    """``gamma * (x - mean) / sqrt(var + epsilon) + beta`` with the mean and (biased) variance of
+    each sample over the normalized ``axis`` (an int or a tuple of ints).
+
+    ``gamma`` and ``beta`` have shape ``tuple(x.shape[a] for a in axis)`` (Keras's layout); either
+    may be ``None`` (scale 1 / offset 0).
+    """
+
+    axis = -1
+
+    def forward(self, x, gamma=None, beta=None):
+        xp = self.xp
+        axes = self.axis if isinstance(self.axis, tuple | list) else (self.axis,)
+        axes = tuple(sorted(a % x.ndim for a in axes))
+        self.axes = axes
+        self.kept = tuple(a for a in range(x.ndim) if a not in axes)
+        self.param_shape = tuple(x.shape[a] if a in axes else 1 for a in range(x.ndim))
+        mean = x.mean(axis=axes, keepdims=True)
+        xhat = x - mean
+        var = xp.square(xhat).mean(axis=axes, keepdims=True)
+        var += x.dtype.type(self.epsilon)
+        inv_std = xp.sqrt(var, out=var)
+        xp.divide(1.0, inv_std, out=inv_std)
+        xhat *= inv_std
+        if gamma is not None:
+            y = xhat * gamma.reshape(self.param_shape)
+        else:
+            y = xhat.copy()
+        if beta is not None:
+            y += beta.reshape(self.param_shape)
+        self.save_for_backward(xhat, inv_std, gamma)
+        return y
+
+    def backward(self, gy):
+        xhat, inv_std, gamma = self.saved
+        need = self.needs_input_grad + (False,) * (3 - len(self.needs_input_grad))
+        gx = ggamma = gbeta = None
+        if need[1]:
+            ggamma = (gy * xhat).sum(axis=self.kept)
+        if need[2]:
+            gbeta = gy.sum(axis=self.kept)
+        if need[0]:
+            g = gy * gamma.reshape(self.param_shape) if gamma is not None else gy
+            mean_g = g.mean(axis=self.axes, keepdims=True)
+            mean_gx = (g * xhat).mean(axis=self.axes, keepdims=True)
+            gx = g - mean_g
+            gx -= xhat * mean_gx
+            gx *= inv_std
+        return gx, ggamma, gbeta
