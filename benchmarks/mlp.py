@@ -229,7 +229,7 @@ def _instrument(patches, timers, model):
     """Wrap each part of numdeep's training step (the parts `Model.train_step` calls)."""
     from numdeep.autograd import Tensor
     from numdeep.callbacks import CallbackList
-    from numdeep.data.adapter import ArrayData
+    from numdeep.models.data_adapter import ArrayData
 
     wrap = timers.wrap
     patches.set(ArrayData, "__init__", wrap("fit setup (ArrayData checks)", ArrayData.__init__))

@@ -70,22 +70,22 @@ def check_layer(make_layer, input_shape, expected_output_shape, expected_num_wei
 def check_save_roundtrip(layer, x, expected):
     """Put ``layer`` in a functional model on inputs shaped like ``x``, save it as ``.keras``,
     load it back and check the outputs match ``expected`` (the layer's output on ``x``)."""
-    from numdeep.layers.symbolic import flatten_structure, map_structure
+    from numdeep import tree
 
     def symbolic(a):
         a = np.asarray(a)
         return nd.Input(batch_shape=(None, *a.shape[1:]), dtype=a.dtype.name)
 
     is_array = lambda a: isinstance(a, np.ndarray | nd.Tensor)  # noqa: E731
-    inputs = map_structure(symbolic, x, is_leaf=is_array)
+    inputs = tree.map_structure(symbolic, x, is_leaf=is_array)
     model = nd.Model(inputs, layer(inputs))
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "layer.keras")
         model.save(path)
         loaded = nd.models.load_model(path)
     assert type(loaded.layers[-1]) is type(layer), (type(loaded.layers[-1]), type(layer))
-    got = flatten_structure(loaded(x, training=False))
-    want = flatten_structure(expected)
+    got = tree.flatten(loaded(x, training=False))
+    want = tree.flatten(expected)
     assert len(got) == len(want)
     for g, w in zip(got, want):
         g = g.data if isinstance(g, nd.Tensor) else np.asarray(g)

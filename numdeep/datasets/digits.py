@@ -1,7 +1,7 @@
 """The UCI 8x8 handwritten digits (1,797 images), bundled with numdeep so examples run offline.
 
 Pixels are counts in 0..16 (each of the 64 cells counts set pixels in a 4x4 block of a 32x32
-bitmap). Source and license (CC BY 4.0): ``numdeep/datasets/data/README.md``.
+bitmap). Source and license (CC BY 4.0): ``numdeep/datasets/bundled/README.md``.
 
 Example:
     >>> from numdeep.datasets import digits
@@ -17,7 +17,7 @@ import numpy as np
 
 __all__ = ["load_data", "load_digits"]
 
-_PATH = Path(__file__).resolve().parent / "data" / "digits.csv.gz"
+_PATH = Path(__file__).resolve().parent / "bundled" / "digits.csv.gz"
 
 
 def load_digits():

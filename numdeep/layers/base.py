@@ -4,10 +4,10 @@ import re
 
 import numpy as np
 
-from numdeep import initializers, regularizers
+from numdeep import initializers, regularizers, tree
 from numdeep.autograd import Tensor, no_grad
 from numdeep.backend import floatx
-from numdeep.layers.symbolic import KerasTensor, Node, any_symbolic, map_structure
+from numdeep.layers.symbolic import KerasTensor, Node, any_symbolic
 
 _NAME_COUNTS = {}
 
@@ -247,8 +247,8 @@ class Layer:
         elif any_symbolic(inputs):
             return self._call_symbolic(inputs, training=training, **kwargs)
         else:
-            inputs = map_structure(_as_tensor, inputs)
-            shapes = map_structure(lambda t: t.shape, inputs)
+            inputs = tree.map_structure(_as_tensor, inputs)
+            shapes = tree.map_structure(lambda t: t.shape, inputs)
         if not self.built:
             self._maybe_build(shapes)
         if self.input_spec is not None and shapes != self._checked_shapes:
@@ -274,13 +274,13 @@ class Layer:
         return mask if self.supports_masking else None
 
     def _call_symbolic(self, inputs, training=None, **kwargs):
-        shapes = map_structure(lambda t: t.shape, inputs)
+        shapes = tree.map_structure(lambda t: t.shape, inputs)
         self._maybe_build(shapes)
         if self.input_spec is not None:
             self.input_spec.check(self, shapes)
         out_shapes = self.compute_output_shape(shapes)
         dtype = self.compute_output_dtype(inputs)
-        outputs = map_structure(lambda s: KerasTensor(s, dtype=dtype), out_shapes,
+        outputs = tree.map_structure(lambda s: KerasTensor(s, dtype=dtype), out_shapes,
                                 is_leaf=lambda s: isinstance(s, tuple))
         Node(self, inputs, outputs, kwargs)
         return outputs
@@ -292,7 +292,8 @@ class Layer:
         """Output shape for ``input_shape`` (``None`` = unknown size), by running the layer on
         small dummy inputs; layers override it when the answer is cheaper to state."""
         probes = [_probe(self, input_shape, fill) for fill in (2, 3)]
-        return map_structure(_merge_probe_shapes, *probes, is_leaf=lambda s: isinstance(s, tuple))
+        return tree.map_structure(_merge_probe_shapes, *probes,
+                                  is_leaf=lambda s: isinstance(s, tuple))
 
     # ----- config ------------------------------------------------------------------------
     def get_config(self):
@@ -375,8 +376,8 @@ def _probe(layer, input_shape, fill):
 
     is_shape = lambda s: isinstance(s, tuple)  # noqa: E731
     with no_grad():
-        out = layer.call(map_structure(dummy, input_shape, is_leaf=is_shape), training=False)
-    return map_structure(lambda t: tuple(t.shape), out)
+        out = layer.call(tree.map_structure(dummy, input_shape, is_leaf=is_shape), training=False)
+    return tree.map_structure(lambda t: tuple(t.shape), out)
 
 
 def _merge_probe_shapes(a, b):

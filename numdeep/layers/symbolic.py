@@ -1,26 +1,6 @@
 """Symbolic tensors and graph nodes: what calling a layer on an ``Input`` records."""
 
-
-def map_structure(fn, *structures, is_leaf=None):
-    """Apply ``fn`` to the leaves of nested lists/tuples/dicts, keeping the nesting."""
-    first = structures[0]
-    if is_leaf is not None and is_leaf(first):
-        return fn(*structures)
-    if isinstance(first, dict):
-        return {k: map_structure(fn, *(s[k] for s in structures), is_leaf=is_leaf) for k in first}
-    if isinstance(first, list | tuple):
-        out = [map_structure(fn, *items, is_leaf=is_leaf) for items in zip(*structures)]
-        return out if isinstance(first, list) else tuple(out)
-    return fn(*structures)
-
-
-def flatten_structure(structure):
-    """The leaves of nested lists/tuples/dicts, in order."""
-    if isinstance(structure, dict):
-        return [x for k in structure for x in flatten_structure(structure[k])]
-    if isinstance(structure, list | tuple):
-        return [x for item in structure for x in flatten_structure(item)]
-    return [structure]
+from numdeep import tree
 
 
 def any_symbolic(structure):
@@ -61,8 +41,8 @@ class Node:
         self.inputs = inputs
         self.outputs = outputs
         self.kwargs = dict(kwargs or {})
-        self.input_tensors = flatten_structure(inputs)
-        self.output_tensors = flatten_structure(outputs)
+        self.input_tensors = tree.flatten(inputs)
+        self.output_tensors = tree.flatten(outputs)
         for i, t in enumerate(self.output_tensors):
             t.node = self
             single = len(self.output_tensors) == 1

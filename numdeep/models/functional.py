@@ -1,7 +1,8 @@
 """The layer graph behind ``Model(inputs, outputs)`` and ``Sequential``."""
 
+from numdeep import tree
 from numdeep.layers.input_layer import InputLayer
-from numdeep.layers.symbolic import KerasTensor, flatten_structure, map_structure
+from numdeep.layers.symbolic import KerasTensor
 
 
 def _is_tensor(t):
@@ -18,8 +19,8 @@ class Graph:
     def __init__(self, inputs, outputs):
         self.inputs = inputs
         self.outputs = outputs
-        self.input_tensors = flatten_structure(inputs)
-        self.output_tensors = flatten_structure(outputs)
+        self.input_tensors = tree.flatten(inputs)
+        self.output_tensors = tree.flatten(outputs)
         for t in self.input_tensors + self.output_tensors:
             if not isinstance(t, KerasTensor):
                 raise TypeError(
@@ -76,7 +77,7 @@ class Graph:
                 raise ValueError(f"The model's inputs are {keys}; the input dict lacks "
                                  f"{missing} (received keys {list(inputs)}).")
             return [inputs[k] for k in keys]
-        values = flatten_structure(inputs)
+        values = tree.flatten(inputs)
         if len(values) != len(self.input_tensors):
             raise ValueError(
                 f"The model expects {len(self.input_tensors)} input(s) "
@@ -86,7 +87,7 @@ class Graph:
 
     def run(self, inputs, training=False):
         """Compute the outputs for concrete ``inputs`` (same structure as the graph's inputs)."""
-        values = flatten_structure(inputs) if not isinstance(inputs, dict) else None
+        values = tree.flatten(inputs) if not isinstance(inputs, dict) else None
         if values is None or len(values) != len(self.input_tensors):
             values = self.flatten_inputs(inputs)
         env = {id(t): v for t, v in zip(self.input_tensors, values)}
@@ -94,11 +95,11 @@ class Graph:
             if len(node.input_tensors) == 1 and _is_tensor(node.inputs):
                 args = env[id(node.inputs)]
             else:
-                args = map_structure(lambda t: env[id(t)], node.inputs)
+                args = tree.map_structure(lambda t: env[id(t)], node.inputs)
             out = node.layer(args, training=training, **node.kwargs)
             if len(node.output_tensors) == 1:
                 env[id(node.output_tensors[0])] = out
             else:
-                for t, v in zip(node.output_tensors, flatten_structure(out)):
+                for t, v in zip(node.output_tensors, tree.flatten(out)):
                     env[id(t)] = v
-        return map_structure(lambda t: env[id(t)], self.outputs)
+        return tree.map_structure(lambda t: env[id(t)], self.outputs)

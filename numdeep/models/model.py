@@ -1,8 +1,8 @@
 """``Model``: a layer graph (functional) or a subclass with its own ``call``, plus training."""
 
+from numdeep import tree
 from numdeep.layers.base import Layer
 from numdeep.layers.input_layer import InputLayer
-from numdeep.layers.symbolic import map_structure
 from numdeep.models.functional import Graph
 from numdeep.models.training import Trainer
 
@@ -100,7 +100,7 @@ class Model(Trainer, Layer):
 
     def compute_output_shape(self, input_shape):
         if self._graph is not None:
-            return map_structure(lambda t: t.shape, self._graph.outputs)
+            return tree.map_structure(lambda t: t.shape, self._graph.outputs)
         return super().compute_output_shape(input_shape)
 
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,

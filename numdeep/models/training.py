@@ -6,12 +6,11 @@ import numpy as np
 
 from numdeep import losses as losses_mod
 from numdeep import metrics as metrics_mod
-from numdeep import optimizers
+from numdeep import optimizers, tree
 from numdeep.autograd import Tensor, no_grad
 from numdeep.backend import default_rng
 from numdeep.callbacks import CallbackList, History, ProgbarLogger
-from numdeep.data.adapter import ArrayData, batch_slices
-from numdeep.layers.symbolic import flatten_structure, map_structure
+from numdeep.models.data_adapter import ArrayData, batch_slices
 
 
 class Trainer:
@@ -95,7 +94,7 @@ class Trainer:
         return [t.node.layer.name for t in graph.output_tensors]
 
     def _resolve_metrics(self, y_pred):
-        preds = flatten_structure(y_pred)
+        preds = tree.flatten(y_pred)
         names = self._output_names()
         specs = self._metric_specs
         multi = len(preds) > 1
@@ -151,7 +150,7 @@ class Trainer:
             if missing:
                 raise ValueError(f"y has no targets for outputs {missing}; y keys: {list(y)}.")
             return [y[n] for n in names]
-        targets = flatten_structure(y)
+        targets = tree.flatten(y)
         if len(targets) != n_outputs:
             raise ValueError(f"The model has {n_outputs} outputs but y holds "
                              f"{len(targets)} arrays.")
@@ -161,7 +160,7 @@ class Trainer:
         """Total loss: the compiled loss(es) plus the layers' regularization penalties."""
         if self._losses is None:
             self._resolve_losses()
-        preds = flatten_structure(y_pred)
+        preds = tree.flatten(y_pred)
         targets = self._targets(y, len(preds))
         multi = len(preds) > 1
         if multi and not self._output_loss_trackers:
@@ -187,7 +186,7 @@ class Trainer:
         if self._metrics is None:
             self._resolve_metrics(y_pred)
         if self._metrics:
-            preds = [p.data if isinstance(p, Tensor) else p for p in flatten_structure(y_pred)]
+            preds = [p.data if isinstance(p, Tensor) else p for p in tree.flatten(y_pred)]
             targets = self._targets(y, len(preds))
             for m, i in zip(self._metrics, self._metric_outputs):
                 m.update_state(targets[i], preds[i], sample_weight=sample_weight)
@@ -228,7 +227,7 @@ class Trainer:
         x, _, _ = _unpack(data)
         with no_grad():
             y_pred = self(x, training=False)
-        return map_structure(lambda t: t.data if isinstance(t, Tensor) else t, y_pred)
+        return tree.map_structure(lambda t: t.data if isinstance(t, Tensor) else t, y_pred)
 
     # ----- loops -------------------------------------------------------------------------
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
@@ -403,7 +402,7 @@ class Trainer:
             outputs.append(self.predict_step(data.take(index)))
             cb.on_predict_batch_end(step, {"outputs": outputs[-1]})
         cb.on_predict_end()
-        return map_structure(lambda *parts: np.concatenate(parts), *outputs)
+        return tree.map_structure(lambda *parts: np.concatenate(parts), *outputs)
 
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None,
                        return_dict=False):
@@ -478,7 +477,7 @@ def _unpack(data):
 
 
 def _batch_size(x):
-    return len(flatten_structure(x)[0])
+    return len(tree.flatten(x)[0])
 
 
 def _floats(logs):
@@ -517,7 +516,7 @@ def _validation_arrays(validation_data, check_finite):
 
 
 def _class_sample_weights(class_weight, y, sample_weight):
-    y = flatten_structure(y)[0]
+    y = tree.flatten(y)[0]
     labels = y.argmax(axis=-1) if y.ndim > 1 and y.shape[-1] > 1 else y.reshape(len(y), -1)[:, 0]
     labels = labels.astype(np.int64)
     missing = sorted(set(np.unique(labels).tolist()) - set(int(k) for k in class_weight))

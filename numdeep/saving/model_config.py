@@ -7,8 +7,9 @@ import inspect
 
 import numpy as np
 
+from numdeep import tree
 from numdeep.layers.input_layer import InputLayer
-from numdeep.layers.symbolic import KerasTensor, map_structure
+from numdeep.layers.symbolic import KerasTensor
 from numdeep.saving import registry
 from numdeep.saving.errors import CorruptFileError
 from numdeep.saving.keras_compat import keras_layer_config
@@ -116,12 +117,13 @@ def _functional_config(graph):
             n for n in layer._inbound_nodes if id(n) in in_graph]
         calls = [_node_arguments(layer, n) for n in nodes]
         entry["inbound_nodes"] = [
-            {"args": map_structure(tensor, args, is_leaf=is_leaf),
-             "kwargs": map_structure(tensor, kwargs, is_leaf=is_leaf)} for args, kwargs in calls]
+            {"args": tree.map_structure(tensor, args, is_leaf=is_leaf),
+             "kwargs": tree.map_structure(tensor, kwargs, is_leaf=is_leaf)}
+            for args, kwargs in calls]
         layers.append(entry)
     return {"layers": layers,
-            "input_layers": map_structure(history, graph.inputs, is_leaf=is_leaf),
-            "output_layers": map_structure(history, graph.outputs, is_leaf=is_leaf)}
+            "input_layers": tree.map_structure(history, graph.inputs, is_leaf=is_leaf),
+            "output_layers": tree.map_structure(history, graph.outputs, is_leaf=is_leaf)}
 
 
 def _node_arguments(layer, node):
@@ -354,7 +356,7 @@ def _resolve_tensors(value, created):
 
 
 def _run_nodes(layers, pending, created, where):
-    from numdeep.layers.symbolic import flatten_structure
+    from numdeep import tree
 
     todo = {name: list(calls) for name, calls in pending.items() if calls}
     while todo:
@@ -372,7 +374,7 @@ def _run_nodes(layers, pending, created, where):
                 except (TypeError, ValueError) as e:
                     raise CorruptFileError(f"{where}: calling layer {name!r} on its inputs "
                                            f"failed ({e})") from e
-                created.setdefault(name, []).append(flatten_structure(out))
+                created.setdefault(name, []).append(tree.flatten(out))
                 calls.pop(0)
                 progress = True
             if not calls:

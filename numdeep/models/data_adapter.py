@@ -4,8 +4,8 @@ import math
 
 import numpy as np
 
+from numdeep import tree
 from numdeep.backend import floatx
-from numdeep.layers.symbolic import flatten_structure, map_structure
 
 
 def _to_array(value, what):
@@ -47,8 +47,8 @@ class ArrayData:
     def __init__(self, x, y=None, sample_weight=None, caller="fit", check_finite=True):
         if x is None:
             raise ValueError(f"{caller}() needs input data `x`; received x=None.")
-        self.x = map_structure(lambda v: _to_array(v, "x"), x, is_leaf=_is_array_like)
-        self.y = None if y is None else map_structure(lambda v: _to_array(v, "y"), y,
+        self.x = tree.map_structure(lambda v: _to_array(v, "x"), x, is_leaf=_is_array_like)
+        self.y = None if y is None else tree.map_structure(lambda v: _to_array(v, "y"), y,
                                                        is_leaf=_is_array_like)
         self.sample_weight = None if sample_weight is None else _to_array(sample_weight,
                                                                           "sample_weight")
@@ -75,10 +75,10 @@ class ArrayData:
         def pick(a):
             return a[index]
 
-        x = map_structure(pick, self.x)
+        x = tree.map_structure(pick, self.x)
         if self.y is None:
             return (x,)  # packed as Keras does: train_step(data) receives (x,), (x, y), (x, y, w)
-        y = map_structure(pick, self.y)
+        y = tree.map_structure(pick, self.y)
         if self.sample_weight is None:
             return x, y
         return x, y, self.sample_weight[index]
@@ -107,7 +107,7 @@ class _Subset(ArrayData):
 def _named_leaves(what, structure):
     if structure is None:
         return []
-    leaves = flatten_structure(structure)
+    leaves = tree.flatten(structure)
     if len(leaves) == 1:
         return [(what, leaves[0])]
     return [(f"{what}[{i}]", a) for i, a in enumerate(leaves)]
