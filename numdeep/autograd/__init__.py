@@ -13,7 +13,7 @@ from numdeep.autograd.engine import is_grad_enabled, no_grad, set_grad_enabled, 
 from numdeep.autograd.function import Function
 from numdeep.autograd.gradcheck import gradcheck
 from numdeep.autograd.tape import GradientTape, grad
-from numdeep.autograd.tensor import Tensor
+from numdeep.autograd.tensor import Tensor, data_of
 
-__all__ = ["Tensor", "Function", "no_grad", "set_grad_enabled", "is_grad_enabled", "unbroadcast",
-           "gradcheck", "GradientTape", "grad"]
+__all__ = ["Tensor", "data_of", "Function", "no_grad", "set_grad_enabled", "is_grad_enabled",
+           "unbroadcast", "gradcheck", "GradientTape", "grad"]

@@ -195,16 +195,16 @@ class Tensor:
 
     # Comparisons give plain boolean arrays: they have no gradient.
     def __lt__(self, other):
-        return self.data < _raw(other)
+        return self.data < data_of(other)
 
     def __le__(self, other):
-        return self.data <= _raw(other)
+        return self.data <= data_of(other)
 
     def __gt__(self, other):
-        return self.data > _raw(other)
+        return self.data > data_of(other)
 
     def __ge__(self, other):
-        return self.data >= _raw(other)
+        return self.data >= data_of(other)
 
     __hash__ = object.__hash__
 
@@ -280,7 +280,8 @@ class Tensor:
         return elementwise.Clip.apply(self, lo=a_min, hi=a_max)
 
 
-def _raw(x):
+def data_of(x):
+    """The array inside a Tensor; anything else (arrays, masks, scalars) unchanged."""
     return x.data if isinstance(x, Tensor) else x
 
 

@@ -1,7 +1,7 @@
 """``Input``: the entry point of a functional model (and what ``input_shape=`` creates)."""
 
 from numdeep.backend import floatx
-from numdeep.layers.base import Layer
+from numdeep.layers.layer import Layer
 from numdeep.layers.symbolic import KerasTensor, Node
 
 

@@ -10,11 +10,12 @@ comparison, and ``Concatenate`` concatenates the masks.
 
 from numdeep import ops
 from numdeep.backend import xp_of
-from numdeep.layers.base import Layer, _fmt_shape
+from numdeep.layers.input_spec import format_shape
+from numdeep.layers.layer import Layer
 
 
 def _shapes_text(shapes):
-    return "[" + ", ".join(_fmt_shape(s) for s in shapes) + "]"
+    return "[" + ", ".join(format_shape(s) for s in shapes) + "]"
 
 
 class _Merge(Layer):
@@ -342,7 +343,7 @@ class Dot(Layer):
         for a, shape in zip(pair, shapes):
             if not -len(shape) <= a < len(shape) or a % len(shape) == 0 or len(shape) < 2:
                 raise ValueError(f"Dot layer '{self.name}': axis {a} is invalid for an input of "
-                                 f"shape {_fmt_shape(shape)} (the batch axis cannot be "
+                                 f"shape {format_shape(shape)} (the batch axis cannot be "
                                  f"contracted). Received input shapes {_shapes_text(shapes)}")
             axes.append(a % len(shape))
         d1, d2 = shapes[0][axes[0]], shapes[1][axes[1]]

@@ -4,7 +4,7 @@
 import numpy as np
 
 from numdeep import ops
-from numdeep.layers.base import Layer
+from numdeep.layers.layer import Layer
 from numdeep.ops import convolution as conv_ops
 
 

@@ -1,8 +1,8 @@
 """``Model``: a layer graph (functional) or a subclass with its own ``call``, plus training."""
 
 from numdeep import tree
-from numdeep.layers.base import Layer
 from numdeep.layers.input_layer import InputLayer
+from numdeep.layers.layer import Layer
 from numdeep.models.functional import Graph
 from numdeep.models.training import Trainer
 

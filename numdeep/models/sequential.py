@@ -1,7 +1,7 @@
 """``Sequential``: a plain stack of layers, built as a chain in the same graph ``Model`` uses."""
 
-from numdeep.layers.base import Layer
 from numdeep.layers.input_layer import InputLayer
+from numdeep.layers.layer import Layer
 from numdeep.layers.symbolic import KerasTensor
 from numdeep.models.model import Model
 

@@ -1,11 +1,11 @@
 """``numdeep.ops``: the functional API (Keras's ``keras.ops`` names), differentiable on Tensors.
 
-Split by family as ``keras.ops`` is: ``numpy`` (arithmetic, reductions, linear algebra,
-shape), ``math`` (special functions), ``nn`` (activations, softmax, cross-entropies,
-normalization) and ``convolution`` (convolution and pooling); ``core`` converts user data to
-Tensors. Each function wraps one primitive of ``numdeep.autograd.primitives`` or composes them,
-so none has its own backward.
-Inputs may be Tensors, arrays, lists or Python scalars; Python scalars stay weakly typed, so
+Split by family as ``keras.ops`` is: ``numpy`` (arithmetic, reductions, linear algebra, shape),
+``math`` (special functions), ``nn`` (activations, softmax, cross-entropies, normalization),
+``convolution`` (convolution and pooling) and ``image`` (``ops.image.resize``); ``core``
+converts user data to Tensors. Each function wraps one primitive of
+``numdeep.autograd.primitives`` or composes them, so none has its own backward. Inputs may be
+Tensors, arrays, lists or Python scalars; Python scalars stay weakly typed, so
 ``multiply(x32, 2.0)`` stays float32.
 
 Example:
@@ -19,6 +19,7 @@ Example:
 
 from numdeep.ops import convolution as _convolution
 from numdeep.ops import core as _core
+from numdeep.ops import image as image
 from numdeep.ops import math as _math
 from numdeep.ops import nn as _nn
 from numdeep.ops import numpy as _numpy

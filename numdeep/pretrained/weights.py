@@ -16,6 +16,7 @@ import numpy as np
 
 from numdeep.pretrained.bert import BertConfig
 from numdeep.pretrained.safetensors import SafetensorsFile
+from numdeep.saving import torch_layout as layout
 
 __all__ = ["CheckpointMismatchError", "read_checkpoint", "load_bert_weights"]
 
@@ -97,10 +98,6 @@ def read_checkpoint(directory):
     return BertConfig.from_dict(raw), tensors
 
 
-def _linear(w):
-    return w.T
-
-
 def _same(w):
     return w
 
@@ -108,7 +105,8 @@ def _same(w):
 def _expected(bert, classifier=None):
     """``[(checkpoint name, target weight, to_numdeep, checkpoint shape)]``."""
     c = bert.config
-    h, n, d = c.hidden_size, c.num_attention_heads, c.head_dim
+    n, d = c.num_attention_heads, c.head_dim
+    dense = layout.dense_kernel_from_torch
     emb = bert.embeddings
     out = [("embeddings.word_embeddings.weight", emb.word_embeddings, _same),
            ("embeddings.position_embeddings.weight", emb.position_embeddings, _same),
@@ -117,26 +115,27 @@ def _expected(bert, classifier=None):
            ("embeddings.LayerNorm.bias", emb.layer_norm.beta, _same)]
     for i, layer in enumerate(bert.encoder_layers):
         p, mha = f"encoder.layer.{i}.", layer.attention
-        for part, dense in (("query", mha.query_dense), ("key", mha.key_dense),
-                            ("value", mha.value_dense)):
-            out += [(f"{p}attention.self.{part}.weight", dense.kernel,
-                     lambda w: w.T.reshape(h, n, d)),
-                    (f"{p}attention.self.{part}.bias", dense.bias, lambda b: b.reshape(n, d))]
+        for part, proj in (("query", mha.query_dense), ("key", mha.key_dense),
+                           ("value", mha.value_dense)):
+            out += [(f"{p}attention.self.{part}.weight", proj.kernel,
+                     lambda w: layout.attention_kernel_from_torch(w, n, d)),
+                    (f"{p}attention.self.{part}.bias", proj.bias,
+                     lambda b: layout.attention_bias_from_torch(b, n, d))]
         out += [(f"{p}attention.output.dense.weight", mha.output_dense.kernel,
-                 lambda w: w.T.reshape(n, d, h)),
+                 lambda w: layout.attention_output_kernel_from_torch(w, n, d)),
                 (f"{p}attention.output.dense.bias", mha.output_dense.bias, _same),
                 (f"{p}attention.output.LayerNorm.weight", layer.attention_norm.gamma, _same),
                 (f"{p}attention.output.LayerNorm.bias", layer.attention_norm.beta, _same),
-                (f"{p}intermediate.dense.weight", layer.intermediate.kernel, _linear),
+                (f"{p}intermediate.dense.weight", layer.intermediate.kernel, dense),
                 (f"{p}intermediate.dense.bias", layer.intermediate.bias, _same),
-                (f"{p}output.dense.weight", layer.output_dense.kernel, _linear),
+                (f"{p}output.dense.weight", layer.output_dense.kernel, dense),
                 (f"{p}output.dense.bias", layer.output_dense.bias, _same),
                 (f"{p}output.LayerNorm.weight", layer.output_norm.gamma, _same),
                 (f"{p}output.LayerNorm.bias", layer.output_norm.beta, _same)]
-    for prefix, dense in (("pooler.dense", bert.pooler), ("classifier", classifier)):
-        if dense is not None:
-            out += [(f"{prefix}.weight", dense.kernel, _linear),
-                    (f"{prefix}.bias", dense.bias, _same)]
+    for prefix, head in (("pooler.dense", bert.pooler), ("classifier", classifier)):
+        if head is not None:
+            out += [(f"{prefix}.weight", head.kernel, dense),
+                    (f"{prefix}.bias", head.bias, _same)]
     return out
 
 

@@ -3,7 +3,7 @@ batch-normalization primitives, one table in the style of ``test_ops_gradcheck.C
 
 Each row runs a ``numdeep.ops`` convolution, pooling or batch-norm function on channels-last
 float64 inputs; its torch equivalent gets the same inputs moved to channels-first (kernels
-converted with ``numdeep.layers._torch_layout``) and explicit padding, so the padding rules are
+converted with ``numdeep.saving.torch_layout``) and explicit padding, so the padding rules are
 checked against hand-computed pad widths rather than against our own helper.
 """
 

@@ -6,7 +6,7 @@ import pytest
 
 import numdeep as nd
 from numdeep.autograd import Tensor, gradcheck
-from numdeep.layers import _torch_layout as tl
+from numdeep.saving import torch_layout as tl
 from tests.helpers import check_layer
 
 L = nd.layers

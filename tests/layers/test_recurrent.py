@@ -6,7 +6,7 @@ import pytest
 
 import numdeep as nd
 from numdeep.autograd import Tensor, gradcheck
-from numdeep.layers import _torch_rnn_layout as layout
+from numdeep.saving import torch_layout as layout
 from tests.helpers import check_layer
 
 L = nd.layers

@@ -30,40 +30,6 @@ def unique_name(prefix):
     return prefix if n == 0 else f"{prefix}_{n}"
 
 
-class InputSpec:
-    """What a built layer accepts: ``ndim``/``min_ndim`` and fixed sizes of some ``axes``."""
-
-    def __init__(self, ndim=None, min_ndim=None, axes=None):
-        self.ndim, self.min_ndim, self.axes = ndim, min_ndim, dict(axes or {})
-
-    def check(self, layer, shape):
-        rank = len(shape)
-        if self.ndim is not None and rank != self.ndim:
-            raise ValueError(
-                f"Input 0 of layer '{layer.name}' ({type(layer).__name__}) is incompatible with "
-                f"the layer: expected ndim={self.ndim}, found ndim={rank}. "
-                f"Full shape received: {_fmt_shape(shape)}"
-            )
-        if self.min_ndim is not None and rank < self.min_ndim:
-            raise ValueError(
-                f"Input 0 of layer '{layer.name}' ({type(layer).__name__}) is incompatible with "
-                f"the layer: expected min_ndim={self.min_ndim}, found ndim={rank}. "
-                f"Full shape received: {_fmt_shape(shape)}"
-            )
-        for axis, size in self.axes.items():
-            if size is not None and shape[axis] is not None and shape[axis] != size:
-                raise ValueError(
-                    f"Input 0 of layer '{layer.name}' ({type(layer).__name__}) is incompatible "
-                    f"with the layer: expected axis {axis} of the input shape to have value "
-                    f"{size}, but received input with shape {_fmt_shape(shape)}"
-                )
-
-
-def _fmt_shape(shape):
-    inner = ", ".join("None" if s is None else str(s) for s in shape)
-    return "(" + inner + ("," if len(shape) == 1 else "") + ")"
-
-
 class Layer:
     """Base class of all layers (Keras contract).
 

@@ -1,7 +1,7 @@
 """Activation layers with their own parameters: ``ReLU``, ``LeakyReLU``, ``ELU``, ``Softmax``."""
 
 from numdeep import ops
-from numdeep.layers.base import Layer
+from numdeep.layers.layer import Layer
 
 
 class _Elementwise(Layer):

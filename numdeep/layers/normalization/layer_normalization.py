@@ -1,5 +1,6 @@
-"""Per-sample normalization layers: ``LayerNormalization``, ``GroupNormalization``,
-``UnitNormalization``, ``RMSNormalization`` (Keras names, defaults and weight layouts).
+"""Per-sample normalization layers: ``LayerNormalization``, ``RMSNormalization`` and
+``UnitNormalization`` (Keras names, defaults and weight layouts), and the gamma/beta bookkeeping
+``GroupNormalization`` shares.
 
 Unlike ``BatchNormalization`` these use each sample's own statistics, so they behave the same in
 training and inference and keep no moving averages.
@@ -7,10 +8,11 @@ training and inference and keep no moving averages.
 
 from numdeep import initializers, ops, regularizers
 from numdeep.autograd.primitives.normalization import LayerNorm
-from numdeep.layers.base import InputSpec, Layer
+from numdeep.layers.input_spec import InputSpec
+from numdeep.layers.layer import Layer
 
 
-def _axes(axis, who):
+def normalization_axes(axis, who):
     if isinstance(axis, bool) or not isinstance(axis, int | list | tuple):
         raise TypeError(f"{who} `axis` must be an int or a list/tuple of ints. "
                         f"Received: axis={axis!r}")
@@ -21,7 +23,7 @@ def _axes(axis, who):
     return axes
 
 
-def _resolve_axes(layer, axes, input_shape):
+def resolve_axes(layer, axes, input_shape):
     rank = len(input_shape)
     bad = [a for a in axes if not -rank <= a < rank]
     if bad:
@@ -42,7 +44,7 @@ def _serialize(module, obj):
     return None if obj is None else module.serialize(obj)
 
 
-class _Normalization(Layer):
+class BaseNormalization(Layer):
     """Shared ``gamma``/``beta`` bookkeeping (created in that order, as Keras does)."""
 
     supports_masking = True
@@ -81,7 +83,7 @@ class _Normalization(Layer):
         )
 
 
-class LayerNormalization(_Normalization):
+class LayerNormalization(BaseNormalization):
     """Normalizes each sample over ``axis``: ``gamma * (x - mean) / sqrt(var + epsilon) + beta``.
 
     The Transformer's normalization (Ba et al., 2016): statistics are per sample (and per
@@ -116,7 +118,7 @@ class LayerNormalization(_Normalization):
                  beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None,
                  gamma_regularizer=None, beta_constraint=None, gamma_constraint=None, **kwargs):
         super().__init__(**kwargs)
-        self._axes = _axes(axis, "LayerNormalization")
+        self._axes = normalization_axes(axis, "LayerNormalization")
         self.axis = list(axis) if isinstance(axis, list | tuple) else axis
         self.epsilon = float(epsilon)
         if self.epsilon < 0:
@@ -126,7 +128,7 @@ class LayerNormalization(_Normalization):
                           gamma_regularizer, beta_constraint, gamma_constraint)
 
     def build(self, input_shape):
-        self._norm_axes = _resolve_axes(self, self._axes, input_shape)
+        self._norm_axes = resolve_axes(self, self._axes, input_shape)
         shape = tuple(input_shape[a] for a in self._norm_axes)
         self._build_params(shape, self.scale or self.rms_scaling,
                            self.center and not self.rms_scaling)
@@ -154,83 +156,6 @@ class LayerNormalization(_Normalization):
         return config
 
 
-class GroupNormalization(_Normalization):
-    """Normalizes each sample over groups of channels (Wu & He, 2018).
-
-    The channels on ``axis`` are split into ``groups`` groups; mean and variance are taken over
-    each group's channels and all other non-batch axes. ``groups=1`` normalizes the whole sample
-    (with per-channel ``gamma``/``beta``), ``groups=-1`` (one channel per group) is instance
-    normalization.
-
-    Args:
-        groups: number of groups; the channel count must be a multiple of it.
-        axis: the channel axis (an int).
-        epsilon: added to the variance.
-        center, scale, beta_initializer, gamma_initializer, beta_regularizer,
-            gamma_regularizer: as in ``LayerNormalization``; ``gamma``/``beta`` have shape
-            ``(channels,)``.
-
-    Call arguments:
-        inputs: a tensor of rank >= 2 with known size on ``axis``.
-
-    Example:
-        >>> import numpy as np
-        >>> import numdeep as nd
-        >>> layer = nd.layers.GroupNormalization(groups=2)
-        >>> layer(np.random.default_rng(0).normal(size=(2, 5, 4)).astype("float32")).shape
-        (2, 5, 4)
-    """
-
-    def __init__(self, groups=32, axis=-1, epsilon=1e-3, center=True, scale=True,
-                 beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None,
-                 gamma_regularizer=None, beta_constraint=None, gamma_constraint=None, **kwargs):
-        super().__init__(**kwargs)
-        if isinstance(groups, bool) or not isinstance(groups, int) or (groups < 1
-                                                                       and groups != -1):
-            raise ValueError(f"GroupNormalization `groups` must be a positive int or -1. "
-                             f"Received: groups={groups!r}")
-        if isinstance(axis, bool) or not isinstance(axis, int):
-            raise TypeError(f"GroupNormalization `axis` must be an int. Received: {axis!r}")
-        self.groups, self.axis, self.epsilon = groups, axis, float(epsilon)
-        self._init_params(center, scale, beta_initializer, gamma_initializer, beta_regularizer,
-                          gamma_regularizer, beta_constraint, gamma_constraint)
-
-    def build(self, input_shape):
-        (axis,) = _resolve_axes(self, [self.axis], input_shape)
-        dim = input_shape[axis]
-        groups = dim if self.groups == -1 else self.groups
-        if dim < groups or dim % groups:
-            raise ValueError(
-                f"GroupNormalization layer '{self.name}': the {dim} channels on axis {self.axis} "
-                f"must be a multiple of groups={groups} (and at least as many). Received input "
-                f"shape {tuple(input_shape)}."
-            )
-        self._axis, self._groups = axis, groups
-        self._build_params((dim,), self.scale, self.center)
-        self.input_spec = InputSpec(ndim=len(input_shape), axes={axis: dim})
-
-    def call(self, inputs, training=False):
-        shape, axis, groups = inputs.shape, self._axis, self._groups
-        grouped = shape[:axis] + (groups, shape[axis] // groups) + shape[axis + 1:]
-        reduce = tuple(a for a in range(1, len(grouped)) if a != axis)
-        # NOTE: the fused LayerNorm (without gamma/beta) over each group; the per-channel
-        # affine part follows on the original shape.
-        y = LayerNorm.apply(inputs.reshape(grouped), axis=reduce, epsilon=self.epsilon)
-        y = y.reshape(shape)
-        param_shape = tuple(shape[a] if a == axis else 1 for a in range(len(shape)))
-        if self.gamma is not None:
-            y = y * self.gamma.reshape(param_shape)
-        if self.beta is not None:
-            y = y + self.beta.reshape(param_shape)
-        return y
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(groups=self.groups, axis=self.axis, epsilon=self.epsilon,
-                      **self._param_config())
-        return config
-
-
 class UnitNormalization(Layer):
     """Scales each sample to unit L2 norm over ``axis``: ``x / max(||x||, 1e-12)``.
 
@@ -248,11 +173,11 @@ class UnitNormalization(Layer):
 
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
-        self._axes = _axes(axis, "UnitNormalization")
+        self._axes = normalization_axes(axis, "UnitNormalization")
         self.axis = list(axis) if isinstance(axis, list | tuple) else axis
 
     def build(self, input_shape):
-        self._norm_axes = _resolve_axes(self, self._axes, input_shape)
+        self._norm_axes = resolve_axes(self, self._axes, input_shape)
 
     def call(self, inputs, training=False):
         sq = ops.sum(inputs * inputs, axis=self._norm_axes, keepdims=True)
@@ -294,12 +219,12 @@ class RMSNormalization(Layer):
 
     def __init__(self, axis=-1, epsilon=1e-6, **kwargs):
         super().__init__(**kwargs)
-        self._axes = _axes(axis, "RMSNormalization")
+        self._axes = normalization_axes(axis, "RMSNormalization")
         self.axis = list(axis) if isinstance(axis, list | tuple) else axis
         self.epsilon = float(epsilon)
 
     def build(self, input_shape):
-        self._norm_axes = _resolve_axes(self, self._axes, input_shape)
+        self._norm_axes = resolve_axes(self, self._axes, input_shape)
         shape = tuple(input_shape[a] for a in self._norm_axes)
         self.scale = self.add_weight(shape, "ones", name="scale")
         self._scale_shape = tuple(input_shape[a] if a in self._norm_axes else 1

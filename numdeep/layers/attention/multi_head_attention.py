@@ -1,57 +1,26 @@
-"""Attention layers: ``MultiHeadAttention``, ``Attention`` (dot-product), ``AdditiveAttention``.
+"""``MultiHeadAttention`` with Keras's arguments, weight layout and call conventions.
 
-Keras names, arguments, weight layouts and call conventions. Masks follow Keras: padding masks
-carried by the inputs (``Embedding(mask_zero=True)``) mask the keys (value mask) and the queries;
-``use_causal_mask`` stops position ``i`` attending to ``j > i``. The softmax drops masked keys
-exactly (see ``numdeep.autograd.primitives.attention``): a query row with no key left to attend
-to gets all-zero weights instead of Keras's uniform ones, so padded positions never read padding.
+Masks follow Keras: padding masks carried by the inputs (``Embedding(mask_zero=True)``) mask the
+keys (value mask) and the queries; ``use_causal_mask`` stops position ``i`` attending to
+``j > i``. The softmax drops masked keys exactly (``numdeep.ops.masked_softmax``): a query row with
+no key left to attend to gets all-zero weights instead of Keras's uniform ones, so padded
+positions never read padding.
 """
 
 import math
 
-import numpy as np
-
 from numdeep import initializers, ops, regularizers
-from numdeep.autograd import Tensor
+from numdeep.autograd import data_of
 from numdeep.backend import xp_of
-from numdeep.layers.base import Layer
+from numdeep.layers.attention.masks import (
+    ScoresFlag,
+    _serialize,
+    causal_mask,
+    clone_initializer,
+    merge_masks,
+)
+from numdeep.layers.layer import Layer
 from numdeep.layers.regularization import Dropout
-
-
-def _raw(m):
-    return m.data if isinstance(m, Tensor) else m
-
-
-def _causal(t, s):
-    return np.tril(np.ones((t, s), dtype=bool))
-
-
-def _and(a, b):
-    return b if a is None else (a if b is None else a & b)
-
-
-def _clone(init):
-    # Separate instances per sublayer, as Keras does, so a seeded initializer is not shared.
-    if isinstance(init, initializers.Initializer):
-        return type(init).from_config(init.get_config())
-    return init
-
-
-def _serialize(module, obj):
-    return None if obj is None else module.serialize(obj)
-
-
-class _ScoresFlag:
-    """Whether the symbolic call being traced asked for ``return_attention_scores``."""
-
-    _symbolic_scores = False
-
-    def _call_symbolic(self, inputs, training=None, **kwargs):
-        self._symbolic_scores = bool(kwargs.get("return_attention_scores", False))
-        try:
-            return super()._call_symbolic(inputs, training=training, **kwargs)
-        finally:
-            self._symbolic_scores = False
 
 
 class _HeadsDense(Layer):
@@ -110,7 +79,7 @@ class _OutputDense(Layer):
         return y.reshape(inputs.shape[:-2] + self.out_shape)
 
 
-class MultiHeadAttention(_ScoresFlag, Layer):
+class MultiHeadAttention(ScoresFlag, Layer):
     """Multi-head scaled dot-product attention (Vaswani et al., 2017), Keras's layer.
 
     ``query``, ``key`` and ``value`` are projected to ``num_heads`` heads, each query attends to
@@ -196,8 +165,9 @@ class MultiHeadAttention(_ScoresFlag, Layer):
         self._dropout_layer = Dropout(self.dropout, seed=seed, name=f"{self.name}_dropout")
 
     def _sublayer_args(self):
-        return dict(use_bias=self.use_bias, kernel_initializer=_clone(self.kernel_initializer),
-                    bias_initializer=_clone(self.bias_initializer),
+        return dict(use_bias=self.use_bias,
+                    kernel_initializer=clone_initializer(self.kernel_initializer),
+                    bias_initializer=clone_initializer(self.bias_initializer),
                     kernel_regularizer=self.kernel_regularizer,
                     bias_regularizer=self.bias_regularizer, dtype=self.dtype)
 
@@ -246,7 +216,7 @@ class MultiHeadAttention(_ScoresFlag, Layer):
              use_causal_mask=False):
         query, value = inputs["query"], inputs["value"]
         key = inputs.get("key", value)
-        q_mask = _raw(inputs.get("query_mask", getattr(query, "_keras_mask", None)))
+        q_mask = data_of(inputs.get("query_mask", getattr(query, "_keras_mask", None)))
         mask = self._attention_mask(inputs, query, value, key, use_causal_mask)
         # (batch, steps, heads, size) -> (batch, heads, steps, size)
         q = self.query_dense(query).transpose(0, 2, 1, 3) * (1.0 / math.sqrt(self.key_dim))
@@ -261,24 +231,24 @@ class MultiHeadAttention(_ScoresFlag, Layer):
 
     def _attention_mask(self, inputs, query, value, key, use_causal_mask):
         """Boolean mask broadcastable to ``(batch, heads, T, S)``, or None."""
-        q_mask = _raw(inputs.get("query_mask", getattr(query, "_keras_mask", None)))
-        v_mask = _raw(inputs.get("value_mask", getattr(value, "_keras_mask", None)))
-        k_mask = _raw(inputs.get("key_mask", None if key is value
+        q_mask = data_of(inputs.get("query_mask", getattr(query, "_keras_mask", None)))
+        v_mask = data_of(inputs.get("value_mask", getattr(value, "_keras_mask", None)))
+        k_mask = data_of(inputs.get("key_mask", None if key is value
                                  else getattr(key, "_keras_mask", None)))
         mask = None
         if q_mask is not None:
             mask = q_mask.astype(bool)[:, None, :, None]
         for m in (v_mask, k_mask):
             if m is not None:
-                mask = _and(mask, m.astype(bool)[:, None, None, :])
+                mask = merge_masks(mask, m.astype(bool)[:, None, None, :])
         if use_causal_mask:
-            mask = _and(mask, _causal(query.shape[1], value.shape[1])[None, None])
-        m = _raw(inputs.get("attention_mask"))
+            mask = merge_masks(mask, causal_mask(query.shape[1], value.shape[1])[None, None])
+        m = data_of(inputs.get("attention_mask"))
         if m is not None:
             m = xp_of(m).asarray(m).astype(bool)
             while m.ndim < 4:
                 m = m[..., None, :, :] if m.ndim >= 2 else m[None]
-            mask = _and(mask, m)
+            mask = merge_masks(mask, m)
         return mask
 
     def compute_output_shape(self, input_shape):
@@ -301,146 +271,4 @@ class MultiHeadAttention(_ScoresFlag, Layer):
             bias_regularizer=_serialize(regularizers, self.bias_regularizer),
             kernel_constraint=None, bias_constraint=None, seed=self.seed,
         )
-        return config
-
-
-class Attention(_ScoresFlag, Layer):
-    """Dot-product (Luong-style) attention over ``[query, value]`` or ``[query, value, key]``.
-
-    ``scores = query @ key^T`` (times a learned scalar ``scale`` when ``use_scale``), or with
-    ``score_mode="concat"`` ``concat_score_weight * sum(tanh(scale * (q + k)))``; the output is
-    ``softmax(scores) @ value``.
-
-    Args:
-        use_scale: learn a scalar ``scale`` (initialized to 1).
-        score_mode: ``"dot"`` or ``"concat"``.
-        dropout: dropout rate on the attention weights during training.
-        seed: seed of that dropout.
-
-    Call arguments:
-        inputs: ``[query (batch, Tq, dim), value (batch, Tv, dim)]`` plus optional ``key``.
-        mask: ``[query_mask (batch, Tq), value_mask (batch, Tv)]``; filled in from the inputs'
-            padding masks. Masked values get no weight, masked queries give zero outputs.
-        return_attention_scores: also return the weights ``(batch, Tq, Tv)``.
-        training: apply dropout.
-        use_causal_mask: forbid attending to later positions.
-
-    Example:
-        >>> import numpy as np
-        >>> import numdeep as nd
-        >>> q = np.ones((2, 3, 4), dtype="float32")
-        >>> v = np.ones((2, 5, 4), dtype="float32")
-        >>> nd.layers.Attention()([q, v]).shape
-        (2, 3, 4)
-    """
-
-    def __init__(self, use_scale=False, score_mode="dot", dropout=0.0, seed=None, **kwargs):
-        super().__init__(**kwargs)
-        if score_mode not in ("dot", "concat"):
-            raise ValueError("Invalid value for argument score_mode. Expected one of "
-                             f"{{'dot', 'concat'}}. Received: score_mode={score_mode!r}")
-        self.use_scale, self.score_mode = bool(use_scale), score_mode
-        self.dropout, self.seed = float(dropout), seed
-        self._dropout_layer = Dropout(self.dropout, seed=seed, name=f"{self.name}_dropout")
-
-    def _validate(self, inputs, mask=None):
-        name = type(self).__name__
-        if not isinstance(inputs, list | tuple) or not 2 <= len(inputs) <= 3:
-            raise ValueError(f"{name} layer '{self.name}' must be called on a list of inputs "
-                             f"[query, value] or [query, value, key]. Received: {inputs!r}")
-        if mask is not None and (not isinstance(mask, list | tuple) or not 2 <= len(mask) <= 3):
-            raise ValueError(f"{name} layer '{self.name}' mask must be a list [query_mask, "
-                             f"value_mask]. Received: mask={mask!r}")
-
-    def build(self, input_shape):
-        self._validate(input_shape)
-        self.scale = self.concat_score_weight = None
-        if self.use_scale:
-            self.scale = self.add_weight((), "ones", name="scale")
-        if self.score_mode == "concat":
-            self.concat_score_weight = self.add_weight((), "ones", name="concat_score_weight")
-
-    def _scores(self, q, k):
-        if self.score_mode == "dot":
-            scores = q @ k.transpose(0, 2, 1)
-            return scores * self.scale if self.scale is not None else scores
-        pairs = ops.expand_dims(q, -2) + ops.expand_dims(k, -3)
-        if self.scale is not None:
-            pairs = pairs * self.scale
-        return self.concat_score_weight * ops.sum(ops.tanh(pairs), axis=-1)
-
-    def call(self, inputs, mask=None, training=False, return_attention_scores=False,
-             use_causal_mask=False):
-        self._validate(inputs, mask)
-        q, v = inputs[0], inputs[1]
-        k = inputs[2] if len(inputs) > 2 else v
-        q_mask, v_mask = (_raw(mask[0]), _raw(mask[1])) if mask else (None, None)
-        scores_mask = None if v_mask is None else v_mask.astype(bool)[:, None, :]
-        if use_causal_mask:
-            scores_mask = _and(scores_mask, _causal(q.shape[1], v.shape[1])[None])
-        weights = ops.masked_softmax(self._scores(q, k), scores_mask, axis=-1)
-        out = self._dropout_layer(weights, training=training) @ v
-        if q_mask is not None:
-            out = out * q_mask.astype(out.dtype)[..., None]
-        return (out, weights) if return_attention_scores else out
-
-    def compute_mask(self, inputs, mask=None):
-        if not mask or mask[0] is None:
-            return None
-        return _raw(mask[0])
-
-    def compute_output_shape(self, input_shape):
-        self._validate(input_shape)
-        q, v = input_shape[0], input_shape[1]
-        out = (*q[:-1], v[-1])
-        if self._symbolic_scores:
-            return [out, (q[0], q[1], v[1])]
-        return out
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(use_scale=self.use_scale, score_mode=self.score_mode,
-                      dropout=self.dropout, seed=self.seed)
-        return config
-
-
-class AdditiveAttention(Attention):
-    """Additive (Bahdanau-style) attention: ``scores = sum(scale * tanh(query + key), -1)``.
-
-    Same inputs, masks and outputs as ``Attention``; ``scale`` is a learned vector of size
-    ``dim`` (glorot-uniform initialized) when ``use_scale`` (the default).
-
-    Args:
-        use_scale: learn the per-feature ``scale``.
-        dropout: dropout rate on the attention weights during training.
-        seed: seed of that dropout.
-
-    Example:
-        >>> import numpy as np
-        >>> import numdeep as nd
-        >>> q = np.ones((2, 3, 4), dtype="float32")
-        >>> v = np.ones((2, 5, 4), dtype="float32")
-        >>> layer = nd.layers.AdditiveAttention()
-        >>> layer([q, v]).shape, [w.shape for w in layer.weights]
-        ((2, 3, 4), [(4,)])
-    """
-
-    def __init__(self, use_scale=True, dropout=0.0, seed=None, **kwargs):
-        super().__init__(use_scale=use_scale, dropout=dropout, seed=seed, **kwargs)
-
-    def build(self, input_shape):
-        self._validate(input_shape)
-        self.scale = None
-        if self.use_scale:
-            self.scale = self.add_weight((input_shape[0][-1],), "glorot_uniform", name="scale")
-
-    def _scores(self, q, k):
-        pairs = ops.tanh(ops.expand_dims(q, -2) + ops.expand_dims(k, -3))
-        if self.scale is not None:
-            pairs = pairs * self.scale
-        return ops.sum(pairs, axis=-1)
-
-    def get_config(self):
-        config = super().get_config()
-        del config["score_mode"]
         return config

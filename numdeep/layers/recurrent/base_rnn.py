@@ -1,4 +1,4 @@
-"""Recurrent layers: ``SimpleRNN``, ``LSTM``, ``GRU`` with Keras names, arguments and weights.
+"""What the recurrent layers share: configuration, weights, states, masks, dropout, statefulness.
 
 Each layer call is one fused primitive from ``numdeep.autograd.primitives.recurrent`` (the whole
 time loop and its backpropagation through time), whatever the sequence length.
@@ -7,28 +7,27 @@ time loop and its backpropagation through time), whatever the sequence length.
 import numpy as np
 
 from numdeep import activations, initializers, regularizers
-from numdeep.autograd import Tensor
+from numdeep.autograd import Tensor, data_of
 from numdeep.autograd.primitives.recurrent import (
     FUSED_ACTIVATIONS,
-    GRUSequence,
-    LSTMSequence,
-    SimpleRNNSequence,
     Unpack,
 )
 from numdeep.backend import make_rng
-from numdeep.layers.base import Layer
+from numdeep.layers.layer import Layer
 
 
 def _optional(module, obj):
     return None if obj is None else module.serialize(obj)
 
 
-def _raw(x):
-    return x.data if isinstance(x, Tensor) else np.asarray(x)
 
 
 def _fmt(shape):
     return "(" + ", ".join("None" if s is None else str(s) for s in shape) + ")"
+
+
+def _array(x):
+    return np.asarray(data_of(x))
 
 
 def split_sequence_shape(input_shape):
@@ -38,7 +37,7 @@ def split_sequence_shape(input_shape):
     return tuple(input_shape)
 
 
-class _RNN(Layer):
+class FusedRNN(Layer):
     """Shared by the recurrent layers: configuration, weights, states, masks and dropout."""
 
     _op = None
@@ -182,7 +181,7 @@ class _RNN(Layer):
             mask = mask[0]
         if mask is None:
             return None
-        mask = _raw(mask)
+        mask = _array(mask)
         if mask.ndim == 3 and mask.shape[-1] == 1:
             mask = mask[..., 0]
         if mask.shape != tuple(shape[:2]):
@@ -200,7 +199,7 @@ class _RNN(Layer):
             initial_state, source = self.states, "the stored states of this stateful layer"
         else:
             source = "initial_state"
-        shapes = [tuple(np.shape(_raw(s))) for s in initial_state]
+        shapes = [tuple(np.shape(_array(s))) for s in initial_state]
         if len(shapes) != self._n_states or any(s != expected for s in shapes):
             raise ValueError(
                 f"{type(self).__name__} layer '{self.name}' expects {self._n_states} initial "
@@ -233,7 +232,7 @@ class _RNN(Layer):
             mask = mask[0]
         out = None
         if mask is not None and self.return_sequences:
-            out = _raw(mask)[:, ::-1] if self.go_backwards else mask
+            out = _array(mask)[:, ::-1] if self.go_backwards else mask
         return [out] + [None] * self._n_states if self.return_state else out
 
     def get_config(self):
@@ -257,7 +256,7 @@ class _RNN(Layer):
         return config
 
 
-_CALL_ARGS = """
+CALL_ARGS_DOC = """
     Call arguments:
         inputs: (batch, timesteps, features) tensor, or a list ``[inputs, *initial_states]``.
         training: apply ``dropout``/``recurrent_dropout`` (fresh masks every call, shared by
@@ -268,7 +267,8 @@ _CALL_ARGS = """
         initial_state: list of (batch, units) tensors (gradients flow into them).
 """
 
-_COMMON_ARGS = """
+
+COMMON_ARGS_DOC = """
         use_bias: whether the layer has a bias.
         kernel_initializer, recurrent_initializer, bias_initializer: initializers (Keras
             defaults ``glorot_uniform``, ``orthogonal``, ``zeros``).
@@ -284,122 +284,3 @@ _COMMON_ARGS = """
             (``reset_states()`` zeroes them).
         zero_output_for_mask: masked steps output zeros instead of the previous output.
 """
-
-
-class SimpleRNN(_RNN):
-    __doc__ = """Fully connected RNN: ``h_t = activation(x_t @ kernel + h_{t-1} @ recurrent_kernel +
-    bias)``, weights ``kernel (features, units)``, ``recurrent_kernel (units, units)``, ``bias
-    (units,)``.
-
-    Args:
-        units: size of the state and output.
-        activation: one of ``tanh`` (default), ``sigmoid``, ``hard_sigmoid``, ``relu``,
-            ``linear``.""" + _COMMON_ARGS + _CALL_ARGS + """
-    Example:
-        >>> import numpy as np
-        >>> import numdeep as nd
-        >>> layer = nd.layers.SimpleRNN(4, return_sequences=True)
-        >>> layer(np.ones((2, 7, 3), dtype="float32")).shape
-        (2, 7, 4)
-    """
-
-    _op = SimpleRNNSequence
-
-    def __init__(self, units, activation="tanh", use_bias=True, **kwargs):
-        super().__init__(units, activation=activation, use_bias=use_bias, **kwargs)
-
-
-class LSTM(_RNN):
-    __doc__ = """Long short-term memory layer (Hochreiter and Schmidhuber, 1997), Keras layout:
-    ``kernel (features, 4 units)``, ``recurrent_kernel (units, 4 units)``, ``bias (4 units,)``,
-    gate order i, f, c, o.
-
-    Args:
-        units: size of the hidden and cell states and of the output.
-        activation: cell and output activation (default ``tanh``).
-        recurrent_activation: gate activation (default ``sigmoid``); both from ``tanh``,
-            ``sigmoid``, ``hard_sigmoid``, ``relu``, ``linear``.
-        unit_forget_bias: add 1 to the forget gate's initial bias.""" + _COMMON_ARGS + \
-        _CALL_ARGS + """
-    Example:
-        >>> import numpy as np
-        >>> import numdeep as nd
-        >>> layer = nd.layers.LSTM(8, return_state=True)
-        >>> output, h, c = layer(np.ones((2, 5, 3), dtype="float32"))
-        >>> output.shape, c.shape
-        ((2, 8), (2, 8))
-        >>> [w.shape for w in layer.weights]
-        [(3, 32), (8, 32), (32,)]
-    """
-
-    _op = LSTMSequence
-    _gates = 4
-    _n_states = 2
-
-    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
-                 unit_forget_bias=True, **kwargs):
-        super().__init__(units, activation=activation, recurrent_activation=recurrent_activation,
-                         use_bias=use_bias, **kwargs)
-        self.unit_forget_bias = bool(unit_forget_bias)
-
-    def _bias_initializer(self):
-        if not self.unit_forget_bias:
-            return self.bias_initializer
-        units, base = self.units, self.bias_initializer
-
-        def forget_bias_one(shape, dtype=None):
-            ones = np.ones((units,), dtype=dtype)
-            return np.concatenate([base((units,), dtype=dtype), ones,
-                                   base((2 * units,), dtype=dtype)])
-
-        return forget_bias_one
-
-    def get_config(self):
-        config = super().get_config()
-        config["recurrent_activation"] = activations.serialize(self.recurrent_activation)
-        config["unit_forget_bias"] = self.unit_forget_bias
-        return config
-
-
-class GRU(_RNN):
-    __doc__ = """Gated recurrent unit (Cho et al., 2014), Keras layout: ``kernel (features,
-    3 units)``, ``recurrent_kernel (units, 3 units)``, gate order z, r, h; ``bias (2, 3 units)``
-    (input and recurrent biases) with ``reset_after``, else ``(3 units,)``.
-
-    Args:
-        units: size of the state and output.
-        activation: candidate activation (default ``tanh``).
-        recurrent_activation: gate activation (default ``sigmoid``).
-        reset_after: apply the reset gate after the recurrent matmul (Keras default, the
-            cuDNN and PyTorch convention) or before it (the original paper's).""" + \
-        _COMMON_ARGS + _CALL_ARGS + """
-    Example:
-        >>> import numpy as np
-        >>> import numdeep as nd
-        >>> layer = nd.layers.GRU(4)
-        >>> layer(np.ones((2, 5, 3), dtype="float32")).shape
-        (2, 4)
-        >>> layer.bias.shape
-        (2, 12)
-    """
-
-    _op = GRUSequence
-    _gates = 3
-
-    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
-                 reset_after=True, **kwargs):
-        super().__init__(units, activation=activation, recurrent_activation=recurrent_activation,
-                         use_bias=use_bias, **kwargs)
-        self.reset_after = bool(reset_after)
-
-    def _bias_shape(self):
-        return (2, 3 * self.units) if self.reset_after else (3 * self.units,)
-
-    def _op_params(self):
-        return {"reset_after": self.reset_after}
-
-    def get_config(self):
-        config = super().get_config()
-        config["recurrent_activation"] = activations.serialize(self.recurrent_activation)
-        config["reset_after"] = self.reset_after
-        return config

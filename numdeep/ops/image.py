@@ -1,8 +1,9 @@
-"""Differentiable image resampling shared by ``UpSampling2D``, ``RandomCrop`` and the affine
-augmentation layers: bilinear resize and inverse-affine sampling of channels-last batches.
+"""Image functions (``keras.ops.image``): differentiable bilinear/nearest resize and
+inverse-affine sampling of channels-last batches.
 
-Both are compositions of existing primitives (matmul, integer-array indexing, multiply, add), so
-they need no backward of their own; the coordinate arithmetic runs on plain arrays.
+Used by ``UpSampling2D``, ``RandomCrop`` and the affine augmentation layers. Both are compositions
+of existing primitives (matmul, integer-array indexing, multiply, add), so they need no backward of
+their own; the coordinate arithmetic runs on plain arrays.
 """
 
 from numdeep import ops

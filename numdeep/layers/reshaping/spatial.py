@@ -5,9 +5,9 @@ come for free.
 """
 
 from numdeep import ops
-from numdeep.layers._image_ops import resize
-from numdeep.layers.base import Layer
+from numdeep.layers.layer import Layer
 from numdeep.ops.convolution import normalize_tuple
+from numdeep.ops.image import resize
 
 
 def _data_format(layer, data_format):

@@ -15,8 +15,8 @@ import numpy as np
 
 from numdeep import ops
 from numdeep.backend import make_rng
-from numdeep.layers._image_ops import FILL_MODES, INTERPOLATIONS, affine_sample, resize
-from numdeep.layers.base import Layer
+from numdeep.layers.layer import Layer
+from numdeep.ops.image import FILL_MODES, INTERPOLATIONS, affine_sample, resize
 
 
 def _factor_range(layer, factor, name, low=-1.0, high=1.0):

@@ -1,7 +1,9 @@
-"""``BatchNormalization``: batch statistics in training, moving averages at inference."""
+"""``BatchNormalization``: batch statistics in training (one fused primitive), moving averages
+in inference, Keras's arguments and weight order (gamma, beta, moving_mean, moving_variance)."""
 
 from numdeep import initializers, ops, regularizers
-from numdeep.layers.base import InputSpec, Layer
+from numdeep.layers.input_spec import InputSpec
+from numdeep.layers.layer import Layer
 
 
 def _ser(module, obj):
