@@ -13,7 +13,7 @@ Example:
     'silu'
 """
 
-from numdeep import ops
+from numdeep import ops, registry
 
 __all__ = [
     "relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "sigmoid", "hard_sigmoid", "tanh",
@@ -186,10 +186,12 @@ def linear(x):
     return x
 
 
-_FUNCTIONS = (relu, relu6, leaky_relu, elu, selu, gelu, sigmoid, hard_sigmoid, tanh, softmax,
-              log_softmax, softplus, softsign, silu, hard_silu, mish, log_sigmoid, exponential,
-              linear)
-_REGISTRY = {fn.__name__: fn for fn in _FUNCTIONS} | {"swish": silu, "hard_swish": hard_silu}
+_KIND = registry.Kind("activation", "keras.activations", names_as_strings=True)
+for _fn in (relu, relu6, leaky_relu, elu, selu, gelu, sigmoid, hard_sigmoid, tanh, softmax,
+            log_softmax, softplus, softsign, silu, hard_silu, mish, log_sigmoid, exponential,
+            linear):
+    _KIND.register(_fn)
+_KIND.aliases.update(swish=silu, hard_swish=hard_silu)
 
 
 def serialize(activation):
@@ -197,7 +199,7 @@ def serialize(activation):
 
     Args:
         activation: a function of this module (aliases give the canonical name: ``swish`` ->
-            ``'silu'``), or a custom callable.
+            ``'silu'``), ``None`` (``'linear'``), or a custom callable.
 
     Returns:
         The name string; for a custom callable, a Keras-style dict
@@ -208,28 +210,14 @@ def serialize(activation):
         >>> serialize(relu), serialize(None)
         ('relu', 'linear')
     """
-    if activation is None:
-        return "linear"
-    for name, fn in _REGISTRY.items():
-        if fn is activation:
-            return fn.__name__ if name in ("swish", "hard_swish") else name
-    if not callable(activation):
+    if activation is not None and not callable(activation):
         raise ValueError(f"Cannot serialize activation {activation!r}: it is not callable.")
-    name = getattr(activation, "__name__", type(activation).__name__)
-    return {"module": getattr(activation, "__module__", None), "class_name": "function",
-            "config": name, "registered_name": name}
+    return _KIND.serialize(linear if activation is None else activation)
 
 
 def deserialize(config, custom_objects=None):
     """Resolve a name or a ``serialize`` dict back to the activation function."""
-    if isinstance(config, dict):
-        config = config.get("config") if config.get("class_name") == "function" \
-            else config.get("class_name")
-    registry = _REGISTRY | dict(custom_objects or {})
-    if not isinstance(config, str) or config not in registry:
-        raise ValueError(f"Unknown activation function: {config!r}. Known names: "
-                         f"{', '.join(sorted(_REGISTRY))}. Pass custom_objects for your own.")
-    return registry[config]
+    return _KIND.deserialize(config, custom_objects)
 
 
 def get(identifier, custom_objects=None):
@@ -250,10 +238,4 @@ def get(identifier, custom_objects=None):
         >>> get(None) is linear, get("swish") is silu
         (True, True)
     """
-    if identifier is None:
-        return linear
-    if isinstance(identifier, str | dict):
-        return deserialize(identifier, custom_objects)
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret activation identifier: {identifier!r}")
+    return linear if identifier is None else _KIND.get(identifier, custom_objects)

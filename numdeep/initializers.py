@@ -26,6 +26,7 @@ import math
 
 import numpy as np
 
+from numdeep import registry
 from numdeep.backend import floatx
 from numdeep.backend.random import default_rng
 
@@ -443,23 +444,20 @@ class Identity(Initializer):
         return {"gain": self.gain}
 
 
-_CLASSES = (Zeros, Ones, Constant, RandomNormal, RandomUniform, TruncatedNormal, VarianceScaling,
-            GlorotUniform, GlorotNormal, HeUniform, HeNormal, LecunUniform, LecunNormal,
-            Orthogonal, Identity)
-_ALIASES = {
-    "zeros": Zeros, "zero": Zeros, "ones": Ones, "one": Ones, "constant": Constant,
-    "random_normal": RandomNormal, "normal": RandomNormal, "random_uniform": RandomUniform,
-    "uniform": RandomUniform, "truncated_normal": TruncatedNormal,
-    "variance_scaling": VarianceScaling, "glorot_uniform": GlorotUniform,
-    "glorot_normal": GlorotNormal, "he_uniform": HeUniform, "he_normal": HeNormal,
-    "lecun_uniform": LecunUniform, "lecun_normal": LecunNormal, "orthogonal": Orthogonal,
-    "identity": Identity, "OrthogonalInitializer": Orthogonal, "IdentityInitializer": Identity,
-}
-_REGISTRY = {cls.__name__: cls for cls in _CLASSES} | _ALIASES
+_KIND = registry.Kind("initializer", "keras.initializers", base=Initializer)
+for _cls, *_aliases in (
+        (Zeros, "zeros", "zero"), (Ones, "ones", "one"), (Constant, "constant"),
+        (RandomNormal, "random_normal", "normal"), (RandomUniform, "random_uniform", "uniform"),
+        (TruncatedNormal, "truncated_normal"), (VarianceScaling, "variance_scaling"),
+        (GlorotUniform, "glorot_uniform"), (GlorotNormal, "glorot_normal"),
+        (HeUniform, "he_uniform"), (HeNormal, "he_normal"), (LecunUniform, "lecun_uniform"),
+        (LecunNormal, "lecun_normal"), (Orthogonal, "orthogonal", "OrthogonalInitializer"),
+        (Identity, "identity", "IdentityInitializer")):
+    _KIND.register(_cls, *_aliases)
 
 
 def serialize(initializer):
-    """Return the Keras 3 config dict of an initializer.
+    """Return the Keras 3 config dict of an initializer (``None`` for ``None``).
 
     Args:
         initializer: an ``Initializer`` instance.
@@ -473,29 +471,15 @@ def serialize(initializer):
         {'module': 'keras.initializers', 'class_name': 'Constant', 'config': {'value': 0.1}, \
 'registered_name': None}
     """
-    if not isinstance(initializer, Initializer):
+    if initializer is not None and not isinstance(initializer, Initializer):
         raise ValueError(f"Cannot serialize {initializer!r}: only numdeep Initializer instances "
                          "have a config.")
-    return {"module": "keras.initializers", "class_name": type(initializer).__name__,
-            "config": initializer.get_config(), "registered_name": None}
+    return _KIND.serialize(initializer)
 
 
 def deserialize(config, custom_objects=None):
     """Build an initializer from a Keras config dict ``{'class_name': ..., 'config': ...}``."""
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError(f"Expected a dict with a 'class_name' key. Received: {config!r}")
-    name = config["class_name"]
-    cls = _lookup(name, custom_objects)
-    return cls.from_config(dict(config.get("config") or {}))
-
-
-def _lookup(name, custom_objects):
-    registry = _REGISTRY | dict(custom_objects or {})
-    if name not in registry:
-        known = sorted(k for k in _REGISTRY if k[0].islower())
-        raise ValueError(f"Unknown initializer: {name!r}. Known names: {', '.join(known)} "
-                         "(or the class names, e.g. 'GlorotUniform').")
-    return registry[name]
+    return _KIND.deserialize(config, custom_objects)
 
 
 def get(identifier, custom_objects=None):
@@ -516,14 +500,4 @@ def get(identifier, custom_objects=None):
         >>> get({"class_name": "RandomUniform", "config": {"minval": 0.0, "maxval": 1.0}})
         RandomUniform(minval=0.0, maxval=1.0, seed=None)
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, dict):
-        return deserialize(identifier, custom_objects)
-    if isinstance(identifier, str):
-        return _lookup(identifier, custom_objects)()
-    if isinstance(identifier, type) and issubclass(identifier, Initializer):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret initializer identifier: {identifier!r}")
+    return _KIND.get(identifier, custom_objects)

@@ -16,6 +16,7 @@ import numbers
 
 import numpy as np
 
+from numdeep import registry
 from numdeep.autograd import Tensor
 
 __all__ = ["Regularizer", "L1", "L2", "L1L2", "OrthogonalRegularizer", "get", "serialize",
@@ -169,15 +170,14 @@ class OrthogonalRegularizer(Regularizer):
         return {"factor": self.factor, "mode": self.mode}
 
 
-_CLASSES = (Regularizer, L1, L2, L1L2, OrthogonalRegularizer)
-_REGISTRY = {cls.__name__: cls for cls in _CLASSES} | {
-    "l1": L1, "l2": L2, "l1_l2": L1L2, "l1l2": L1L2,
-    "orthogonal_regularizer": OrthogonalRegularizer,
-}
+_KIND = registry.Kind("regularizer", "keras.regularizers", base=Regularizer)
+for _cls, *_aliases in ((Regularizer,), (L1, "l1"), (L2, "l2"), (L1L2, "l1_l2", "l1l2"),
+                        (OrthogonalRegularizer, "orthogonal_regularizer")):
+    _KIND.register(_cls, *_aliases)
 
 
 def serialize(regularizer):
-    """Return the Keras 3 config dict of a regularizer.
+    """Return the Keras 3 config dict of a regularizer (``None`` for ``None``).
 
     Args:
         regularizer: a ``Regularizer`` instance.
@@ -190,28 +190,15 @@ def serialize(regularizer):
         >>> serialize(L2(0.001))["config"]
         {'l2': 0.001}
     """
-    if not isinstance(regularizer, Regularizer):
+    if regularizer is not None and not isinstance(regularizer, Regularizer):
         raise ValueError(f"Cannot serialize {regularizer!r}: only numdeep Regularizer instances "
                          "have a config.")
-    return {"module": "keras.regularizers", "class_name": type(regularizer).__name__,
-            "config": regularizer.get_config(), "registered_name": None}
-
-
-def _lookup(name, custom_objects):
-    registry = _REGISTRY | dict(custom_objects or {})
-    if name not in registry:
-        known = sorted(k for k in _REGISTRY if k[0].islower())
-        raise ValueError(f"Unknown regularizer: {name!r}. Known names: {', '.join(known)} "
-                         "(or the class names, e.g. 'L2').")
-    return registry[name]
+    return _KIND.serialize(regularizer)
 
 
 def deserialize(config, custom_objects=None):
     """Build a regularizer from a Keras config dict ``{'class_name': ..., 'config': ...}``."""
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError(f"Expected a dict with a 'class_name' key. Received: {config!r}")
-    cls = _lookup(config["class_name"], custom_objects)
-    return cls.from_config(dict(config.get("config") or {}))
+    return _KIND.deserialize(config, custom_objects)
 
 
 # Keras's lowercase aliases: ``regularizers.l2(0.001)`` as in the tutorials.
@@ -236,14 +223,4 @@ def get(identifier, custom_objects=None):
         >>> get({"class_name": "L1L2", "config": {"l1": 0.1, "l2": 0.2}})
         L1L2(l1=0.1, l2=0.2)
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, dict):
-        return deserialize(identifier, custom_objects)
-    if isinstance(identifier, str):
-        return _lookup(identifier, custom_objects)()
-    if isinstance(identifier, type) and issubclass(identifier, Regularizer):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret regularizer identifier: {identifier!r}")
+    return _KIND.get(identifier, custom_objects)

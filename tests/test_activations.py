@@ -3,7 +3,7 @@ import math
 import numpy as np
 import pytest
 
-from numdeep import activations
+from numdeep import activations, registry
 from numdeep.autograd import Tensor
 from numdeep.autograd.gradcheck import gradcheck
 
@@ -106,7 +106,8 @@ def test_matches_torch(name, fn, ref, torch_fn):
 
 
 def test_get_and_serialize_round_trip():
-    for name in activations._REGISTRY:
+    table = registry.kind("activation")
+    for name in [*table.functions, *table.aliases]:
         fn = activations.get(name)
         assert callable(fn)
         assert activations.get(activations.serialize(fn)) is fn

@@ -518,7 +518,7 @@ def test_wrapped_user_function():
     assert loss.get_config()["fn"] is my_loss
 
 
-@pytest.mark.parametrize("cls", losses._CLASSES, ids=lambda c: c.__name__)
+@pytest.mark.parametrize("cls", losses.CLASSES, ids=lambda c: c.__name__)
 def test_config_round_trip(cls):
     loss = cls(name="custom", reduction="sum")
     config = loss.get_config()

@@ -281,7 +281,7 @@ def test_get_names_classes_and_callables():
         metrics.get("accuarcy")
 
 
-@pytest.mark.parametrize("cls", metrics._CLASSES, ids=lambda c: c.__name__)
+@pytest.mark.parametrize("cls", metrics.CLASSES, ids=lambda c: c.__name__)
 def test_config_round_trip(cls):
     m = cls(name="custom")
     config = m.get_config()

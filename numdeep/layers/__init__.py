@@ -7,6 +7,7 @@
   ``preprocessing``
 """
 
+from numdeep import registry
 from numdeep.layers.activations import ELU, LeakyReLU, ReLU, Softmax
 from numdeep.layers.attention import AdditiveAttention, Attention, MultiHeadAttention
 from numdeep.layers.convolutional import (
@@ -108,7 +109,7 @@ __all__ = [
     "MaxPool3D", "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "RandomContrast", "RandomCrop",
     "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom", "SeparableConv2D",
     "SeparableConvolution2D", "SpatialDropout1D", "SpatialDropout2D", "UpSampling1D",
-    "UpSampling2D", "ZeroPadding1D", "ZeroPadding2D",
+    "UpSampling2D", "ZeroPadding1D", "ZeroPadding2D", "serialize", "deserialize",
 ]
 
 # Keras aliases of the convolution layers.
@@ -126,3 +127,22 @@ __all__ += [
     "Bidirectional", "Embedding", "GRU", "LSTM", "Masking", "RepeatVector", "SimpleRNN",
     "TimeDistributed",
 ]
+
+# Every public layer class (and Keras alias) is loadable from a config by its name.
+_KIND = registry.Kind("layer", "keras.layers", base=Layer)
+_KIND.register_namespace(globals())
+
+
+def serialize(layer):
+    """A layer's Keras config dict ``{'module', 'class_name', 'config', 'registered_name'}``."""
+    return _KIND.serialize(layer)
+
+
+def deserialize(config, custom_objects=None):
+    """Rebuild a layer from ``serialize`` output: numdeep layers, registered ones or
+    ``custom_objects``."""
+    layer = _KIND.deserialize(config, custom_objects)
+    if not isinstance(layer, Layer):
+        raise ValueError(f"Cannot rebuild a layer from {config!r}: expected a dict whose "
+                         f"'class_name' names a layer class.")
+    return layer

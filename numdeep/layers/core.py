@@ -89,16 +89,13 @@ class Dense(Layer):
             use_bias=self.use_bias,
             kernel_initializer=initializers.serialize(self.kernel_initializer),
             bias_initializer=initializers.serialize(self.bias_initializer),
-            kernel_regularizer=_serialize_optional(regularizers, self.kernel_regularizer),
-            bias_regularizer=_serialize_optional(regularizers, self.bias_regularizer),
+            kernel_regularizer=regularizers.serialize(self.kernel_regularizer),
+            bias_regularizer=regularizers.serialize(self.bias_regularizer),
             kernel_constraint=None,
             bias_constraint=None,
         )
         return config
 
-
-def _serialize_optional(module, obj):
-    return None if obj is None else module.serialize(obj)
 
 
 class Activation(Layer):

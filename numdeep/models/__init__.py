@@ -1,9 +1,14 @@
 """Models: ``Sequential``, functional ``Model(inputs, outputs)`` and subclassed ``Model``."""
 
+from numdeep import registry
 from numdeep.models.model import Model
 from numdeep.models.sequential import Sequential
 
 __all__ = ["Model", "Sequential", "load_model"]
+
+_LAYERS = registry.kind("layer")
+_LAYERS.register(Sequential)
+_LAYERS.register(Model, "Functional")
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):

@@ -15,6 +15,8 @@ Example:
 import bisect
 import math
 
+from numdeep import registry
+
 __all__ = [
     "LearningRateSchedule", "ExponentialDecay", "PiecewiseConstantDecay", "PolynomialDecay",
     "InverseTimeDecay", "CosineDecay", "CosineDecayRestarts", "serialize", "deserialize", "get",
@@ -308,17 +310,18 @@ class CosineDecayRestarts(LearningRateSchedule):
                 "m_mul": self.m_mul, "alpha": self.alpha, "name": self.name}
 
 
-_SCHEDULES = {cls.__name__: cls for cls in (
-    ExponentialDecay, PiecewiseConstantDecay, PolynomialDecay, InverseTimeDecay, CosineDecay,
-    CosineDecayRestarts)}
+_KIND = registry.Kind("schedule", "keras.optimizers.schedules", base=LearningRateSchedule,
+                      label="learning rate schedule")
+for _cls in (ExponentialDecay, PiecewiseConstantDecay, PolynomialDecay, InverseTimeDecay,
+             CosineDecay, CosineDecayRestarts):
+    _KIND.register(_cls)
 
 
 def serialize(schedule):
     """Return the Keras dict form ``{'module', 'class_name', 'config', 'registered_name'}``."""
     if not isinstance(schedule, LearningRateSchedule):
         raise ValueError(f"serialize() expects a LearningRateSchedule. Received: {schedule!r}")
-    return {"module": "keras.optimizers.schedules", "class_name": type(schedule).__name__,
-            "config": schedule.get_config(), "registered_name": None}
+    return _KIND.serialize(schedule)
 
 
 def deserialize(config, custom_objects=None):
@@ -328,21 +331,11 @@ def deserialize(config, custom_objects=None):
         config: the Keras dict form (extra keys such as ``module`` are ignored).
         custom_objects: optional ``{name: class}`` for user-defined schedules.
     """
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError("deserialize() expects a dict with 'class_name' and 'config'. "
-                         f"Received: {config!r}")
-    known = {**_SCHEDULES, **(custom_objects or {})}
-    name = config["class_name"]
-    cls = known.get(name) or known.get(str(config.get("registered_name")))
-    if cls is None:
-        raise ValueError(f"Unknown learning rate schedule {name!r}; known: {sorted(known)}.")
-    return cls.from_config(dict(config.get("config", {})))
+    return _KIND.deserialize(config, custom_objects)
 
 
-def get(identifier):
+def get(identifier, custom_objects=None):
     """Return a schedule from an instance (as is) or a serialized dict."""
-    if isinstance(identifier, LearningRateSchedule):
-        return identifier
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    raise ValueError(f"Could not interpret learning rate schedule: {identifier!r}")
+    if not isinstance(identifier, LearningRateSchedule | dict):
+        raise ValueError(f"Could not interpret learning rate schedule: {identifier!r}")
+    return _KIND.get(identifier, custom_objects)

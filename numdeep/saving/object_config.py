@@ -30,18 +30,10 @@ def category_of(obj):
     """The registry category of a numdeep object or class (``'layer'``, ``'loss'``...)."""
     cls = obj if inspect.isclass(obj) else type(obj)
     for cat in registry.CATEGORIES:
-        base = _base_class(cat)
+        base = registry.base_class(cat)
         if issubclass(cls, base):
             return cat
     return None
-
-
-def _base_class(category):
-    table = registry.builtin_classes(category)
-    name = {"layer": "Layer", "optimizer": "Optimizer", "schedule": "LearningRateSchedule",
-            "initializer": "Initializer", "regularizer": "Regularizer", "loss": "Loss",
-            "metric": "Metric"}[category]
-    return table[name]
 
 
 def serialize(obj):

@@ -23,9 +23,6 @@ def clone_initializer(init):
     return init
 
 
-def _serialize(module, obj):
-    return None if obj is None else module.serialize(obj)
-
 
 class ScoresFlag:
     """Whether the symbolic call being traced asked for ``return_attention_scores``."""

@@ -14,7 +14,6 @@ from numdeep.autograd import data_of
 from numdeep.backend import xp_of
 from numdeep.layers.attention.masks import (
     ScoresFlag,
-    _serialize,
     causal_mask,
     clone_initializer,
     merge_masks,
@@ -267,8 +266,8 @@ class MultiHeadAttention(ScoresFlag, Layer):
             attention_axes=self.attention_axes,
             kernel_initializer=initializers.serialize(self.kernel_initializer),
             bias_initializer=initializers.serialize(self.bias_initializer),
-            kernel_regularizer=_serialize(regularizers, self.kernel_regularizer),
-            bias_regularizer=_serialize(regularizers, self.bias_regularizer),
+            kernel_regularizer=regularizers.serialize(self.kernel_regularizer),
+            bias_regularizer=regularizers.serialize(self.bias_regularizer),
             kernel_constraint=None, bias_constraint=None, seed=self.seed,
         )
         return config

@@ -14,10 +14,6 @@ from numdeep.layers.layer import Layer
 from numdeep.ops import convolution as conv_ops
 
 
-def _ser(module, obj):
-    return None if obj is None else module.serialize(obj)
-
-
 class BaseConv(Layer):
     """Shared validation, shape logic and config of the convolution layers (rank 1, 2 or 3)."""
 
@@ -150,8 +146,8 @@ class BaseConv(Layer):
             activation=activations.serialize(self.activation), use_bias=self.use_bias,
             kernel_initializer=initializers.serialize(self.kernel_initializer),
             bias_initializer=initializers.serialize(self.bias_initializer),
-            kernel_regularizer=_ser(regularizers, self.kernel_regularizer),
-            bias_regularizer=_ser(regularizers, self.bias_regularizer),
+            kernel_regularizer=regularizers.serialize(self.kernel_regularizer),
+            bias_regularizer=regularizers.serialize(self.bias_regularizer),
             kernel_constraint=None, bias_constraint=None,
         )
         return config

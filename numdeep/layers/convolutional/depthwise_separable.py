@@ -2,7 +2,7 @@
 pointwise), with Keras's weight names and layouts."""
 
 from numdeep import initializers, ops, regularizers
-from numdeep.layers.convolutional.base_conv import BaseConv, _ser
+from numdeep.layers.convolutional.base_conv import BaseConv
 
 
 class DepthwiseConv2D(BaseConv):
@@ -133,7 +133,7 @@ class SeparableConv2D(BaseConv):
         config.update(
             depth_multiplier=self.depth_multiplier,
             pointwise_initializer=initializers.serialize(self.pointwise_initializer),
-            pointwise_regularizer=_ser(regularizers, self.pointwise_regularizer),
+            pointwise_regularizer=regularizers.serialize(self.pointwise_regularizer),
             pointwise_constraint=None,
         )
         return config

@@ -6,10 +6,6 @@ from numdeep.layers.input_spec import InputSpec
 from numdeep.layers.layer import Layer
 
 
-def _ser(module, obj):
-    return None if obj is None else module.serialize(obj)
-
-
 class BatchNormalization(Layer):
     """Normalizes each channel to zero mean and unit variance, then scales and shifts it.
 
@@ -135,8 +131,8 @@ class BatchNormalization(Layer):
             gamma_initializer=initializers.serialize(self.gamma_initializer),
             moving_mean_initializer=initializers.serialize(self.moving_mean_initializer),
             moving_variance_initializer=initializers.serialize(self.moving_variance_initializer),
-            beta_regularizer=_ser(regularizers, self.beta_regularizer),
-            gamma_regularizer=_ser(regularizers, self.gamma_regularizer),
+            beta_regularizer=regularizers.serialize(self.beta_regularizer),
+            gamma_regularizer=regularizers.serialize(self.gamma_regularizer),
             beta_constraint=None, gamma_constraint=None, synchronized=False,
         )
         return config

@@ -40,9 +40,6 @@ def resolve_axes(layer, axes, input_shape):
     return tuple(resolved)
 
 
-def _serialize(module, obj):
-    return None if obj is None else module.serialize(obj)
-
 
 class BaseNormalization(Layer):
     """Shared ``gamma``/``beta`` bookkeeping (created in that order, as Keras does)."""
@@ -77,8 +74,8 @@ class BaseNormalization(Layer):
             center=self.center, scale=self.scale,
             beta_initializer=initializers.serialize(self.beta_initializer),
             gamma_initializer=initializers.serialize(self.gamma_initializer),
-            beta_regularizer=_serialize(regularizers, self.beta_regularizer),
-            gamma_regularizer=_serialize(regularizers, self.gamma_regularizer),
+            beta_regularizer=regularizers.serialize(self.beta_regularizer),
+            gamma_regularizer=regularizers.serialize(self.gamma_regularizer),
             beta_constraint=None, gamma_constraint=None,
         )
 

@@ -16,12 +16,6 @@ from numdeep.backend import make_rng
 from numdeep.layers.layer import Layer
 
 
-def _optional(module, obj):
-    return None if obj is None else module.serialize(obj)
-
-
-
-
 def _fmt(shape):
     return "(" + ", ".join("None" if s is None else str(s) for s in shape) + ")"
 
@@ -244,9 +238,9 @@ class FusedRNN(Layer):
             kernel_initializer=initializers.serialize(self.kernel_initializer),
             recurrent_initializer=initializers.serialize(self.recurrent_initializer),
             bias_initializer=initializers.serialize(self.bias_initializer),
-            kernel_regularizer=_optional(regularizers, self.kernel_regularizer),
-            recurrent_regularizer=_optional(regularizers, self.recurrent_regularizer),
-            bias_regularizer=_optional(regularizers, self.bias_regularizer),
+            kernel_regularizer=regularizers.serialize(self.kernel_regularizer),
+            recurrent_regularizer=regularizers.serialize(self.recurrent_regularizer),
+            bias_regularizer=regularizers.serialize(self.bias_regularizer),
             kernel_constraint=None, recurrent_constraint=None, bias_constraint=None,
             dropout=self.dropout, recurrent_dropout=self.recurrent_dropout, seed=self.seed,
             return_sequences=self.return_sequences, return_state=self.return_state,

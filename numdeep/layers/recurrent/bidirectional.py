@@ -1,43 +1,10 @@
 """``Bidirectional``: a recurrent layer run forwards and a copy of it backwards, outputs merged."""
 
-from numdeep import ops
+from numdeep import ops, registry
 from numdeep.layers.layer import Layer
 from numdeep.layers.recurrent.base_rnn import split_sequence_shape
 
 _MERGE_MODES = ("concat", "sum", "mul", "ave", None)
-
-
-def serialize_layer(layer):
-    """A layer's Keras-style config dict ``{'module', 'class_name', 'config', ...}``."""
-    import numdeep.layers
-
-    cls = type(layer)
-    builtin = getattr(numdeep.layers, cls.__name__, None) is cls
-    registered = None
-    if not builtin:
-        # A user layer saves under its register_serializable name, so loading can find it.
-        from numdeep.saving.registry import get_registered_name
-
-        registered = get_registered_name(cls)
-    return {"module": "keras.layers" if builtin else None, "class_name": cls.__name__,
-            "config": layer.get_config(), "registered_name": registered}
-
-
-def deserialize_layer(config):
-    """Rebuild a layer from ``serialize_layer`` output: numdeep layers or registered ones."""
-    import numdeep.layers
-
-    name = config.get("class_name") if isinstance(config, dict) else None
-    cls = getattr(numdeep.layers, name, None) if isinstance(name, str) else None
-    if cls is None and isinstance(name, str):
-        # User layers registered with numdeep.saving.register_serializable (allow-list only).
-        from numdeep.saving.registry import get_registered_object
-
-        cls = get_registered_object(config.get("registered_name") or name)
-    if not (isinstance(cls, type) and issubclass(cls, Layer)):
-        raise ValueError(f"Cannot rebuild a layer from {config!r}: expected a dict whose "
-                         f"'class_name' names a numdeep layer.")
-    return cls.from_config(dict(config.get("config") or {}))
 
 
 def _without_prefix(name, prefix):
@@ -181,14 +148,15 @@ class Bidirectional(Layer):
 
     def get_config(self):
         config = super().get_config()
-        config.update(layer=serialize_layer(self.forward_layer), merge_mode=self.merge_mode,
-                      backward_layer=serialize_layer(self.backward_layer))
+        layers = registry.kind("layer")
+        config.update(layer=layers.serialize(self.forward_layer), merge_mode=self.merge_mode,
+                      backward_layer=layers.serialize(self.backward_layer))
         return config
 
     @classmethod
     def from_config(cls, config):
         config = dict(config)
-        config["layer"] = deserialize_layer(config["layer"])
+        config["layer"] = registry.kind("layer").deserialize(config["layer"])
         if config.get("backward_layer") is not None:
-            config["backward_layer"] = deserialize_layer(config["backward_layer"])
+            config["backward_layer"] = registry.kind("layer").deserialize(config["backward_layer"])
         return cls(**config)

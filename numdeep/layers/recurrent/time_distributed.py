@@ -1,7 +1,7 @@
 """``TimeDistributed``: one layer applied to every time step of a sequence."""
 
+from numdeep import registry
 from numdeep.layers.layer import Layer
-from numdeep.layers.recurrent.bidirectional import deserialize_layer, serialize_layer
 
 
 class TimeDistributed(Layer):
@@ -57,11 +57,11 @@ class TimeDistributed(Layer):
 
     def get_config(self):
         config = super().get_config()
-        config["layer"] = serialize_layer(self.layer)
+        config["layer"] = registry.kind("layer").serialize(self.layer)
         return config
 
     @classmethod
     def from_config(cls, config):
         config = dict(config)
-        config["layer"] = deserialize_layer(config["layer"])
+        config["layer"] = registry.kind("layer").deserialize(config["layer"])
         return cls(**config)
