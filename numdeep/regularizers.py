@@ -16,7 +16,7 @@ import numbers
 
 import numpy as np
 
-from numdeep import registry
+from numdeep import ops, registry
 from numdeep.autograd import Tensor
 
 __all__ = ["Regularizer", "L1", "L2", "L1L2", "OrthogonalRegularizer", "get", "serialize",
@@ -32,15 +32,11 @@ def _factor(value, name, default):
     return float(value)
 
 
-def _as_tensor(x):
-    return x if isinstance(x, Tensor) else Tensor(np.asarray(x))
-
-
 class Regularizer:
     """Base class: subclasses implement ``__call__(x) -> scalar Tensor`` and ``get_config()``."""
 
     def __call__(self, x):
-        return Tensor(np.zeros((), dtype=_as_tensor(x).dtype))
+        return Tensor(np.zeros((), dtype=ops.as_tensor(x).dtype))
 
     def get_config(self):
         """Return the constructor arguments as a JSON-friendly dict."""
@@ -71,7 +67,7 @@ class L1(Regularizer):
         self.l1 = _factor(l1, "l1", 0.01)
 
     def __call__(self, x):
-        return self.l1 * abs(_as_tensor(x)).sum()
+        return self.l1 * abs(ops.as_tensor(x)).sum()
 
     def get_config(self):
         return {"l1": self.l1}
@@ -92,7 +88,7 @@ class L2(Regularizer):
         self.l2 = _factor(l2, "l2", 0.01)
 
     def __call__(self, x):
-        x = _as_tensor(x)
+        x = ops.as_tensor(x)
         return self.l2 * (x * x).sum()
 
     def get_config(self):
@@ -116,7 +112,7 @@ class L1L2(Regularizer):
         self.l2 = _factor(l2, "l2", 0.0)
 
     def __call__(self, x):
-        x = _as_tensor(x)
+        x = ops.as_tensor(x)
         penalty = None
         if self.l1:
             penalty = self.l1 * abs(x).sum()
@@ -152,7 +148,7 @@ class OrthogonalRegularizer(Regularizer):
         self.mode = mode
 
     def __call__(self, x):
-        x = _as_tensor(x)
+        x = ops.as_tensor(x)
         if x.ndim != 2:
             raise ValueError(f"OrthogonalRegularizer needs a 2-D weight. Received shape {x.shape}")
         if self.mode == "columns":

@@ -32,5 +32,11 @@ class InputSpec:
 
 
 def format_shape(shape):
+    """A shape as messages and summaries print it: ``(None, 28, 28)``; a list of shapes joined
+    with commas; ``?`` when unknown."""
+    if shape is None:
+        return "?"
+    if isinstance(shape, list):
+        return ", ".join(format_shape(s) for s in shape)
     inner = ", ".join("None" if s is None else str(s) for s in shape)
     return "(" + inner + ("," if len(shape) == 1 else "") + ")"

@@ -2,6 +2,7 @@
 
 from numdeep import tree
 from numdeep.layers.input_layer import InputLayer
+from numdeep.layers.input_spec import format_shape
 from numdeep.layers.layer import Layer
 from numdeep.models.functional import Graph
 from numdeep.models.training import Trainer
@@ -94,8 +95,8 @@ class Model(Trainer, Layer):
                 continue
             if len(exp) != len(got) or any(e is not None and e != g for e, g in zip(exp, got)):
                 raise ValueError(
-                    f"Model '{self.name}' expects input of shape {_fmt(exp)} but received "
-                    f"input with shape {_fmt(got)}."
+                    f"Model '{self.name}' expects input of shape {format_shape(exp)} but received "
+                    f"input with shape {format_shape(got)}."
                 )
 
     def compute_output_shape(self, input_shape):
@@ -174,5 +175,3 @@ def _symbolic(x):
     return any_symbolic(x)
 
 
-def _fmt(shape):
-    return "(" + ", ".join("None" if s is None else str(s) for s in shape) + ")"

@@ -1,15 +1,7 @@
 """``model.summary()``: the Keras layer table with output shapes and parameter counts."""
 
 from numdeep.layers.input_layer import InputLayer
-
-
-def _fmt_shape(shape):
-    if shape is None:
-        return "?"
-    if isinstance(shape, list):
-        return ", ".join(_fmt_shape(s) for s in shape)
-    return "(" + ", ".join("None" if s is None else str(s) for s in shape) + \
-        ("," if len(shape) == 1 else "") + ")"
+from numdeep.layers.input_spec import format_shape
 
 
 def _fmt_bytes(n):
@@ -36,7 +28,7 @@ def _rows(model):
         params = layer.count_params() if layer.built else 0
         if not layer.built:
             params = "0 (unbuilt)"
-        rows.append((f"{layer.name} ({type(layer).__name__})", _fmt_shape(shape),
+        rows.append((f"{layer.name} ({type(layer).__name__})", format_shape(shape),
                      f"{params:,}" if isinstance(params, int) else params, ", ".join(connected)))
     return rows
 

@@ -50,7 +50,3 @@ def _data(x):
     if isinstance(x, Tensor):
         return x.data
     return xp_of(x).asarray(x)
-
-
-def _raw(x):
-    return x.data if isinstance(x, Tensor) else x

@@ -35,8 +35,9 @@ from numdeep.autograd.primitives import (
     Sub,
     Tanh,
 )
+from numdeep.autograd.tensor import data_of
 from numdeep.backend import floatx, xp_of
-from numdeep.ops.core import _data, _mask, _operand, _raw, _t
+from numdeep.ops.core import _data, _mask, _operand, _t
 
 __all__ = [
     "relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "sigmoid", "hard_sigmoid", "tanh",
@@ -278,7 +279,8 @@ def batch_norm(x, gamma=None, beta=None, axis=-1, epsilon=1e-3, moving_mean=None
         array([1.], dtype=float32)
     """
     return BatchNorm.apply(_t(x), gamma, beta, axis=axis, epsilon=epsilon, momentum=momentum,
-                           moving_mean=_raw(moving_mean), moving_variance=_raw(moving_variance))
+                           moving_mean=data_of(moving_mean),
+                           moving_variance=data_of(moving_variance))
 
 
 def batch_normalization(x, mean, variance, axis=-1, offset=None, scale=None, epsilon=1e-3):

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field, fields
 import numpy as np
 
 from numdeep import initializers, ops
-from numdeep.autograd import Tensor, no_grad
+from numdeep.autograd import Tensor, data_of, no_grad
 from numdeep.layers import Dense, Dropout, Layer, LayerNormalization, MultiHeadAttention
 from numdeep.models import Model
 
@@ -233,9 +233,9 @@ class BertModel(Model):
     def call(self, inputs, training=False):
         input_ids, attention_mask, token_type_ids = _unpack_inputs(inputs)
         ids = _ids(input_ids, self.config.vocab_size, "input_ids")
-        types = np.zeros_like(ids) if token_type_ids is None else _raw(token_type_ids)
+        types = np.zeros_like(ids) if token_type_ids is None else _array(token_type_ids)
         x = self.embeddings([ids, types], training=training)
-        keys = None if attention_mask is None else _raw(attention_mask).astype(bool)[:, None, :]
+        keys = None if attention_mask is None else _array(attention_mask).astype(bool)[:, None, :]
         for layer in self.encoder_layers:
             x = layer(x, training=training, attention_mask=keys)
         out = BertOutput(last_hidden_state=x)
@@ -341,8 +341,8 @@ class BertForSequenceClassification(Model):
         return model
 
 
-def _raw(x):
-    return x.data if isinstance(x, Tensor) else np.asarray(x)
+def _array(x):
+    return np.asarray(data_of(x))
 
 
 def _unpack_inputs(inputs, shapes=False):

@@ -13,11 +13,8 @@ from numdeep.autograd.primitives.recurrent import (
     Unpack,
 )
 from numdeep.backend import make_rng
+from numdeep.layers.input_spec import format_shape
 from numdeep.layers.layer import Layer
-
-
-def _fmt(shape):
-    return "(" + ", ".join("None" if s is None else str(s) for s in shape) + ")"
 
 
 def _array(x):
@@ -112,19 +109,19 @@ class FusedRNN(Layer):
     def _check_shape(self, shape):
         kind = f"{type(self).__name__} layer '{self.name}'"
         if len(shape) != 3:
-            hint = (f" For one feature per step, reshape it to {_fmt((*shape, 1))}."
+            hint = (f" For one feature per step, reshape it to {format_shape((*shape, 1))}."
                     if len(shape) == 2 else "")
             raise ValueError(f"{kind} expects 3-D input (batch, timesteps, features); received "
-                             f"input of shape {_fmt(shape)}.{hint}")
+                             f"input of shape {format_shape(shape)}.{hint}")
         if shape[-1] is None:
             raise ValueError(f"{kind} needs a known number of features (last axis); received "
-                             f"input shape {_fmt(shape)}.")
+                             f"input shape {format_shape(shape)}.")
         if self.built and shape[-1] != self._features:
             raise ValueError(f"{kind} was built for {self._features} features per step; "
-                             f"received input of shape {_fmt(shape)}.")
+                             f"received input of shape {format_shape(shape)}.")
         if shape[1] == 0:
             raise ValueError(f"{kind} needs at least one time step; received input of shape "
-                             f"{_fmt(shape)}.")
+                             f"{format_shape(shape)}.")
         return shape
 
     # ----- calling -----------------------------------------------------------------------
@@ -181,8 +178,8 @@ class FusedRNN(Layer):
         if mask.shape != tuple(shape[:2]):
             raise ValueError(
                 f"{type(self).__name__} layer '{self.name}' received a mask of shape "
-                f"{_fmt(mask.shape)} for inputs of shape {_fmt(shape)}; expected a boolean "
-                f"mask of shape (batch, timesteps) = {_fmt(shape[:2])}.")
+                f"{format_shape(mask.shape)} for inputs of shape {format_shape(shape)}; expected "
+                f"a boolean mask of shape (batch, timesteps) = {format_shape(shape[:2])}.")
         return mask.astype(bool, copy=False)
 
     def _initial_states(self, initial_state, n):
@@ -197,8 +194,8 @@ class FusedRNN(Layer):
         if len(shapes) != self._n_states or any(s != expected for s in shapes):
             raise ValueError(
                 f"{type(self).__name__} layer '{self.name}' expects {self._n_states} initial "
-                f"state(s) of shape (batch, units) = {_fmt(expected)}; {source} has shapes "
-                f"{[_fmt(s) for s in shapes]}."
+                f"state(s) of shape (batch, units) = {format_shape(expected)}; {source} has shapes "
+                f"{[format_shape(s) for s in shapes]}."
                 + (" Call reset_states() before changing the batch size."
                    if source != "initial_state" else ""))
         return [s if isinstance(s, Tensor) else np.asarray(s) for s in initial_state]
