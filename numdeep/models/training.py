@@ -4,12 +4,12 @@ import math
 
 import numpy as np
 
-from numdeep import losses as losses_mod
 from numdeep import metrics as metrics_mod
 from numdeep import optimizers, tree
 from numdeep.autograd import Tensor, no_grad
 from numdeep.backend import default_rng
 from numdeep.callbacks import CallbackList, History, ProgbarLogger
+from numdeep.models.compile_utils import CompileLoss, CompileMetrics
 from numdeep.models.data_adapter import ArrayData, batch_slices
 
 
@@ -23,12 +23,10 @@ class Trainer:
         self.stop_training = False
         self.history = None
         self._compile_config = None
-        self._losses = None
         self._loss_weights = None
-        self._metrics = []
         self._loss_tracker = metrics_mod.Mean(name="loss")
-        self._output_loss_trackers = []
-        self._metric_outputs = []
+        self._compile_loss = None  # resolved on first use, once the outputs are known
+        self._compile_metrics = None
 
     # ----- compile -----------------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
@@ -46,12 +44,10 @@ class Trainer:
         self.optimizer = optimizers.get(optimizer)
         self.loss = loss
         self._loss_weights = loss_weights
-        if isinstance(metrics, dict):
-            self._metric_specs = metrics
-        else:
-            self._metric_specs = list(metrics or []) + list(weighted_metrics or [])
-        self._metrics = None  # resolved on first use, once the output shape is known
-        self._output_loss_trackers = []
+        specs = metrics if isinstance(metrics, dict) else \
+            list(metrics or []) + list(weighted_metrics or [])
+        self._compile_loss = None
+        self._compile_metrics = CompileMetrics(specs)
         self.compiled = True
         self._compile_config = dict(
             optimizer=optimizer if isinstance(optimizer, str) else None, loss=loss,
@@ -59,33 +55,6 @@ class Trainer:
             run_eagerly=run_eagerly, steps_per_execution=steps_per_execution,
             jit_compile=jit_compile,
         )
-        self._losses = None
-
-    def _resolve_losses(self):
-        outputs = self._output_names()
-        loss = self.loss
-        if loss is None:
-            raise ValueError(f"Model '{self.name}': compile() needs a `loss` to train or "
-                             f"evaluate.")
-        if isinstance(loss, dict):
-            unknown = set(loss) - set(outputs)
-            if unknown:
-                raise ValueError(f"compile(loss=...) names unknown outputs {sorted(unknown)}; "
-                                 f"the model's outputs are {outputs}.")
-            loss = [loss.get(name) for name in outputs]
-        elif isinstance(loss, list | tuple):
-            if len(loss) != len(outputs):
-                raise ValueError(f"compile(loss=...) has {len(loss)} losses for "
-                                 f"{len(outputs)} outputs.")
-        else:
-            loss = [loss] * len(outputs)
-        weights = self._loss_weights
-        if isinstance(weights, dict):
-            weights = [weights.get(name, 1.0) for name in outputs]
-        elif weights is None:
-            weights = [1.0] * len(outputs)
-        self._losses = [None if item is None else losses_mod.get(item) for item in loss]
-        self._loss_weight_values = [float(w) for w in weights]
 
     def _output_names(self):
         graph = getattr(self, "_graph", None)
@@ -93,44 +62,12 @@ class Trainer:
             return ["output"]
         return [t.node.layer.name for t in graph.output_tensors]
 
-    def _resolve_metrics(self, y_pred):
-        preds = tree.flatten(y_pred)
-        names = self._output_names()
-        specs = self._metric_specs
-        multi = len(preds) > 1
-        if isinstance(specs, dict):
-            unknown = set(specs) - set(names)
-            if unknown:
-                raise ValueError(f"compile(metrics=...) names unknown outputs {sorted(unknown)}; "
-                                 f"the model's outputs are {names}.")
-            per_output = [_as_list(specs.get(name)) for name in names]
-        elif multi and specs and all(isinstance(m, list | tuple | type(None)) for m in specs):
-            if len(specs) != len(preds):
-                raise ValueError(f"compile(metrics=...) has {len(specs)} lists for "
-                                 f"{len(preds)} outputs.")
-            per_output = [_as_list(m) for m in specs]
-        elif multi and specs:
-            raise ValueError(
-                f"Model '{self.name}' has {len(preds)} outputs {names}: give metrics as a dict "
-                f"{{output_name: [metrics]}} or one list per output."
-            )
-        else:
-            per_output = [list(specs)] + [[] for _ in preds[1:]]
-        self._metrics = []
-        self._metric_outputs = []
-        for i, (items, pred) in enumerate(zip(per_output, preds)):
-            loss = self._losses[i] if self._losses else None
-            for spec in items:
-                m = metrics_mod.get(spec, loss=loss, output_shape=pred.shape)
-                if multi:
-                    m.name = f"{names[i]}_{m.name}"
-                self._metrics.append(m)
-                self._metric_outputs.append(i)
-
     @property
     def metrics(self):
         """The loss tracker(s) and compiled metrics (reset at the start of each epoch)."""
-        return [self._loss_tracker] + list(self._output_loss_trackers) + list(self._metrics or [])
+        trackers = self._compile_loss.trackers if self._compile_loss is not None else []
+        compiled = self._compile_metrics.metrics if self._compile_metrics is not None else None
+        return [self._loss_tracker] + list(trackers) + list(compiled or [])
 
     @property
     def metrics_names(self):
@@ -141,55 +78,26 @@ class Trainer:
             m.reset_state()
 
     # ----- one step ----------------------------------------------------------------------
-    def _targets(self, y, n_outputs):
-        if n_outputs == 1:
-            return [y]
-        if isinstance(y, dict):
-            names = self._output_names()
-            missing = [n for n in names if n not in y]
-            if missing:
-                raise ValueError(f"y has no targets for outputs {missing}; y keys: {list(y)}.")
-            return [y[n] for n in names]
-        targets = tree.flatten(y)
-        if len(targets) != n_outputs:
-            raise ValueError(f"The model has {n_outputs} outputs but y holds "
-                             f"{len(targets)} arrays.")
-        return targets
-
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         """Total loss: the compiled loss(es) plus the layers' regularization penalties."""
-        if self._losses is None:
-            self._resolve_losses()
-        preds = tree.flatten(y_pred)
-        targets = self._targets(y, len(preds))
-        multi = len(preds) > 1
-        if multi and not self._output_loss_trackers:
-            self._output_loss_trackers = [metrics_mod.Mean(name=f"{n}_loss")
-                                          for n in self._output_names()]
-        total = None
-        for i, (fn, w, yt, yp) in enumerate(zip(self._losses, self._loss_weight_values,
-                                                targets, preds)):
-            if fn is None:
-                continue
-            value = fn(yt, yp, sample_weight=sample_weight)
-            if multi:
-                self._output_loss_trackers[i].update_state(float(value.data),
-                                                           sample_weight=len(yt))
-            value = value if w == 1.0 else value * w
-            total = value if total is None else total + value
+        if self._compile_loss is None:
+            if self.loss is None:
+                raise ValueError(f"Model '{self.name}': compile() needs a `loss` to train or "
+                                 f"evaluate.")
+            self._compile_loss = CompileLoss(self.loss, self._loss_weights,
+                                             self._output_names())
+        total = self._compile_loss(y, y_pred, sample_weight)
         for penalty in self.losses:
             total = total + penalty
         return total
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
         """Update the compiled metrics with a batch and return all current results."""
-        if self._metrics is None:
-            self._resolve_metrics(y_pred)
-        if self._metrics:
-            preds = [p.data if isinstance(p, Tensor) else p for p in tree.flatten(y_pred)]
-            targets = self._targets(y, len(preds))
-            for m, i in zip(self._metrics, self._metric_outputs):
-                m.update_state(targets[i], preds[i], sample_weight=sample_weight)
+        metrics = self._compile_metrics
+        if metrics.metrics is None:
+            losses = self._compile_loss.losses if self._compile_loss is not None else None
+            metrics.build(y_pred, losses, self._output_names())
+        metrics.update_state(y, y_pred, sample_weight)
         return self.get_metrics_result()
 
     def get_metrics_result(self):
