@@ -9,6 +9,7 @@ Example:
     8.0
 """
 
+from numdeep.autograd import primitives  # noqa: F401 - defines Tensor's operators
 from numdeep.autograd.engine import is_grad_enabled, no_grad, set_grad_enabled, unbroadcast
 from numdeep.autograd.function import Function
 from numdeep.autograd.gradcheck import gradcheck

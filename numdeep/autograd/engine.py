@@ -4,6 +4,7 @@ import contextlib
 import threading
 
 _MODE = threading.local()
+PRIMITIVES = {}  # primitive class name -> class, see Function.__init_subclass__
 
 
 def is_grad_enabled():

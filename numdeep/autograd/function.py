@@ -1,6 +1,8 @@
 """The op contract: one class per primitive, ``forward`` and ``backward`` on raw arrays."""
 
+from numdeep.autograd import engine
 from numdeep.autograd.engine import is_grad_enabled
+from numdeep.autograd.tensor import Tensor
 from numdeep.backend import xp_of
 
 
@@ -29,6 +31,12 @@ class Function:
         >>> x.grad
         array([12.], dtype=float32)
     """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # numdeep's own primitives become reachable by name for Tensor's operators.
+        if cls.__module__.startswith("numdeep.autograd.primitives."):
+            engine.PRIMITIVES[cls.__name__] = cls
 
     def __init__(self, **params):
         self.__dict__.update(params)
@@ -72,5 +80,3 @@ class Function:
             return Tensor._from_op(out, fn)
         return Tensor._from_op(out, None)
 
-
-from numdeep.autograd.tensor import Tensor  # noqa: E402  (Tensor imports Function's users)

@@ -5,6 +5,11 @@ import numpy as _np
 from numdeep.autograd import engine
 from numdeep.backend import floatx, to_numpy, xp_of
 
+# The primitives by class name (``a + b`` is ``Add``), filled in as
+# ``numdeep.autograd.primitives`` defines them: the Tensor class never imports the modules whose
+# ops create Tensors, so the two do not import each other.
+_P = engine.PRIMITIVES
+
 
 class Tensor:
     """A NumPy (or CuPy) array plus the autograd bookkeeping.
@@ -107,7 +112,7 @@ class Tensor:
 
     def astype(self, dtype):
         """Cast to ``dtype`` (differentiable for float dtypes)."""
-        return movement.Cast.apply(self, dtype=_np.dtype(dtype))
+        return _P["Cast"].apply(self, dtype=_np.dtype(dtype))
 
     # ----- autograd ----------------------------------------------------------------------
     @property
@@ -148,50 +153,50 @@ class Tensor:
 
     # ----- operators ---------------------------------------------------------------------
     def __add__(self, other):
-        return elementwise.Add.apply(self, other)
+        return _P["Add"].apply(self, other)
 
     def __radd__(self, other):
-        return elementwise.Add.apply(other, self)
+        return _P["Add"].apply(other, self)
 
     def __sub__(self, other):
-        return elementwise.Sub.apply(self, other)
+        return _P["Sub"].apply(self, other)
 
     def __rsub__(self, other):
-        return elementwise.Sub.apply(other, self)
+        return _P["Sub"].apply(other, self)
 
     def __mul__(self, other):
-        return elementwise.Mul.apply(self, other)
+        return _P["Mul"].apply(self, other)
 
     def __rmul__(self, other):
-        return elementwise.Mul.apply(other, self)
+        return _P["Mul"].apply(other, self)
 
     def __truediv__(self, other):
-        return elementwise.Div.apply(self, other)
+        return _P["Div"].apply(self, other)
 
     def __rtruediv__(self, other):
-        return elementwise.Div.apply(other, self)
+        return _P["Div"].apply(other, self)
 
     def __neg__(self):
-        return elementwise.Neg.apply(self)
+        return _P["Neg"].apply(self)
 
     def __pow__(self, other):
-        return elementwise.Pow.apply(self, other)
+        return _P["Pow"].apply(self, other)
 
     def __rpow__(self, other):
-        return elementwise.Pow.apply(other, self)
+        return _P["Pow"].apply(other, self)
 
     def __matmul__(self, other):
-        return linalg.MatMul.apply(self, other)
+        return _P["MatMul"].apply(self, other)
 
     def __rmatmul__(self, other):
-        return linalg.MatMul.apply(other, self)
+        return _P["MatMul"].apply(other, self)
 
     def __getitem__(self, index):
         if isinstance(index, Tensor):
             index = index.data
         elif isinstance(index, tuple):
             index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
-        return movement.GetItem.apply(self, index=index)
+        return _P["GetItem"].apply(self, index=index)
 
     # Comparisons give plain boolean arrays: they have no gradient.
     def __lt__(self, other):
@@ -210,11 +215,11 @@ class Tensor:
 
     # ----- NumPy-named methods -----------------------------------------------------------
     def sum(self, axis=None, keepdims=False):
-        return reduce.Sum.apply(self, axis=axis, keepdims=keepdims)
+        return _P["Sum"].apply(self, axis=axis, keepdims=keepdims)
 
     def mean(self, axis=None, keepdims=False):
         n = _count(self.shape, axis)
-        return reduce.Sum.apply(self, axis=axis, keepdims=keepdims) * (1.0 / max(n, 1))
+        return _P["Sum"].apply(self, axis=axis, keepdims=keepdims) * (1.0 / max(n, 1))
 
     def var(self, axis=None, keepdims=False):
         centered = self - self.mean(axis=axis, keepdims=True)
@@ -224,10 +229,10 @@ class Tensor:
         return self.var(axis=axis, keepdims=keepdims) ** 0.5
 
     def max(self, axis=None, keepdims=False):
-        return reduce.Max.apply(self, axis=axis, keepdims=keepdims)
+        return _P["Max"].apply(self, axis=axis, keepdims=keepdims)
 
     def min(self, axis=None, keepdims=False):
-        return reduce.Min.apply(self, axis=axis, keepdims=keepdims)
+        return _P["Min"].apply(self, axis=axis, keepdims=keepdims)
 
     def argmax(self, axis=None):
         return self.data.argmax(axis=axis)
@@ -238,7 +243,7 @@ class Tensor:
     def reshape(self, *shape):
         if len(shape) == 1 and isinstance(shape[0], tuple | list):
             shape = tuple(shape[0])
-        return movement.Reshape.apply(self, shape=shape)
+        return _P["Reshape"].apply(self, shape=shape)
 
     def flatten(self):
         return self.reshape(-1)
@@ -246,38 +251,38 @@ class Tensor:
     def transpose(self, *axes):
         if len(axes) == 1 and isinstance(axes[0], tuple | list):
             axes = tuple(axes[0])
-        return movement.Transpose.apply(self, axes=axes or None)
+        return _P["Transpose"].apply(self, axes=axes or None)
 
     @property
     def T(self):
-        return movement.Transpose.apply(self, axes=None)
+        return _P["Transpose"].apply(self, axes=None)
 
     def exp(self):
-        return elementwise.Exp.apply(self)
+        return _P["Exp"].apply(self)
 
     def log(self):
-        return elementwise.Log.apply(self)
+        return _P["Log"].apply(self)
 
     def sqrt(self):
-        return elementwise.Sqrt.apply(self)
+        return _P["Sqrt"].apply(self)
 
     def abs(self):
-        return elementwise.Abs.apply(self)
+        return _P["Abs"].apply(self)
 
     def __abs__(self):
-        return elementwise.Abs.apply(self)
+        return _P["Abs"].apply(self)
 
     def tanh(self):
-        return elementwise.Tanh.apply(self)
+        return _P["Tanh"].apply(self)
 
     def sigmoid(self):
-        return elementwise.Sigmoid.apply(self)
+        return _P["Sigmoid"].apply(self)
 
     def relu(self):
-        return elementwise.Relu.apply(self)
+        return _P["Relu"].apply(self)
 
     def clip(self, a_min=None, a_max=None):
-        return elementwise.Clip.apply(self, lo=a_min, hi=a_max)
+        return _P["Clip"].apply(self, lo=a_min, hi=a_max)
 
 
 def data_of(x):
@@ -297,5 +302,3 @@ def _count(shape, axis):
         n *= shape[a]
     return n
 
-
-from numdeep.autograd.primitives import elementwise, linalg, movement, reduce  # noqa: E402

@@ -1,7 +1,8 @@
 """Callbacks: hooks into training (Keras names and hook signatures)."""
 
 from numdeep.callbacks.backup_and_restore import BackupAndRestore
-from numdeep.callbacks.base import Callback, CallbackList
+from numdeep.callbacks.base import Callback
+from numdeep.callbacks.callback_list import CallbackList
 from numdeep.callbacks.csv_logger import CSVLogger
 from numdeep.callbacks.early_stopping import EarlyStopping
 from numdeep.callbacks.history import History

@@ -118,7 +118,7 @@ class Model(Trainer, Layer):
         ``output_layers`` for a functional model; the constructor arguments when subclassed."""
         if self._graph is None:
             return Layer.get_config(self)
-        from numdeep.saving.model_config import model_get_config
+        from numdeep.saving.serialization import model_get_config
 
         return model_get_config(self)
 

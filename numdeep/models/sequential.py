@@ -127,6 +127,6 @@ class Sequential(Model):
     def get_config(self):
         """The Keras config: ``name``, ``trainable``, the ``layers`` list (``InputLayer`` first
         when the input shape is known) and ``build_input_shape``."""
-        from numdeep.saving.model_config import model_get_config
+        from numdeep.saving.serialization import model_get_config
 
         return model_get_config(self)

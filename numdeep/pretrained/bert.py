@@ -8,82 +8,15 @@ residual ``LayerNormalization``, then a GELU feed-forward with another), and the
 never read.
 """
 
-import json
-from dataclasses import asdict, dataclass, field, fields
-
 import numpy as np
 
 from numdeep import initializers, ops
 from numdeep.autograd import Tensor, data_of, no_grad
 from numdeep.layers import Dense, Dropout, Layer, LayerNormalization, MultiHeadAttention
 from numdeep.models import Model
+from numdeep.pretrained.config import ACTIVATIONS, BertConfig
 
 __all__ = ["BertConfig", "BertModel", "BertForSequenceClassification", "BertOutput"]
-
-_ACTIVATIONS = {
-    "gelu": ops.gelu,
-    "gelu_new": lambda x: ops.gelu(x, approximate=True),
-    "gelu_pytorch_tanh": lambda x: ops.gelu(x, approximate=True),
-    "relu": ops.relu, "tanh": ops.tanh, "silu": ops.silu, "swish": ops.silu,
-}
-
-
-@dataclass
-class BertConfig:
-    """Hyperparameters of a BERT encoder, with ``transformers.BertConfig``'s names and defaults.
-
-    Example:
-        >>> from numdeep.pretrained import BertConfig
-        >>> BertConfig(hidden_size=32, num_attention_heads=4).head_dim
-        8
-    """
-
-    vocab_size: int = 30522
-    hidden_size: int = 768
-    num_hidden_layers: int = 12
-    num_attention_heads: int = 12
-    intermediate_size: int = 3072
-    hidden_act: str = "gelu"
-    hidden_dropout_prob: float = 0.1
-    attention_probs_dropout_prob: float = 0.1
-    max_position_embeddings: int = 512
-    type_vocab_size: int = 2
-    initializer_range: float = 0.02
-    layer_norm_eps: float = 1e-12
-    pad_token_id: int = 0
-    position_embedding_type: str = "absolute"
-    id2label: dict = field(default_factory=dict)
-    problem_type: str | None = None
-
-    def __post_init__(self):
-        if self.hidden_size % self.num_attention_heads:
-            raise ValueError(f"BertConfig: hidden_size={self.hidden_size} is not a multiple of "
-                             f"num_attention_heads={self.num_attention_heads}.")
-        if self.hidden_act not in _ACTIVATIONS:
-            raise ValueError(f"BertConfig: hidden_act={self.hidden_act!r} is not supported; "
-                             f"expected one of {sorted(_ACTIVATIONS)}.")
-        if self.position_embedding_type != "absolute":
-            raise ValueError(f"BertConfig: only position_embedding_type='absolute' is supported; "
-                             f"received {self.position_embedding_type!r}.")
-        self.id2label = {int(k): v for k, v in (self.id2label or {}).items()}
-
-    @property
-    def head_dim(self):
-        return self.hidden_size // self.num_attention_heads
-
-    @classmethod
-    def from_dict(cls, config):
-        """Build from a ``config.json`` dict; keys this encoder does not use are ignored."""
-        names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in config.items() if k in names})
-
-    @classmethod
-    def from_json_file(cls, path):
-        with open(path, encoding="utf-8") as f:
-            return cls.from_dict(json.load(f))
-
-    def to_dict(self):
-        return asdict(self)
 
 
 class BertOutput(dict):
@@ -164,7 +97,7 @@ class BertLayer(Layer):
                                             kernel_initializer=initializer, name="attention")
         self.attention_dropout = Dropout(c.hidden_dropout_prob, name="attention_output_dropout")
         self.attention_norm = LayerNormalization(epsilon=c.layer_norm_eps, name="LayerNorm")
-        self.intermediate = Dense(c.intermediate_size, activation=_ACTIVATIONS[c.hidden_act],
+        self.intermediate = Dense(c.intermediate_size, activation=ACTIVATIONS[c.hidden_act],
                                   kernel_initializer=initializer, name="intermediate")
         self.output_dense = Dense(c.hidden_size, kernel_initializer=initializer, name="output")
         self.output_dropout = Dropout(c.hidden_dropout_prob, name="output_dropout")

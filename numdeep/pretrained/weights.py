@@ -14,7 +14,7 @@ import os
 
 import numpy as np
 
-from numdeep.pretrained.bert import BertConfig
+from numdeep.pretrained.config import BertConfig
 from numdeep.pretrained.safetensors import SafetensorsFile
 from numdeep.saving import torch_layout as layout
 

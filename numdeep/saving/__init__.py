@@ -32,13 +32,14 @@ from numdeep.saving.api import (
 )
 from numdeep.saving.atomic import atomic_write
 from numdeep.saving.errors import CorruptFileError, UnsafeFileError
-from numdeep.saving.object_config import deserialize, serialize
+from numdeep.saving.object_config import deserialize
 from numdeep.saving.registry import (
     get_registered_name,
     get_registered_object,
     register_serializable,
 )
 from numdeep.saving.safety import LIMITS, Limits
+from numdeep.saving.serialization import serialize
 
 __all__ = [
     "CorruptFileError", "LIMITS", "Limits", "UnsafeFileError", "atomic_write", "deserialize",

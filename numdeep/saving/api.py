@@ -7,8 +7,9 @@ import os
 from numdeep.saving import h5io, keras_zip, legacy_h5
 from numdeep.saving.atomic import atomic_write
 from numdeep.saving.errors import CorruptFileError
-from numdeep.saving.object_config import Reader, function_entry, serialize
+from numdeep.saving.object_config import Reader
 from numdeep.saving.safety import load_json
+from numdeep.saving.serialization import function_entry, serialize, serialize_layer
 from numdeep.saving.weights_store import (
     assign,
     plan_assignment,
@@ -195,8 +196,6 @@ def model_from_json(json_string, custom_objects=None):
 
 
 def _full_config(model):
-    from numdeep.saving.model_config import serialize_layer
-
     entry = serialize_layer(model)
     cc = get_compile_config(model)
     if cc is not None:
@@ -250,8 +249,6 @@ def save_model(model, filepath, overwrite=True, zipped=None):
     if kind == "keras":
         keras_zip.save_keras(model, filepath, _full_config(model), zipped=zipped is not False)
     else:
-        from numdeep.saving.model_config import serialize_layer
-
         entry = serialize_layer(model)
         config = {"class_name": entry["class_name"], "config": entry["config"]}
         legacy_h5.save_h5(model, filepath, config, _training_config(model))

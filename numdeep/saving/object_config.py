@@ -1,6 +1,6 @@
-"""Keras 3 dict form of numdeep objects, and the safe reader that turns such dicts back into
-objects: every ``class_name`` and function name goes through the allow-list in ``registry``,
-the whole config is checked before the first constructor runs, and nothing is imported."""
+"""Reading: the safe reader that turns Keras dicts back into objects. Every ``class_name`` and
+function name goes through the allow-list in ``registry``, the whole config is checked before the
+first constructor runs, and nothing is imported. (Writing them is ``serialization``.)"""
 
 import inspect
 
@@ -9,112 +9,21 @@ import numpy as np
 from numdeep.saving import registry
 from numdeep.saving.errors import CorruptFileError, UnsafeFileError
 from numdeep.saving.keras_compat import numdeep_layer_config
+from numdeep.saving.serialization import category_of
 
-__all__ = ["serialize", "deserialize"]
-
-_MODULES = {"layer": "keras.layers", "optimizer": "keras.optimizers",
-            "schedule": "keras.optimizers.schedules", "initializer": "keras.initializers",
-            "regularizer": "keras.regularizers", "loss": "keras.losses",
-            "metric": "keras.metrics"}
 _DTYPE_POLICIES = ("DTypePolicy", "FloatDTypePolicy", "Policy")
+
+
 _FORBIDDEN = ("enable_unsafe_deserialization", "safe_mode")
+
+
 _PATH_KEYS = ("filepath", "file_path", "filename", "path", "url", "vocabulary_path",
               "weights_path")
+
+
 # Keras-only arguments that numdeep may drop whatever their value (they do not change results).
 _HARMLESS_KEYS = ("autocast", "ema_momentum", "jit_compile", "sparse", "ragged", "optional",
                   "renorm_momentum", "input_length", "implementation", "time_major")
-
-
-# ----- writing -----------------------------------------------------------------------------------
-def category_of(obj):
-    """The registry category of a numdeep object or class (``'layer'``, ``'loss'``...)."""
-    cls = obj if inspect.isclass(obj) else type(obj)
-    for cat in registry.CATEGORIES:
-        base = registry.base_class(cat)
-        if issubclass(cls, base):
-            return cat
-    return None
-
-
-def serialize(obj):
-    """Return the Keras 3 dict form of a numdeep object (layer, model, optimizer, schedule,
-    initializer, regularizer, loss, metric or function), recursively for containers.
-
-    Args:
-        obj: the object; plain values, lists and dicts are returned as JSON-ready values.
-
-    Returns:
-        ``{'module', 'class_name', 'config', 'registered_name'}`` for objects (plus
-        ``build_config`` for built layers), JSON-ready values otherwise.
-
-    Example:
-        >>> import numdeep as nd
-        >>> from numdeep.saving import serialize
-        >>> entry = serialize(nd.layers.Dense(2, name="out"))
-        >>> entry["module"], entry["class_name"], entry["config"]["units"]
-        ('keras.layers', 'Dense', 2)
-        >>> serialize(nd.initializers.Constant(0.5))["config"]
-        {'value': 0.5}
-    """
-    if obj is None or isinstance(obj, str | bool | int | float):
-        return obj
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, np.ndarray):
-        return {"class_name": "__numpy__",
-                "config": {"value": obj.tolist(), "dtype": obj.dtype.name}}
-    if isinstance(obj, list | tuple):
-        return [serialize(x) for x in obj]
-    if isinstance(obj, dict):
-        return {str(k): serialize(v) for k, v in obj.items()}
-    cat = category_of(obj)
-    if cat == "layer":
-        from numdeep.saving import model_config
-
-        return model_config.serialize_layer(obj)
-    if cat is not None or hasattr(obj, "get_config"):
-        return class_entry(obj, serialize(obj.get_config()), cat)
-    if callable(obj):
-        return function_entry(obj)
-    raise TypeError(f"Cannot serialize {obj!r} ({type(obj).__name__}): it is not a numdeep "
-                    f"object, a registered class or function, or a plain value.")
-
-
-def class_entry(obj, config, category):
-    """The Keras envelope of one object whose config is already serialized."""
-    cls = type(obj)
-    registered = registry.is_registered(cls)
-    module = cls.__module__ if registered or category is None else _MODULES[category]
-    return {"module": module, "class_name": cls.__name__, "config": config,
-            "registered_name": registry.get_registered_name(cls) if registered else None}
-
-
-def function_entry(fn):
-    """A function as Keras stores it: by name (never by code)."""
-    name = getattr(fn, "__name__", None)
-    if name is None:
-        raise TypeError(f"Cannot serialize {fn!r}: it has no __name__.")
-    for cat in ("activation", "loss", "metric"):
-        if registry.lookup_function(name, category=cat) is fn:
-            return name if cat == "activation" else {
-                "module": _MODULES[cat], "class_name": "function", "config": name,
-                "registered_name": None}
-    return {"module": getattr(fn, "__module__", None), "class_name": "function",
-            "config": name, "registered_name": registry.get_registered_name(fn)}
-
-
-def fix_function_names(value):
-    """Give registered functions inside a layer config their ``package>name``."""
-    if isinstance(value, list):
-        return [fix_function_names(v) for v in value]
-    if not isinstance(value, dict):
-        return value
-    if value.get("class_name") == "function" and isinstance(value.get("config"), str):
-        fn = registry.find_registered_function(value["config"], value.get("module"))
-        if fn is not None:
-            return {**value, "registered_name": registry.get_registered_name(fn)}
-        return value
-    return {k: fix_function_names(v) for k, v in value.items()}
 
 
 # ----- reading -----------------------------------------------------------------------------------

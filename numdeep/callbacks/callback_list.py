@@ -1,0 +1,53 @@
+"""``CallbackList``: how the training loop calls the callbacks it was given."""
+
+from numdeep.callbacks.base import BATCH_HOOKS, Callback
+from numdeep.callbacks.history import History
+
+
+class CallbackList:
+    """Dispatches each hook to a list of callbacks; batch hooks go only to callbacks that
+    override them, so an ordinary ``fit`` pays nothing per step for callbacks that don't care."""
+
+    def __init__(self, callbacks, model, params):
+        self.callbacks = list(callbacks)
+        for cb in self.callbacks:
+            cb.set_model(model)
+            cb.set_params(params)
+        self._histories = [cb for cb in self.callbacks if isinstance(cb, History)]
+        self._batch = {
+            hook: [getattr(cb, hook) for cb in self.callbacks
+                   if getattr(type(cb), hook) is not getattr(Callback, hook)]
+            for hook in BATCH_HOOKS
+        }
+        # Batch hooks run every step: bind each dispatcher once, as a plain attribute.
+        for hook in BATCH_HOOKS:
+            setattr(self, hook, _dispatch(self._batch[hook]))
+
+    def __getattr__(self, hook):
+        if not hook.startswith("on_"):
+            raise AttributeError(hook)
+        def call(*args, **kwargs):
+            for cb in self.callbacks:
+                getattr(cb, hook)(*args, **kwargs)
+            if hook == "on_epoch_end":
+                # History records an epoch first (so it survives a later callback failing) and
+                # then picks up what other callbacks added to the logs (e.g. learning_rate).
+                for h in self._histories:
+                    h.record_late_keys(*args, **kwargs)
+
+        return call
+
+
+def _dispatch(handlers):
+    if not handlers:
+        return _ignore
+
+    def batch_call(batch, logs=None):
+        for h in handlers:
+            h(batch, logs)
+
+    return batch_call
+
+
+def _ignore(batch, logs=None):
+    pass
