@@ -3,6 +3,7 @@
 import math
 
 from numdeep.backend import xp_of
+from numdeep.backend.kernels.optimizers import adam_update
 from numdeep.optimizers.base import Optimizer, _check_number
 
 __all__ = ["Adam"]
@@ -67,23 +68,10 @@ class Adam(Optimizer):
         self._alpha = lr * math.sqrt(1.0 - self.beta_2**t) / (1.0 - self.beta_1**t)
 
     def update(self, param, grad, state, lr):
-        xp = xp_of(param)
-        m, v, buf = state["momentum"], state["velocity"], state["_buf"]
-        # Positional `out` ufunc calls: the cheapest in-place form per call.
-        xp.subtract(grad, m, buf)
-        xp.multiply(buf, 1.0 - self.beta_1, buf)
-        xp.add(m, buf, m)
-        xp.multiply(grad, grad, buf)
-        xp.subtract(buf, v, buf)
-        xp.multiply(buf, 1.0 - self.beta_2, buf)
-        xp.add(v, buf, v)
-        if self.amsgrad:
-            v = xp.maximum(state["velocity_hat"], v, out=state["velocity_hat"])
-        xp.sqrt(v, buf)
-        xp.add(buf, self.epsilon, buf)
-        xp.divide(m, buf, buf)
-        xp.multiply(buf, self._alpha, buf)
-        xp.subtract(param, buf, param)
+        # The rule in the class docstring, as one chain of in-place calls (backend/kernels).
+        adam_update(param, grad, state["momentum"], state["velocity"], state["_buf"],
+                    self.beta_1, self.beta_2, self.epsilon, self._alpha,
+                    state.get("velocity_hat") if self.amsgrad else None)
 
     def get_config(self):
         config = super().get_config()

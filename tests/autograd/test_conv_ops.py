@@ -18,6 +18,7 @@ from numdeep.autograd.function import Function
 from numdeep.autograd.primitives import conv as conv_mod
 from numdeep.autograd.primitives import normalization as norm_mod
 from numdeep.autograd.primitives import pool as pool_mod
+from numdeep.backend.kernels import im2col
 from numdeep.ops import convolution as conv_ops
 
 from .test_ops_gradcheck import Case, _primitives_in_graph, distinct, normal, uniform
@@ -315,7 +316,7 @@ def test_blocked_im2col_matches_one_block(monkeypatch, block_bytes):
         return [y.data] + [t.grad for t in ts]
 
     whole = run()
-    monkeypatch.setattr(conv_mod, "_BLOCK_BYTES", block_bytes)  # 1 or 2 images per block
+    monkeypatch.setattr(im2col, "BLOCK_BYTES", block_bytes)  # 1 or 2 images per block
     for a, b_ in zip(whole, run()):
         np.testing.assert_allclose(a, b_, rtol=1e-12, atol=1e-12)
 

@@ -20,6 +20,8 @@ functional API in ``numdeep.ops.convolution`` resolves ``'same'``/``'valid'``/``
 import itertools
 
 from numdeep.autograd.function import Function
+from numdeep.backend import xp_of
+from numdeep.backend.kernels import im2col
 
 
 # ----- helpers shared with pooling ---------------------------------------------------------------
@@ -60,6 +62,17 @@ def taps(ksize, out, strides, dilation):
         region = tuple(slice(o * d, o * d + s * (n - 1) + 1, s)
                        for o, n, s, d in zip(offset, out, strides, dilation))
         yield offset, (slice(None),) + region + (slice(None),)
+
+
+def patches_reference(view, bias=False):
+    """The whole im2col matrix ``(M, K*C)`` of a window view (plus a column of ones for a bias):
+    the specification ``numdeep.backend.kernels.im2col`` builds block by block."""
+    xp = xp_of(view)
+    nd = (view.ndim - 2) // 2
+    cols = view.reshape(-1, _prod(view.shape[1 + nd:]))
+    if bias:
+        cols = xp.concatenate([cols, xp.ones((cols.shape[0], 1), cols.dtype)], axis=1)
+    return cols
 
 
 def col2im(xp, cols, padded_shape, strides, dilation):
@@ -113,7 +126,7 @@ class Conv(Function):
             self.has_bias = b is not None
             y = xp.empty((m, n_f), dtype=xp.result_type(x.dtype, w.dtype))
             wmat = _kernel_matrix(xp, w, b)
-            for rows, cols in self._blocks(view, b is not None):
+            for rows, cols in im2col.patch_blocks(self.xp, view, len(out), b is not None):
                 xp.matmul(cols, wmat, out=y[rows])
             # Backward rebuilds the patches block by block from the (padded) input.
             self.save_for_backward(xpad, w)
@@ -127,32 +140,6 @@ class Conv(Function):
                 y += b
             self.save_for_backward(cols, w)
         return y.reshape((x.shape[0],) + out + (n_f,))
-
-    def _blocks(self, view, bias):
-        """Yield ``(rows, patches)`` for blocks of whole images: the im2col matrix is built
-        ~1 MB at a time in one reused buffer (plus a column of ones for the bias), so it stays
-        in cache for the matmul that consumes it and the full ``(M, K*C)`` matrix, K times the
-        input's size, never exists (measured: 1.5x faster than building it whole at batch
-        1,024, 1.1x at 128)."""
-        xp = self.xp
-        n, per = view.shape[0], _prod(view.shape[1:1 + len(self.out)])
-        kc = _prod(view.shape[1 + len(self.out):])
-        width = kc + bias
-        step = n
-        if xp.__name__ == "numpy":  # one block on GPUs: their kernels want big arrays
-            step = max(1, min(n, _BLOCK_BYTES // max(per * width * view.itemsize, 1)))
-        buf = xp.empty((step * per, width), dtype=view.dtype)
-        if bias:
-            buf[:, kc] = 1
-        for i in range(0, n, step):
-            j = min(n, i + step)
-            cols = buf[:(j - i) * per]
-            dest = cols[:, :kc].reshape(view[i:j].shape)  # splitting axes: always a view
-            if xp.may_share_memory(dest, buf):
-                dest[...] = view[i:j]
-            else:  # pragma: no cover - an array library that copied on reshape
-                cols[:, :kc] = view[i:j].reshape(-1, kc)
-            yield slice(i * per, j * per), cols
 
     def backward(self, gy):
         xp = self.xp
@@ -194,7 +181,7 @@ class Conv(Function):
         nd, kc = w.ndim - 2, w[..., 0].size
         view = windows(xp, xpad, self.out, w.shape[:nd], self.strides, self.dilation)
         total = part = None
-        for rows, cols in self._blocks(view, self.has_bias):
+        for rows, cols in im2col.patch_blocks(xp, view, len(self.out), self.has_bias):
             if total is None:
                 total = cols.T @ gy2[rows]
                 part = xp.empty_like(total)
@@ -279,7 +266,6 @@ class ConvTranspose(Function):
         return gx, gw, gb
 
 
-_BLOCK_BYTES = 1 << 20  # im2col block size: fits in L2/L3 next to the kernel and output
 
 
 def _kernel_matrix(xp, w, b):
