@@ -16,7 +16,17 @@ Example:
 """
 
 from numdeep import registry
-from numdeep.losses.base import Loss, LossFunctionWrapper, reduce_weighted_values
+from numdeep.losses.base import (
+    EPSILON as EPSILON,
+)
+from numdeep.losses.base import (
+    REDUCTIONS as REDUCTIONS,
+)
+from numdeep.losses.base import (
+    Loss,
+    LossFunctionWrapper,
+    reduce_weighted_values,
+)
 from numdeep.losses.classes import (
     CLASSES,
     BinaryCrossentropy,

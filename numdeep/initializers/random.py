@@ -1,169 +1,26 @@
-"""Weight initializers with Keras 3 names, defaults, formulas and configs.
-
-An initializer is called as ``init(shape, dtype=None)`` and returns a NumPy array of dtype
-``floatx()`` (float32) by default.
-
-Seeding:
-    * ``seed=None`` (the default) draws fresh values on every call from numdeep's global generator
-      (``numdeep.backend.random.default_rng()``), so ``numdeep.utils.set_random_seed(s)`` makes a
-      whole model's initial weights reproducible.
-    * An ``int`` seed makes the instance deterministic: every call with the same shape returns the
-      same values (Keras 3 semantics for seeded initializers). Sharing one seeded instance between
-      two layers of the same shape therefore gives them identical weights.
-
-The global ``np.random`` state is never read or changed.
-
-Example:
-    >>> from numdeep import initializers
-    >>> w = initializers.get("glorot_uniform")((64, 32))
-    >>> w.shape, w.dtype
-    ((64, 32), dtype('float32'))
-    >>> initializers.serialize(initializers.HeNormal(seed=1))["class_name"]
-    'HeNormal'
-"""
+"""Random initializers: normal, uniform and truncated normal draws, ``VarianceScaling`` and its
+named forms (Glorot, He, LeCun), and ``Orthogonal``."""
 
 import math
 
 import numpy as np
 
-from numdeep import registry
-from numdeep.backend import floatx
 from numdeep.backend.random import default_rng
-
-__all__ = [
-    "Initializer", "Zeros", "Ones", "Constant", "RandomNormal", "RandomUniform", "TruncatedNormal",
-    "VarianceScaling", "GlorotUniform", "GlorotNormal", "HeUniform", "HeNormal", "LecunUniform",
-    "LecunNormal", "Orthogonal", "Identity", "compute_fans", "get", "serialize", "deserialize",
-]
-
-# Standard deviation of a unit normal truncated to [-2, 2]; Keras divides by it so that
-# truncated-normal draws keep the intended variance.
-_TRUNC_STD = 0.87962566103423978
-
-
-def compute_fans(shape):
-    """Return ``(fan_in, fan_out)`` for a weight shape, the way Keras computes them.
-
-    Args:
-        shape: the weight shape. For >2-D (convolution) kernels laid out ``(*spatial, in, out)``
-            both fans are multiplied by the receptive-field size ``prod(spatial)``.
-
-    Returns:
-        A pair of ints.
-
-    Example:
-        >>> compute_fans((3, 3, 16, 32))
-        (144, 288)
-        >>> compute_fans((10, 5))
-        (10, 5)
-    """
-    shape = tuple(int(s) for s in shape)
-    if len(shape) < 1:
-        return 1, 1
-    if len(shape) == 1:
-        return shape[0], shape[0]
-    if len(shape) == 2:
-        return shape[0], shape[1]
-    receptive = math.prod(shape[:-2])
-    return shape[-2] * receptive, shape[-1] * receptive
-
-
-def _shape(shape):
-    if isinstance(shape, int | np.integer):
-        shape = (shape,)
-    shape = tuple(int(s) for s in shape)
-    if any(s < 0 for s in shape):
-        raise ValueError(f"Initializer shape must have non-negative dims. Received: shape={shape}")
-    return shape
-
-
-def _float_dtype(dtype, who):
-    dtype = np.dtype(dtype or floatx())
-    if dtype.kind != "f":
-        raise ValueError(f"{who} only supports float dtypes. Received: dtype={dtype}")
-    return dtype
-
-
-def _check_seed(seed, who):
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | np.integer)):
-        raise ValueError(f"{who} `seed` must be an int or None. Received: seed={seed!r}")
-    return None if seed is None else int(seed)
-
-
-class Initializer:
-    """Base class: subclasses implement ``__call__(shape, dtype=None)`` and ``get_config()``."""
-
-    def __call__(self, shape, dtype=None):
-        raise NotImplementedError
-
-    def get_config(self):
-        """Return the constructor arguments as a JSON-friendly dict."""
-        return {}
-
-    @classmethod
-    def from_config(cls, config):
-        """Rebuild an initializer from ``get_config()`` output."""
-        return cls(**config)
-
-    def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
-
-
-class Zeros(Initializer):
-    """Fill with zeros.
-
-    Example:
-        >>> Zeros()((2,))
-        array([0., 0.], dtype=float32)
-    """
-
-    def __call__(self, shape, dtype=None):
-        return np.zeros(_shape(shape), dtype=np.dtype(dtype or floatx()))
-
-
-class Ones(Initializer):
-    """Fill with ones.
-
-    Example:
-        >>> Ones()((2,))
-        array([1., 1.], dtype=float32)
-    """
-
-    def __call__(self, shape, dtype=None):
-        return np.ones(_shape(shape), dtype=np.dtype(dtype or floatx()))
-
-
-class Constant(Initializer):
-    """Fill with a constant value (a scalar, or an array broadcastable to the shape).
-
-    Args:
-        value: the fill value.
-
-    Example:
-        >>> Constant(0.5)((3,))
-        array([0.5, 0.5, 0.5], dtype=float32)
-    """
-
-    def __init__(self, value=0.0):
-        self.value = value
-
-    def __call__(self, shape, dtype=None):
-        shape = _shape(shape)
-        return np.array(np.broadcast_to(np.asarray(self.value), shape), dtype=dtype or floatx())
-
-    def get_config(self):
-        value = self.value
-        if isinstance(value, np.ndarray | np.generic):
-            value = value.tolist()
-        return {"value": value}
+from numdeep.initializers.base import (
+    _TRUNC_STD,
+    Initializer,
+    check_seed,
+    compute_fans,
+    float_dtype,
+    normalize_shape,
+)
 
 
 class RandomInitializer(Initializer):
     """Base of the random initializers: holds ``seed`` and hands out generators."""
 
     def __init__(self, seed=None):
-        self.seed = _check_seed(seed, type(self).__name__)
+        self.seed = check_seed(seed, type(self).__name__)
 
     def _rng(self):
         # A seeded instance restarts its own stream each call (Keras 3: same values every call).
@@ -201,8 +58,8 @@ class RandomNormal(RandomInitializer):
         self.mean, self.stddev = mean, stddev
 
     def __call__(self, shape, dtype=None):
-        dtype = _float_dtype(dtype, "RandomNormal")
-        out = self._rng().normal(self.mean, self.stddev, _shape(shape))
+        dtype = float_dtype(dtype, "RandomNormal")
+        out = self._rng().normal(self.mean, self.stddev, normalize_shape(shape))
         return out.astype(dtype)
 
     def get_config(self):
@@ -228,8 +85,8 @@ class RandomUniform(RandomInitializer):
         self.minval, self.maxval = minval, maxval
 
     def __call__(self, shape, dtype=None):
-        dtype = _float_dtype(dtype, "RandomUniform")
-        out = self._rng().uniform(self.minval, self.maxval, _shape(shape))
+        dtype = float_dtype(dtype, "RandomUniform")
+        out = self._rng().uniform(self.minval, self.maxval, normalize_shape(shape))
         return out.astype(dtype)
 
     def get_config(self):
@@ -255,8 +112,9 @@ class TruncatedNormal(RandomInitializer):
         self.mean, self.stddev = mean, stddev
 
     def __call__(self, shape, dtype=None):
-        dtype = _float_dtype(dtype, "TruncatedNormal")
-        return _truncated_normal(self._rng(), _shape(shape), self.mean, self.stddev).astype(dtype)
+        dtype = float_dtype(dtype, "TruncatedNormal")
+        values = _truncated_normal(self._rng(), normalize_shape(shape), self.mean, self.stddev)
+        return values.astype(dtype)
 
     def get_config(self):
         return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
@@ -303,8 +161,8 @@ class VarianceScaling(RandomInitializer):
         self.scale, self.mode, self.distribution = scale, mode, distribution
 
     def __call__(self, shape, dtype=None):
-        dtype = _float_dtype(dtype, type(self).__name__)
-        shape = _shape(shape)
+        dtype = float_dtype(dtype, type(self).__name__)
+        shape = normalize_shape(shape)
         fan_in, fan_out = compute_fans(shape)
         n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2.0}[self.mode]
         variance = self.scale / max(1.0, n)
@@ -401,8 +259,8 @@ class Orthogonal(RandomInitializer):
         self.gain = gain
 
     def __call__(self, shape, dtype=None):
-        dtype = _float_dtype(dtype, "Orthogonal")
-        shape = _shape(shape)
+        dtype = float_dtype(dtype, "Orthogonal")
+        shape = normalize_shape(shape)
         if len(shape) < 2:
             raise ValueError(f"Orthogonal initializer needs a shape with at least 2 dims. "
                              f"Received: shape={shape}")
@@ -417,87 +275,3 @@ class Orthogonal(RandomInitializer):
 
     def get_config(self):
         return {"gain": self.gain, "seed": self.seed}
-
-
-class Identity(Initializer):
-    """``gain`` times the identity matrix (2-D shapes only; non-square gets ``eye(rows, cols)``).
-
-    Args:
-        gain: multiplicative factor.
-
-    Example:
-        >>> Identity(2.0)((2, 3))
-        array([[2., 0., 0.],
-               [0., 2., 0.]], dtype=float32)
-    """
-
-    def __init__(self, gain=1.0):
-        self.gain = gain
-
-    def __call__(self, shape, dtype=None):
-        shape = _shape(shape)
-        if len(shape) != 2:
-            raise ValueError(f"Identity initializer needs a 2-D shape. Received: shape={shape}")
-        return (self.gain * np.eye(*shape)).astype(dtype or floatx())
-
-    def get_config(self):
-        return {"gain": self.gain}
-
-
-_KIND = registry.Kind("initializer", "keras.initializers", base=Initializer)
-for _cls, *_aliases in (
-        (Zeros, "zeros", "zero"), (Ones, "ones", "one"), (Constant, "constant"),
-        (RandomNormal, "random_normal", "normal"), (RandomUniform, "random_uniform", "uniform"),
-        (TruncatedNormal, "truncated_normal"), (VarianceScaling, "variance_scaling"),
-        (GlorotUniform, "glorot_uniform"), (GlorotNormal, "glorot_normal"),
-        (HeUniform, "he_uniform"), (HeNormal, "he_normal"), (LecunUniform, "lecun_uniform"),
-        (LecunNormal, "lecun_normal"), (Orthogonal, "orthogonal", "OrthogonalInitializer"),
-        (Identity, "identity", "IdentityInitializer")):
-    _KIND.register(_cls, *_aliases)
-
-
-def serialize(initializer):
-    """Return the Keras 3 config dict of an initializer (``None`` for ``None``).
-
-    Args:
-        initializer: an ``Initializer`` instance.
-
-    Returns:
-        ``{'module': 'keras.initializers', 'class_name': ..., 'config': ..., 'registered_name':
-        None}``.
-
-    Example:
-        >>> serialize(Constant(0.1))
-        {'module': 'keras.initializers', 'class_name': 'Constant', 'config': {'value': 0.1}, \
-'registered_name': None}
-    """
-    if initializer is not None and not isinstance(initializer, Initializer):
-        raise ValueError(f"Cannot serialize {initializer!r}: only numdeep Initializer instances "
-                         "have a config.")
-    return _KIND.serialize(initializer)
-
-
-def deserialize(config, custom_objects=None):
-    """Build an initializer from a Keras config dict ``{'class_name': ..., 'config': ...}``."""
-    return _KIND.deserialize(config, custom_objects)
-
-
-def get(identifier, custom_objects=None):
-    """Resolve an initializer from a name, a config dict, an instance, a class or a callable.
-
-    Args:
-        identifier: ``None`` (returns None), a string (``'glorot_uniform'``, ``'GlorotUniform'``),
-            a Keras config dict, an ``Initializer`` instance or class, or any callable
-            ``fn(shape, dtype=None)``.
-        custom_objects: optional ``{name: class}`` extra names.
-
-    Returns:
-        A callable initializer (instances are returned as given, classes instantiated).
-
-    Example:
-        >>> get("he_normal")
-        HeNormal(seed=None)
-        >>> get({"class_name": "RandomUniform", "config": {"minval": 0.0, "maxval": 1.0}})
-        RandomUniform(minval=0.0, maxval=1.0, seed=None)
-    """
-    return _KIND.get(identifier, custom_objects)
