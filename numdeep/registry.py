@@ -25,7 +25,7 @@ import inspect
 import threading
 
 __all__ = [
-    "Kind", "register_serializable", "get_registered_name", "get_registered_object",
+    "Configurable", "Kind", "register_serializable", "get_registered_name", "get_registered_object",
     "is_registered", "get_custom_objects", "custom_object_scope", "kind", "KINDS",
 ]
 
@@ -137,6 +137,26 @@ def find_registered_function(name, module=None):
                                                                           obj.__module__):
             return obj
     return None
+
+
+# ----- the config contract -----------------------------------------------------------------------
+class Configurable:
+    """Keras's config contract for the small configurable objects (initializers, regularizers,
+    losses, metrics, schedules): ``get_config()`` returns the constructor arguments,
+    ``from_config(config)`` is ``cls(**config)``, and the repr shows the config."""
+
+    def get_config(self):
+        """Return the constructor arguments as a JSON-friendly dict."""
+        raise NotImplementedError(f"{type(self).__name__} does not implement get_config().")
+
+    @classmethod
+    def from_config(cls, config):
+        """Rebuild the object from ``get_config()`` output."""
+        return cls(**config)
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"
 
 
 # ----- built-in kinds ----------------------------------------------------------------------------

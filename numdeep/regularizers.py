@@ -32,24 +32,11 @@ def _factor(value, name, default):
     return float(value)
 
 
-class Regularizer:
+class Regularizer(registry.Configurable):
     """Base class: subclasses implement ``__call__(x) -> scalar Tensor`` and ``get_config()``."""
 
     def __call__(self, x):
         return Tensor(np.zeros((), dtype=ops.as_tensor(x).dtype))
-
-    def get_config(self):
-        """Return the constructor arguments as a JSON-friendly dict."""
-        raise NotImplementedError(f"{type(self).__name__} does not implement get_config().")
-
-    @classmethod
-    def from_config(cls, config):
-        """Rebuild a regularizer from ``get_config()`` output."""
-        return cls(**config)
-
-    def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
 
 
 class L1(Regularizer):

@@ -5,6 +5,7 @@ import math
 
 import numpy as np
 
+from numdeep import registry
 from numdeep.backend import floatx
 
 # Standard deviation of a unit normal truncated to [-2, 2]; Keras divides by it so that
@@ -61,7 +62,7 @@ def check_seed(seed, who):
     return None if seed is None else int(seed)
 
 
-class Initializer:
+class Initializer(registry.Configurable):
     """Base class: subclasses implement ``__call__(shape, dtype=None)`` and ``get_config()``."""
 
     def __call__(self, shape, dtype=None):
@@ -71,11 +72,4 @@ class Initializer:
         """Return the constructor arguments as a JSON-friendly dict."""
         return {}
 
-    @classmethod
-    def from_config(cls, config):
-        """Rebuild an initializer from ``get_config()`` output."""
-        return cls(**config)
 
-    def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"

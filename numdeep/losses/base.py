@@ -11,7 +11,7 @@ Conventions every loss follows:
 
 import numpy as np
 
-from numdeep import ops
+from numdeep import ops, registry
 from numdeep.autograd import Tensor
 from numdeep.backend import floatx, xp_of
 
@@ -140,7 +140,7 @@ def _snake(name):
     return out
 
 
-class Loss:
+class Loss(registry.Configurable):
     """Base class of losses: per-sample ``call`` plus sample weighting and reduction.
 
     Subclasses implement ``call(y_true, y_pred)`` returning per-sample losses (a Tensor).
@@ -194,15 +194,6 @@ class Loss:
     def get_config(self):
         """Return the constructor arguments."""
         return {"name": self.name, "reduction": self.reduction, "dtype": self.dtype}
-
-    @classmethod
-    def from_config(cls, config):
-        """Build the loss from ``get_config()``'s dict."""
-        return cls(**config)
-
-    def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
 
 
 class LossFunctionWrapper(Loss):

@@ -8,6 +8,7 @@ A metric is updated with ``update_state(y_true, y_pred, sample_weight=None)`` on
 
 import numpy as np
 
+from numdeep import registry
 from numdeep.autograd import Tensor
 from numdeep.backend import to_numpy
 
@@ -72,7 +73,7 @@ def _snake(name):
     return "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")
 
 
-class Metric:
+class Metric(registry.Configurable):
     """Base class of stateful metrics.
 
     Subclasses set their configuration, then call ``super().__init__`` (which calls
@@ -108,10 +109,6 @@ class Metric:
         """Return the constructor arguments."""
         return {"name": self.name, "dtype": self.dtype}
 
-    @classmethod
-    def from_config(cls, config):
-        """Build the metric from ``get_config()``'s dict."""
-        return cls(**config)
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name!r}>"

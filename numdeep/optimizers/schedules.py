@@ -29,7 +29,7 @@ def _positive(value, name, owner):
     return value
 
 
-class LearningRateSchedule:
+class LearningRateSchedule(registry.Configurable):
     """Base class: subclasses implement ``__call__(step)`` and ``get_config()``.
 
     Example:
@@ -46,18 +46,6 @@ class LearningRateSchedule:
 
     def __call__(self, step):
         raise NotImplementedError(f"{type(self).__name__} must implement __call__(step).")
-
-    def get_config(self):
-        raise NotImplementedError(f"{type(self).__name__} must implement get_config().")
-
-    @classmethod
-    def from_config(cls, config):
-        """Create the schedule from ``get_config()`` output."""
-        return cls(**config)
-
-    def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
 
 
 class ExponentialDecay(LearningRateSchedule):
