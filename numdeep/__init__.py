@@ -29,8 +29,9 @@ from numdeep import (
     regularizers,
     utils,
 )
-from numdeep.autograd import Function, GradientTape, Tensor, grad, gradcheck, no_grad
+from numdeep.autograd import Function, GradientTape, Tensor, Variable, grad, gradcheck, no_grad
 from numdeep.layers import Input
+from numdeep.layers.symbolic import KerasTensor
 from numdeep.models import Model, Sequential
 
 __version__ = "0.1.0"
@@ -45,7 +46,8 @@ def __getattr__(name):
     raise AttributeError(f"module 'numdeep' has no attribute {name!r}")
 
 __all__ = [
-    "Function", "GradientTape", "Input", "Model", "Sequential", "Tensor", "activations", "backend",
+    "Function", "GradientTape", "Input", "KerasTensor", "Model", "Sequential", "Tensor",
+    "Variable", "activations", "backend",
     "callbacks", "datasets", "grad", "gradcheck", "initializers", "layers", "losses", "metrics",
     "no_grad", "ops", "optimizers", "regularizers", "utils",
 ]

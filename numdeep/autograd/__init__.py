@@ -15,6 +15,7 @@ from numdeep.autograd.function import Function
 from numdeep.autograd.gradcheck import gradcheck
 from numdeep.autograd.tape import GradientTape, grad
 from numdeep.autograd.tensor import Tensor, data_of
+from numdeep.autograd.variable import Variable
 
-__all__ = ["Tensor", "data_of", "Function", "no_grad", "set_grad_enabled", "is_grad_enabled",
-           "unbroadcast", "gradcheck", "GradientTape", "grad"]
+__all__ = ["Tensor", "Variable", "data_of", "Function", "no_grad", "set_grad_enabled",
+           "is_grad_enabled", "unbroadcast", "gradcheck", "GradientTape", "grad"]

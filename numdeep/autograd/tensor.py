@@ -211,7 +211,25 @@ class Tensor:
     def __ge__(self, other):
         return self.data >= data_of(other)
 
+    def __eq__(self, other):
+        return self.data == data_of(other)
+
+    def __ne__(self, other):
+        return self.data != data_of(other)
+
     __hash__ = object.__hash__
+
+    def __bool__(self):
+        return bool(self.data)
+
+    def __float__(self):
+        return float(self.data)
+
+    def __int__(self):
+        return int(self.data)
+
+    def __index__(self):
+        return int(self.data)
 
     # ----- NumPy-named methods -----------------------------------------------------------
     def sum(self, axis=None, keepdims=False):

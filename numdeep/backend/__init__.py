@@ -16,15 +16,33 @@ import sys
 
 import numpy as np
 
+from numdeep.backend import config
 from numdeep.backend.allocator import tune_allocator
+from numdeep.backend.config import (
+    backend,
+    epsilon,
+    floatx,
+    image_data_format,
+    set_epsilon,
+    set_floatx,
+    set_image_data_format,
+    standardize_data_format,
+)
+from numdeep.backend.dtypes import is_float_dtype, is_int_dtype, result_type, standardize_dtype
+from numdeep.backend.naming import current_path, name_scope
 from numdeep.backend.random import default_rng, make_rng, set_seed
 
 __all__ = [
-    "xp_of", "floatx", "set_floatx", "scatter_add", "to_numpy", "np",
-    "default_rng", "make_rng", "set_seed",
+    "xp_of", "floatx", "set_floatx", "scatter_add", "to_numpy", "np", "default_rng",
+    "make_rng", "set_seed", "config", "backend", "epsilon", "set_epsilon", "image_data_format",
+    "set_image_data_format", "standardize_data_format", "standardize_dtype", "is_float_dtype",
+    "is_int_dtype", "result_type", "name_scope", "current_path", "SUPPORTS_SPARSE_TENSORS",
+    "SUPPORTS_RAGGED_TENSORS",
 ]
 
-_FLOATX = ["float32"]
+# Keras's backend capability flags: numdeep's arrays are dense.
+SUPPORTS_SPARSE_TENSORS = False
+SUPPORTS_RAGGED_TENSORS = False
 ALLOCATOR_TUNED = tune_allocator()
 
 
@@ -36,18 +54,6 @@ def xp_of(*arrays):
         if type(a).__module__.startswith("cupy"):
             return sys.modules["cupy"]
     return np
-
-
-def floatx():
-    """Return the default float dtype name used for weights and inputs (``'float32'``)."""
-    return _FLOATX[0]
-
-
-def set_floatx(dtype):
-    """Set the default float dtype (``'float16'``, ``'float32'`` or ``'float64'``)."""
-    if dtype not in ("float16", "float32", "float64"):
-        raise ValueError(f"Unknown floatx {dtype!r}; expected 'float16', 'float32' or 'float64'.")
-    _FLOATX[0] = dtype
 
 
 def scatter_add(target, indices, values):

@@ -1,0 +1,172 @@
+"""``keras`` as the Keras test files see it, answered by numdeep (test harness only).
+
+Every ``keras`` / ``keras.src.*`` module becomes a thin module whose attributes are looked up in
+the numdeep module that plays its part (``MODULES``); a deeper path the table does not name
+(``keras.src.layers.core.dense``) looks in its nearest named ancestor, then in numdeep's public
+namespaces. Nothing here implements a Keras feature: a name numdeep lacks raises the same
+``ImportError``/``AttributeError`` Keras would for a missing name, and the test that needs it
+fails. Two kinds of module are real files: numdeep's own ``keras.src.testing`` (next to this
+file) and the copied Keras test modules that other test modules import helpers from (found in
+the folder named by ``NUMDEEP_KERAS_TESTS``).
+"""
+
+import importlib
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import os
+import sys
+import types
+
+# keras module path -> numdeep module path (public names only).
+MODULES = {
+    "keras": "numdeep",
+    "keras.src": "numdeep",
+    "keras.src.activations": "numdeep.activations",
+    "keras.src.backend": "numdeep.backend",
+    "keras.src.callbacks": "numdeep.callbacks",
+    "keras.src.constraints": "numdeep.constraints",
+    "keras.src.initializers": "numdeep.initializers",
+    "keras.src.layers": "numdeep.layers",
+    "keras.src.losses": "numdeep.losses",
+    "keras.src.metrics": "numdeep.metrics",
+    "keras.src.models": "numdeep.models",
+    "keras.src.ops": "numdeep.ops",
+    "keras.src.optimizers": "numdeep.optimizers",
+    "keras.src.optimizers.schedules": "numdeep.optimizers.schedules",
+    "keras.src.random": "numdeep.random",
+    "keras.src.regularizers": "numdeep.regularizers",
+    "keras.src.saving": "numdeep.saving",
+    "keras.src.tree": "numdeep.tree",
+    "keras.src.utils": "numdeep.utils",
+    "keras.src.trainers": "numdeep.models",
+    "keras.src.trainers.data_adapters": "numdeep.models.data_adapter",
+    "keras.src.trainers.compile_utils": "numdeep.models.compile_utils",
+}
+# Public namespaces searched last, for a name whose module Keras splits differently.
+FALLBACK = ("numdeep", "numdeep.layers", "numdeep.ops", "numdeep.models", "numdeep.saving",
+            "numdeep.backend", "numdeep.utils", "numdeep.random", "numdeep.callbacks",
+            "numdeep.optimizers", "numdeep.losses", "numdeep.metrics", "numdeep.initializers")
+_SHIM = os.path.dirname(os.path.abspath(__file__))
+
+
+def _numdeep_module(name):
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        return None
+
+
+def _targets(fullname):
+    """The numdeep modules answering for ``fullname``, most specific first."""
+    parts = fullname.split(".")
+    out = []
+    for i in range(len(parts), 0, -1):
+        mapped = MODULES.get(".".join(parts[:i]))
+        if mapped is not None:
+            out.append(mapped)
+    out += [m for m in FALLBACK if m not in out]
+    return out
+
+
+class _Proxy(types.ModuleType):
+    """A keras module whose public attributes come from numdeep modules."""
+
+    def __getattr__(self, attr):
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        for target in _targets(self.__name__):
+            module = _numdeep_module(target)
+            if module is not None and hasattr(module, attr):
+                return getattr(module, attr)
+        # A submodule (``from keras.src.layers import core``) is imported on demand.
+        try:
+            return importlib.import_module(f"{self.__name__}.{attr}")
+        except ImportError:
+            raise AttributeError(f"numdeep has no counterpart of {self.__name__}.{attr}") \
+                from None
+
+
+class _Skipper:
+    """Stands for a name of an out-of-scope Keras module: using it skips the test."""
+
+    def __init__(self, qualname, reason):
+        self._qualname, self._reason = qualname, reason
+
+    def _skip(self, *args, **kwargs):
+        import pytest
+
+        pytest.skip(f"out of scope ({self._qualname}): {self._reason}")
+
+    __call__ = _skip
+    __getattr__ = _skip
+    __iter__ = _skip
+    __enter__ = _skip
+
+
+class _OutOfScope(types.ModuleType):
+    """A Keras module that exists only for an out-of-scope feature (see ``scope.py``)."""
+
+    def __getattr__(self, attr):
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        return _Skipper(f"{self.__name__}.{attr}", self.__reason__)
+
+
+def _out_of_scope_reason(fullname):
+    try:
+        import scope
+    except ImportError:
+        return None
+    for prefix, reason in scope.OUT_OF_SCOPE_MODULES.items():
+        if fullname == prefix or fullname.startswith(prefix + "."):
+            return reason
+    return None
+
+
+class _Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname != "keras" and not fullname.startswith("keras."):
+            return None
+        real = self._real_file(fullname)
+        if real is not None:
+            return importlib.util.spec_from_file_location(
+                fullname, real[0], submodule_search_locations=real[1])
+        return importlib.machinery.ModuleSpec(fullname, self, is_package=True)
+
+    @staticmethod
+    def _real_file(fullname):
+        rel = fullname.split(".")
+        roots = [os.path.dirname(_SHIM)]
+        if os.environ.get("NUMDEEP_KERAS_TESTS"):
+            roots.append(os.environ["NUMDEEP_KERAS_TESTS"])
+        for root in roots:
+            base = os.path.join(root, *rel)
+            if os.path.isfile(os.path.join(base, "__init__.py")) and fullname != "keras":
+                return os.path.join(base, "__init__.py"), [base]
+            if os.path.isfile(base + ".py"):
+                return base + ".py", None
+        return None
+
+    def create_module(self, spec):
+        reason = _out_of_scope_reason(spec.name)
+        module = _Proxy(spec.name) if reason is None else _OutOfScope(spec.name)
+        module.__path__ = []
+        if reason is not None:
+            module.__reason__ = reason
+        return module
+
+    def exec_module(self, module):
+        pass
+
+
+def _install():
+    finder = _Finder()
+    sys.meta_path.insert(0, finder)
+    module = finder.create_module(importlib.machinery.ModuleSpec("keras", finder))
+    module.__file__ = __file__
+    return module
+
+
+# This file is what `import keras` finds first on sys.path; it hands `keras` to the proxy.
+sys.modules["keras"] = _install()
