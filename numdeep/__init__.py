@@ -31,8 +31,8 @@ from numdeep import (
 )
 from numdeep.autograd import Function, GradientTape, Tensor, Variable, grad, gradcheck, no_grad
 from numdeep.layers import Input
-from numdeep.layers.symbolic import KerasTensor
 from numdeep.models import Model, Sequential
+from numdeep.ops.symbolic import KerasTensor
 
 __version__ = "0.1.0"
 

@@ -13,7 +13,8 @@ Example:
     'silu'
 """
 
-from numdeep import ops, registry
+from numdeep import registry
+from numdeep.ops import eager as ops
 
 __all__ = [
     "relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "sigmoid", "hard_sigmoid", "tanh",

@@ -16,8 +16,9 @@ import numbers
 
 import numpy as np
 
-from numdeep import ops, registry
+from numdeep import registry
 from numdeep.autograd import Tensor
+from numdeep.ops import eager as ops
 
 __all__ = ["Regularizer", "L1", "L2", "L1L2", "OrthogonalRegularizer", "get", "serialize",
            "deserialize"]

@@ -1,7 +1,7 @@
 """Activation layers with their own parameters: ``ReLU``, ``LeakyReLU``, ``ELU``, ``Softmax``."""
 
-from numdeep import ops
 from numdeep.layers.layer import Layer
+from numdeep.ops import eager as ops
 
 
 class _Elementwise(Layer):

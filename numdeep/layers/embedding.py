@@ -11,9 +11,10 @@ import warnings
 
 import numpy as np
 
-from numdeep import initializers, ops, regularizers
+from numdeep import initializers, regularizers
 from numdeep.autograd import Tensor
 from numdeep.layers.layer import Layer
+from numdeep.ops import eager as ops
 
 
 class Embedding(Layer):

@@ -2,7 +2,7 @@
 
 from numdeep.backend import floatx
 from numdeep.layers.layer import Layer
-from numdeep.layers.symbolic import KerasTensor, Node
+from numdeep.ops.symbolic import KerasTensor, Node
 
 
 class InputLayer(Layer):
@@ -24,9 +24,9 @@ class InputLayer(Layer):
         super().__init__(name=name or None, dtype=dtype or floatx(), **kwargs)
         self.batch_shape = tuple(None if s is None else int(s) for s in batch_shape)
         self.built = True
-        self.output = KerasTensor(self.batch_shape, dtype=self.dtype, name=self.name)
-        Node(self, [], self.output)
-        self.output.name = self.name
+        output = KerasTensor(self.batch_shape, dtype=self.dtype, name=self.name)
+        Node(self, (), {}, output)
+        output.name = self.name
 
     def call(self, inputs, training=False):
         return inputs

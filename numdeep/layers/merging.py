@@ -8,10 +8,10 @@ every input shape. Padding masks are merged as Keras does: the elementwise merge
 comparison, and ``Concatenate`` concatenates the masks.
 """
 
-from numdeep import ops
 from numdeep.backend import xp_of
 from numdeep.layers.input_spec import format_shape
 from numdeep.layers.layer import Layer
+from numdeep.ops import eager as ops
 
 
 def _shapes_text(shapes):

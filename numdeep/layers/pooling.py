@@ -3,9 +3,9 @@
 
 import numpy as np
 
-from numdeep import ops
 from numdeep.layers.layer import Layer
 from numdeep.ops import convolution as conv_ops
+from numdeep.ops import eager as ops
 
 
 def _data_format(layer, data_format):

@@ -11,9 +11,10 @@ Conventions every loss follows:
 
 import numpy as np
 
-from numdeep import ops, registry
+from numdeep import registry
 from numdeep.autograd import Tensor
 from numdeep.backend import floatx, xp_of
+from numdeep.ops import eager as ops
 
 EPSILON = 1e-7
 

@@ -9,7 +9,6 @@ import math
 
 import numpy as np
 
-from numdeep import ops
 from numdeep.losses.base import (
     EPSILON,
     check_range,
@@ -19,6 +18,7 @@ from numdeep.losses.base import (
     to_pred,
     to_true,
 )
+from numdeep.ops import eager as ops
 
 
 # ----- regression losses -------------------------------------------------------------------------

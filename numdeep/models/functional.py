@@ -2,7 +2,8 @@
 
 from numdeep import tree
 from numdeep.layers.input_layer import InputLayer
-from numdeep.layers.symbolic import KerasTensor
+from numdeep.layers.layer import Layer
+from numdeep.ops.symbolic import KerasTensor
 
 
 def _is_tensor(t):
@@ -34,12 +35,14 @@ class Graph:
                     f"'{t.node.layer.name}'."
                 )
         self.nodes = self._order_nodes()
-        self.layers = []
+        # Every layer and op in execution order; `layers` keeps the layers (as Keras does).
+        self.operations = []
         for t in self.input_tensors:
-            self.layers.append(t.node.layer)
+            self.operations.append(t.node.operation)
         for node in self.nodes:
-            if not any(node.layer is la for la in self.layers):
-                self.layers.append(node.layer)
+            if not any(node.operation is op for op in self.operations):
+                self.operations.append(node.operation)
+        self.layers = [op for op in self.operations if isinstance(op, Layer)]
 
     def _order_nodes(self):
         known = {id(t) for t in self.input_tensors}
@@ -91,12 +94,21 @@ class Graph:
         if values is None or len(values) != len(self.input_tensors):
             values = self.flatten_inputs(inputs)
         env = {id(t): v for t, v in zip(self.input_tensors, values)}
+
+        def value(t):
+            return env[id(t)] if isinstance(t, KerasTensor) else t
+
         for node in self.nodes:
-            if len(node.input_tensors) == 1 and _is_tensor(node.inputs):
-                args = env[id(node.inputs)]
+            args, kwargs = node.call_args, node.call_kwargs
+            if len(args) == 1 and not kwargs and type(args[0]) is KerasTensor:
+                args = (env[id(args[0])],)
             else:
-                args = tree.map_structure(lambda t: env[id(t)], node.inputs)
-            out = node.layer(args, training=training, **node.kwargs)
+                args = tree.map_structure(value, args)
+                kwargs = tree.map_structure(value, kwargs)
+            if isinstance(node.operation, Layer):
+                out = node.operation(*args, training=training, **kwargs)
+            else:
+                out = node.operation(*args, **kwargs)
             if len(node.output_tensors) == 1:
                 env[id(node.output_tensors[0])] = out
             else:

@@ -6,6 +6,7 @@ from numdeep.layers.input_spec import format_shape
 from numdeep.layers.layer import Layer
 from numdeep.models.functional import Graph
 from numdeep.models.training import Trainer
+from numdeep.ops.symbolic import KerasTensor
 
 
 class Model(Trainer, Layer):
@@ -67,6 +68,18 @@ class Model(Trainer, Layer):
         raise ValueError(f"No such layer: {name!r}. Existing layers: "
                          f"{[la.name for la in self.layers]}")
 
+    def build(self, input_shape=None):
+        """Create the weights: a functional model has them already; a subclassed model is
+        traced once on symbolic inputs of ``input_shape``, which builds its layers."""
+        if self._graph is not None:
+            return
+        if input_shape is None:
+            raise ValueError(f"Model '{self.name}' needs an `input_shape` to build: call it on "
+                             f"data or pass build(input_shape).")
+        symbolic = tree.map_structure(lambda s: KerasTensor(s, dtype=self.dtype),
+                                      _shape_structure(input_shape), is_leaf=_is_shape)
+        self._traced_output_spec((symbolic,), {})
+
     def _can_call(self):
         return self._graph is not None or type(self).call is not Model.call
 
@@ -102,7 +115,15 @@ class Model(Trainer, Layer):
     def compute_output_shape(self, input_shape):
         if self._graph is not None:
             return tree.map_structure(lambda t: t.shape, self._graph.outputs)
-        return super().compute_output_shape(input_shape)
+        symbolic = tree.map_structure(lambda s: KerasTensor(s, dtype=self.dtype),
+                                      _shape_structure(input_shape), is_leaf=_is_shape)
+        return tree.map_structure(lambda t: t.shape, self._traced_output_spec((symbolic,), {}))
+
+    def compute_output_spec(self, *args, **kwargs):
+        if self._graph is not None:
+            return tree.map_structure(lambda t: KerasTensor(t.shape, dtype=t.dtype),
+                                      self._graph.outputs)
+        return self._traced_output_spec(args, kwargs)
 
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
                 show_trainable=False, layer_range=None):
@@ -170,8 +191,21 @@ class Model(Trainer, Layer):
 
 
 def _symbolic(x):
-    from numdeep.layers.symbolic import any_symbolic
+    from numdeep.ops.symbolic import any_symbolic
 
     return any_symbolic(x)
 
 
+
+
+def _is_shape(s):
+    return isinstance(s, tuple) and all(d is None or isinstance(d, int) for d in s)
+
+
+def _shape_structure(shape):
+    if isinstance(shape, dict):
+        return {k: _shape_structure(v) for k, v in shape.items()}
+    if isinstance(shape, list | tuple) and shape and all(
+            isinstance(s, list | tuple | dict) for s in shape):
+        return [_shape_structure(s) for s in shape]
+    return tuple(shape)

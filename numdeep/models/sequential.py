@@ -2,8 +2,8 @@
 
 from numdeep.layers.input_layer import InputLayer
 from numdeep.layers.layer import Layer
-from numdeep.layers.symbolic import KerasTensor
 from numdeep.models.model import Model
+from numdeep.ops.symbolic import KerasTensor
 
 
 class Sequential(Model):
@@ -89,7 +89,7 @@ class Sequential(Model):
             raise ValueError(f"Sequential model '{self.name}' has no layers to build.")
         self._build_graph((None, *tuple(input_shape)[1:]))
 
-    def _maybe_build(self, input_shapes):
+    def _maybe_build(self, input_shapes, shapes_by_name=None):
         if not self.built:
             self.build(input_shapes)
 

@@ -28,5 +28,27 @@ from numdeep.ops.core import *  # noqa: F403
 from numdeep.ops.math import *  # noqa: F403
 from numdeep.ops.nn import *  # noqa: F403
 from numdeep.ops.numpy import *  # noqa: F403
+from numdeep.ops.symbolic import KerasTensor, any_symbolic, symbolic_call
 
 __all__ = [*_core.__all__, *_numpy.__all__, *_math.__all__, *_nn.__all__, *_convolution.__all__]
+
+
+def _symbolic_aware(fn):
+    """``fn`` that records a graph node when given symbolic tensors (``Input`` and what layers
+    make of it), as Keras's ops do; concrete arguments go straight to ``fn``."""
+
+    def op(*args, **kwargs):
+        for a in args:
+            if type(a) is KerasTensor or (type(a) in (list, tuple) and any_symbolic(a)):
+                return symbolic_call(fn, args, kwargs)
+        if kwargs and any_symbolic(kwargs):
+            return symbolic_call(fn, args, kwargs)
+        return fn(*args, **kwargs)
+
+    op.__name__, op.__qualname__, op.__doc__ = fn.__name__, fn.__qualname__, fn.__doc__
+    op.__module__, op.__wrapped__ = fn.__module__, fn
+    return op
+
+
+for _name in __all__:
+    globals()[_name] = _symbolic_aware(globals()[_name])

@@ -5,9 +5,11 @@ Inputs may be Tensors, arrays, lists or Python scalars; Python scalars stay weak
 """
 
 from numdeep.autograd.tensor import Tensor
-from numdeep.backend import xp_of
+from numdeep.backend import standardize_dtype, to_numpy, xp_of
 
-__all__ = ["as_tensor"]
+__all__ = [
+    "as_tensor", "convert_to_tensor", "convert_to_numpy", "is_tensor", "shape", "cast",
+]
 
 
 def as_tensor(x, dtype=None):
@@ -50,3 +52,28 @@ def _data(x):
     if isinstance(x, Tensor):
         return x.data
     return xp_of(x).asarray(x)
+
+
+def convert_to_tensor(x, dtype=None, sparse=None, ragged=None):
+    """``x`` as a Tensor (Keras's name for ``as_tensor``)."""
+    return as_tensor(x, dtype=None if dtype is None else standardize_dtype(dtype))
+
+
+def convert_to_numpy(x):
+    """``x`` as a NumPy array (copied from the GPU when needed)."""
+    return to_numpy(x.data if isinstance(x, Tensor) else x)
+
+
+def is_tensor(x):
+    """Whether ``x`` is a numdeep Tensor (a Variable is one too)."""
+    return isinstance(x, Tensor)
+
+
+def shape(x):
+    """The shape of ``x`` as a tuple (``None`` for unknown sizes of symbolic tensors)."""
+    return tuple(x.shape) if hasattr(x, "shape") else tuple(xp_of(x).shape(x))
+
+
+def cast(x, dtype):
+    """``x`` converted to ``dtype`` (differentiable between float dtypes)."""
+    return _t(x).astype(standardize_dtype(dtype))

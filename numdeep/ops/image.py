@@ -6,8 +6,8 @@ of existing primitives (matmul, integer-array indexing, multiply, add), so they 
 their own; the coordinate arithmetic runs on plain arrays.
 """
 
-from numdeep import ops
 from numdeep.backend import xp_of
+from numdeep.ops import eager as ops
 
 FILL_MODES = ("reflect", "wrap", "constant", "nearest")
 INTERPOLATIONS = ("bilinear", "nearest")

@@ -48,6 +48,8 @@ __all__ = [
     "log1p", "sqrt", "abs", "maximum", "minimum", "where", "clip", "sum", "mean", "var", "std",
     "max", "min", "argmax", "argmin", "matmul", "dot", "reshape", "transpose", "broadcast_to",
     "expand_dims", "squeeze", "concatenate", "stack", "pad", "getitem", "take",
+    "equal", "not_equal", "less", "less_equal", "greater", "greater_equal", "logical_and",
+    "logical_or", "logical_not",
 ]
 
 
@@ -301,3 +303,53 @@ def take(x, indices, axis=None):
     if axis is None:
         return GetItem.apply(Reshape.apply(x, shape=(-1,)), index=indices)
     return GetItem.apply(x, index=(slice(None),) * (axis % x.ndim) + (indices,))
+
+
+# ----- comparisons and logic (boolean results, no gradient) -------------------------------------
+def _compare(ufunc, a, b):
+    return Tensor(ufunc(_data(a), _data(b)))
+
+
+def equal(x1, x2):
+    """Elementwise ``x1 == x2`` as a boolean Tensor."""
+    return _compare(lambda a, b: a == b, x1, x2)
+
+
+def not_equal(x1, x2):
+    """Elementwise ``x1 != x2``."""
+    return _compare(lambda a, b: a != b, x1, x2)
+
+
+def less(x1, x2):
+    """Elementwise ``x1 < x2``."""
+    return _compare(lambda a, b: a < b, x1, x2)
+
+
+def less_equal(x1, x2):
+    """Elementwise ``x1 <= x2``."""
+    return _compare(lambda a, b: a <= b, x1, x2)
+
+
+def greater(x1, x2):
+    """Elementwise ``x1 > x2``."""
+    return _compare(lambda a, b: a > b, x1, x2)
+
+
+def greater_equal(x1, x2):
+    """Elementwise ``x1 >= x2``."""
+    return _compare(lambda a, b: a >= b, x1, x2)
+
+
+def logical_and(x1, x2):
+    """Elementwise logical and."""
+    return _compare(lambda a, b: (a != 0) & (b != 0), x1, x2)
+
+
+def logical_or(x1, x2):
+    """Elementwise logical or."""
+    return _compare(lambda a, b: (a != 0) | (b != 0), x1, x2)
+
+
+def logical_not(x):
+    """Elementwise logical not."""
+    return Tensor(_data(x) == 0)

@@ -10,10 +10,11 @@ never read.
 
 import numpy as np
 
-from numdeep import initializers, ops
+from numdeep import initializers
 from numdeep.autograd import Tensor, data_of, no_grad
 from numdeep.layers import Dense, Dropout, Layer, LayerNormalization, MultiHeadAttention
 from numdeep.models import Model
+from numdeep.ops import eager as ops
 from numdeep.pretrained.config import ACTIVATIONS, BertConfig
 
 __all__ = ["BertConfig", "BertModel", "BertForSequenceClassification", "BertOutput"]

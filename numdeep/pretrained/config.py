@@ -4,7 +4,7 @@
 import json
 from dataclasses import asdict, dataclass, field, fields
 
-from numdeep import ops
+from numdeep.ops import eager as ops
 
 # transformers' ``hidden_act`` names.
 ACTIVATIONS = {

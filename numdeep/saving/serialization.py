@@ -11,7 +11,7 @@ import numpy as np
 
 from numdeep import tree
 from numdeep.layers.input_layer import InputLayer
-from numdeep.layers.symbolic import KerasTensor
+from numdeep.ops.symbolic import KerasTensor
 from numdeep.saving import registry
 from numdeep.saving.keras_compat import keras_layer_config
 
@@ -218,16 +218,5 @@ def _functional_config(graph):
 
 
 def _node_arguments(layer, node):
-    """Positional and keyword arguments of one call, as Keras records them. A layer whose own
-    ``__call__`` names its inputs (``MultiHeadAttention(query, value, key=...)``) packs them in a
-    dict; Keras stores the first as positional and the others by name."""
-    from numdeep.layers import Layer
-
-    inputs, kwargs = node.inputs, dict(node.kwargs)
-    call = type(layer).__call__
-    if isinstance(inputs, dict) and call is not Layer.__call__:
-        params = [p for p in inspect.signature(call).parameters if p != "self"]
-        if params and set(inputs) <= set(params) and params[0] in inputs:
-            rest = {k: v for k, v in inputs.items() if k != params[0]}
-            return [inputs[params[0]]], {**rest, **kwargs}
-    return [inputs], kwargs
+    """Positional and keyword arguments of one call, as Keras records them."""
+    return list(node.call_args), dict(node.call_kwargs)

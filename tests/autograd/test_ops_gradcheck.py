@@ -112,6 +112,8 @@ CASES = [
     Case("power:scalar-base", lambda p: ops.power(2.0, p), (normal(4),), lambda T, p: 2.0**p),
     Case("square", ops.square, (normal(3, 4),), lambda T, x: T.square(x)),
     Case("exp", ops.exp, (normal(3, 4),), lambda T, x: T.exp(x)),
+    Case("cast", lambda x: ops.cast(x, "float64") * 2.0, (normal(3, 4),),
+         lambda T, x: x.double() * 2.0),
     Case("log", ops.log, (uniform(0.2, 3, 3, 4),), lambda T, x: T.log(x)),
     Case("log1p", ops.log1p, (uniform(-0.5, 3, 3, 4),), lambda T, x: T.log1p(x)),
     Case("sqrt", ops.sqrt, (uniform(0.2, 3, 3, 4),), lambda T, x: T.sqrt(x)),
@@ -286,7 +288,11 @@ CASES = [
          lambda T, x, t: _F(T).binary_cross_entropy_with_logits(x, t, reduction="none")),
 ]
 
-NOT_DIFFERENTIABLE = {"as_tensor", "argmax", "argmin", "one_hot"}
+NOT_DIFFERENTIABLE = {
+    "as_tensor", "argmax", "argmin", "one_hot", "convert_to_tensor", "convert_to_numpy",
+    "is_tensor", "shape", "equal", "not_equal", "less", "less_equal", "greater",
+    "greater_equal", "logical_and", "logical_or", "logical_not",
+}
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])

@@ -27,6 +27,7 @@ FLOORS = {
     "backend": 0, "tree": 0, "registry": 0,
     "autograd": 1,
     "ops": 2, "activations": 2, "initializers": 2, "regularizers": 2, "optimizers": 2,
+    "constraints": 2, "random": 2,
     "utils": 2,
     "layers": 3, "losses": 3, "metrics": 3,
     "callbacks": 4,

@@ -1,14 +1,14 @@
 """Single-head attention layers: ``Attention`` (dot-product, Luong) and ``AdditiveAttention``
 (Bahdanau), with Keras's arguments, masks and ``return_attention_scores``."""
 
-from numdeep import ops
 from numdeep.autograd import data_of
-from numdeep.layers.attention.masks import ScoresFlag, causal_mask, merge_masks
+from numdeep.layers.attention.masks import causal_mask, merge_masks
 from numdeep.layers.layer import Layer
 from numdeep.layers.regularization import Dropout
+from numdeep.ops import eager as ops
 
 
-class Attention(ScoresFlag, Layer):
+class Attention(Layer):
     """Dot-product (Luong-style) attention over ``[query, value]`` or ``[query, value, key]``.
 
     ``scores = query @ key^T`` (times a learned scalar ``scale`` when ``use_scale``), or with
@@ -92,14 +92,6 @@ class Attention(ScoresFlag, Layer):
         if not mask or mask[0] is None:
             return None
         return data_of(mask[0])
-
-    def compute_output_shape(self, input_shape):
-        self._validate(input_shape)
-        q, v = input_shape[0], input_shape[1]
-        out = (*q[:-1], v[-1])
-        if self._symbolic_scores:
-            return [out, (q[0], q[1], v[1])]
-        return out
 
     def get_config(self):
         config = super().get_config()

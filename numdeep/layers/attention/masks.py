@@ -1,5 +1,4 @@
-"""Pieces the attention layers share: mask helpers and the symbolic ``return_attention_scores``
-flag."""
+"""Pieces the attention layers share: mask helpers and initializer cloning."""
 
 import numpy as np
 
@@ -21,17 +20,3 @@ def clone_initializer(init):
     if isinstance(init, initializers.Initializer):
         return type(init).from_config(init.get_config())
     return init
-
-
-
-class ScoresFlag:
-    """Whether the symbolic call being traced asked for ``return_attention_scores``."""
-
-    _symbolic_scores = False
-
-    def _call_symbolic(self, inputs, training=None, **kwargs):
-        self._symbolic_scores = bool(kwargs.get("return_attention_scores", False))
-        try:
-            return super()._call_symbolic(inputs, training=training, **kwargs)
-        finally:
-            self._symbolic_scores = False

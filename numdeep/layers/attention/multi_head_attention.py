@@ -9,17 +9,17 @@ positions never read padding.
 
 import math
 
-from numdeep import initializers, ops, regularizers
+from numdeep import initializers, regularizers
 from numdeep.autograd import data_of
 from numdeep.backend import xp_of
 from numdeep.layers.attention.masks import (
-    ScoresFlag,
     causal_mask,
     clone_initializer,
     merge_masks,
 )
 from numdeep.layers.layer import Layer
 from numdeep.layers.regularization import Dropout
+from numdeep.ops import eager as ops
 
 
 class _HeadsDense(Layer):
@@ -78,7 +78,7 @@ class _OutputDense(Layer):
         return y.reshape(inputs.shape[:-2] + self.out_shape)
 
 
-class MultiHeadAttention(ScoresFlag, Layer):
+class MultiHeadAttention(Layer):
     """Multi-head scaled dot-product attention (Vaswani et al., 2017), Keras's layer.
 
     ``query``, ``key`` and ``value`` are projected to ``num_heads`` heads, each query attends to
@@ -170,25 +170,12 @@ class MultiHeadAttention(ScoresFlag, Layer):
                     kernel_regularizer=self.kernel_regularizer,
                     bias_regularizer=self.bias_regularizer, dtype=self.dtype)
 
-    def __call__(self, query, value=None, key=None, training=None, **kwargs):
-        if value is None and isinstance(query, dict):
-            inputs = query  # replayed by a functional model
-        else:
-            if value is None:
-                raise TypeError(f"MultiHeadAttention layer '{self.name}' needs `query` and "
-                                f"`value` (and optionally `key`).")
-            inputs = {"query": query, "value": value}
-            if key is not None:
-                inputs["key"] = key
-            for name in ("attention_mask", "query_mask", "value_mask", "key_mask"):
-                mask = kwargs.pop(name, None)
-                if mask is not None:
-                    inputs[name] = mask
-        return super().__call__(inputs, training=training, **kwargs)
-
-    def build(self, input_shape):
-        q, v = input_shape["query"], input_shape["value"]
-        k = input_shape.get("key", v)
+    def build(self, query_shape, value_shape=None, key_shape=None):
+        if value_shape is None:
+            raise TypeError(f"MultiHeadAttention layer '{self.name}' needs `query` and `value` "
+                            f"(and optionally `key`).")
+        q, v = tuple(query_shape), tuple(value_shape)
+        k = v if key_shape is None else tuple(key_shape)
         for name, shape in (("query", q), ("value", v), ("key", k)):
             if len(shape) != 3 or shape[-1] is None:
                 raise ValueError(
@@ -211,10 +198,13 @@ class MultiHeadAttention(ScoresFlag, Layer):
         for sub in (self.query_dense, self.key_dense, self.value_dense, self.output_dense):
             sub.built = True
 
-    def call(self, inputs, training=False, return_attention_scores=False,
+    def call(self, query, value, key=None, query_mask=None, value_mask=None, key_mask=None,
+             attention_mask=None, return_attention_scores=False, training=None,
              use_causal_mask=False):
-        query, value = inputs["query"], inputs["value"]
-        key = inputs.get("key", value)
+        key = value if key is None else key
+        masks = {"query_mask": query_mask, "value_mask": value_mask, "key_mask": key_mask,
+                 "attention_mask": attention_mask}
+        inputs = {k: v for k, v in masks.items() if v is not None}
         q_mask = data_of(inputs.get("query_mask", getattr(query, "_keras_mask", None)))
         mask = self._attention_mask(inputs, query, value, key, use_causal_mask)
         # (batch, steps, heads, size) -> (batch, heads, steps, size)
@@ -249,13 +239,6 @@ class MultiHeadAttention(ScoresFlag, Layer):
                 m = m[..., None, :, :] if m.ndim >= 2 else m[None]
             mask = merge_masks(mask, m)
         return mask
-
-    def compute_output_shape(self, input_shape):
-        q, v = input_shape["query"], input_shape["value"]
-        out = (*q[:-1], *(self._output_shape or (q[-1],)))
-        if self._symbolic_scores:
-            return [out, (q[0], self.num_heads, q[1], v[1])]
-        return out
 
     def get_config(self):
         config = super().get_config()

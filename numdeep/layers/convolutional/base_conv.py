@@ -8,10 +8,11 @@ depthwise kernels ``(*kernel_size, in, depth_multiplier)``, transposed kernels
 ``numdeep.ops.convolution``.
 """
 
-from numdeep import activations, initializers, ops, regularizers
+from numdeep import activations, initializers, regularizers
 from numdeep.layers.input_spec import InputSpec
 from numdeep.layers.layer import Layer
 from numdeep.ops import convolution as conv_ops
+from numdeep.ops import eager as ops
 
 
 class BaseConv(Layer):

@@ -1,9 +1,9 @@
 """Transposed convolutions ``Conv1DTranspose`` and ``Conv2DTranspose`` (kernels
 ``(*kernel_size, filters, in)`` as in Keras)."""
 
-from numdeep import ops
 from numdeep.layers.convolutional.base_conv import BaseConv
 from numdeep.ops import convolution as conv_ops
+from numdeep.ops import eager as ops
 
 
 class BaseConvTranspose(BaseConv):

@@ -1,8 +1,9 @@
 """``DepthwiseConv2D`` (one filter bank per input channel) and ``SeparableConv2D`` (depthwise then
 pointwise), with Keras's weight names and layouts."""
 
-from numdeep import initializers, ops, regularizers
+from numdeep import initializers, regularizers
 from numdeep.layers.convolutional.base_conv import BaseConv
+from numdeep.ops import eager as ops
 
 
 class DepthwiseConv2D(BaseConv):

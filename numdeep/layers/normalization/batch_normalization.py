@@ -1,9 +1,10 @@
 """``BatchNormalization``: batch statistics in training (one fused primitive), moving averages
 in inference, Keras's arguments and weight order (gamma, beta, moving_mean, moving_variance)."""
 
-from numdeep import initializers, ops, regularizers
+from numdeep import initializers, regularizers
 from numdeep.layers.input_spec import InputSpec
 from numdeep.layers.layer import Layer
+from numdeep.ops import eager as ops
 
 
 class BatchNormalization(Layer):

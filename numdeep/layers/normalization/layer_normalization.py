@@ -6,10 +6,11 @@ Unlike ``BatchNormalization`` these use each sample's own statistics, so they be
 training and inference and keep no moving averages.
 """
 
-from numdeep import initializers, ops, regularizers
+from numdeep import initializers, regularizers
 from numdeep.autograd.primitives.normalization import LayerNorm
 from numdeep.layers.input_spec import InputSpec
 from numdeep.layers.layer import Layer
+from numdeep.ops import eager as ops
 
 
 def normalization_axes(axis, who):

@@ -13,9 +13,9 @@ import math
 
 import numpy as np
 
-from numdeep import ops
 from numdeep.backend import make_rng
 from numdeep.layers.layer import Layer
+from numdeep.ops import eager as ops
 from numdeep.ops.image import FILL_MODES, INTERPOLATIONS, affine_sample, resize
 
 

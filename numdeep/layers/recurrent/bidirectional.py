@@ -1,8 +1,9 @@
 """``Bidirectional``: a recurrent layer run forwards and a copy of it backwards, outputs merged."""
 
-from numdeep import ops, registry
+from numdeep import registry
 from numdeep.layers.layer import Layer
 from numdeep.layers.recurrent.base_rnn import split_sequence_shape
+from numdeep.ops import eager as ops
 
 _MERGE_MODES = ("concat", "sum", "mul", "ave", None)
 

@@ -4,8 +4,8 @@ import math
 
 import numpy as np
 
-from numdeep import ops
 from numdeep.layers.layer import Layer
+from numdeep.ops import eager as ops
 
 
 class Flatten(Layer):

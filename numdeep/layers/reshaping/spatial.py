@@ -4,8 +4,8 @@ All compose existing primitives (broadcast + reshape, matmul, pad, slicing), so 
 come for free.
 """
 
-from numdeep import ops
 from numdeep.layers.layer import Layer
+from numdeep.ops import eager as ops
 from numdeep.ops.convolution import normalize_tuple
 from numdeep.ops.image import resize
 

@@ -1,0 +1,81 @@
+"""How a layer's ``call`` is invoked: which arguments its signature takes (``CallSpec``) and the
+``training`` mode an outer layer's call hands down to the layers it calls (``CallContext``).
+
+Keras passes ``training`` and ``mask`` to ``call`` only when ``call`` declares them, and a layer
+called inside another layer's ``call`` without an explicit ``training=`` inherits the outer
+call's mode, so a ``Dropout`` inside a custom block drops during ``fit`` without the block
+passing ``training`` along.
+"""
+
+import functools
+import inspect
+import threading
+
+_LOCAL = threading.local()
+
+
+class CallSpec:
+    """The parts of a ``call`` signature the layer machinery needs."""
+
+    def __init__(self, call):
+        params = list(inspect.signature(call).parameters.values())[1:]  # drop self
+        self.names = [p.name for p in params if p.kind not in (p.VAR_POSITIONAL,
+                                                               p.VAR_KEYWORD)]
+        self.positional = [p.name for p in params if p.kind in (p.POSITIONAL_ONLY,
+                                                               p.POSITIONAL_OR_KEYWORD)]
+        self.var_positional = any(p.kind is p.VAR_POSITIONAL for p in params)
+        self.var_keyword = any(p.kind is p.VAR_KEYWORD for p in params)
+        self.first = self.positional[0] if self.positional else None
+        named = {p.name: p for p in params}
+        self.has_training = "training" in named
+        self.has_mask = "mask" in named
+        training = named.get("training")
+        self.training_default = None if training is None or training.default is \
+            inspect.Parameter.empty else training.default
+
+    def bind_names(self, n_args, kwargs):
+        """The parameter name of each positional argument, then the keyword names."""
+        names = self.positional[:n_args]
+        names += [f"arg{i}" for i in range(len(names), n_args)]
+        return names + list(kwargs)
+
+
+@functools.cache
+def call_spec(cls):
+    """``CallSpec`` of ``cls.call`` (computed once per class)."""
+    return CallSpec(cls.call)
+
+
+def _stack():
+    stack = getattr(_LOCAL, "stack", None)
+    if stack is None:
+        stack = _LOCAL.stack = []
+    return stack
+
+
+class CallContext:
+    """The layer calls in progress on this thread, outermost first."""
+
+    def __init__(self, layer, training):
+        self.layer, self.training = layer, training
+
+    def __enter__(self):
+        _stack().append(self)
+        return self
+
+    def __exit__(self, *exc):
+        _stack().pop()
+        return False
+
+
+def current_training():
+    """The ``training`` mode of the innermost call in progress that has one, else ``None``."""
+    for ctx in reversed(_stack()):
+        if ctx.training is not None:
+            return ctx.training
+    return None
+
+
+def in_call():
+    """Whether a layer's ``call`` is running on this thread."""
+    return bool(_stack())
