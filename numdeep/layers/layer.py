@@ -424,35 +424,42 @@ class Layer:
                 any_symbolic(args, kwargs):
             return self._symbolic_call(args, kwargs, spec)
         training = kwargs.pop("training", None)
-        mask = kwargs.pop("mask", None) if "mask" in kwargs else None
+        mask = kwargs.pop("mask", None) if kwargs else None
         inputs = args[0]
         if type(inputs) is Tensor or isinstance(inputs, Tensor):
             shapes = inputs.data.shape
         else:
             inputs = tree.map_structure(_as_tensor, inputs)
             shapes = tree.map_structure(lambda t: t.shape, inputs)
-        args = (inputs,) + tuple(_convert_arrays(a) for a in args[1:])
+        if len(args) > 1:
+            args = (inputs,) + tuple(_convert_arrays(a) for a in args[1:])
+        else:
+            args = (inputs,)
         if kwargs:
-            kwargs = {k: v if k == "mask" or k.endswith("_mask") else _convert_arrays(v)
+            kwargs = {k: v if k.endswith("_mask") else _convert_arrays(v)
                       for k, v in kwargs.items()}
         if not self.built:
-            by_name = _shapes_by_name(spec, args, kwargs)
-            self._maybe_build(shapes, by_name)
+            self._maybe_build(shapes, _shapes_by_name(spec, args, kwargs))
         if self.input_spec is not None and shapes != self._checked_shapes:
             self.input_spec.check(self, shapes)
             self._checked_shapes = shapes
         if training is None:
             training = call_context.current_training()
-        if training is None:
-            training = spec.training_default
+            if training is None:
+                training = spec.training_default
         if spec.has_training:
             kwargs["training"] = training
         if mask is None and (spec.has_mask or self.supports_masking):
             mask = _input_mask(inputs)
         if spec.has_mask and mask is not None:
             kwargs["mask"] = mask
-        self._losses = []  # losses describe the latest call
-        with call_context.CallContext(self, training):
+        if self._losses:
+            self._losses = []  # losses describe the latest call
+        if self._layers:
+            # Sub-layers called without `training=` inherit this call's mode.
+            with call_context.CallContext(self, training):
+                outputs = self.call(*args, **kwargs)
+        else:
             outputs = self.call(*args, **kwargs)
         if self.activity_regularizer is not None:
             for o in tree.flatten(outputs):
