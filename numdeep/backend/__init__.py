@@ -29,15 +29,20 @@ from numdeep.backend.config import (
     standardize_data_format,
 )
 from numdeep.backend.dtypes import is_float_dtype, is_int_dtype, result_type, standardize_dtype
-from numdeep.backend.naming import current_path, name_scope
+from numdeep.backend.naming import (
+    clear_session,
+    current_path,
+    name_scope,
+    unique_name,
+)
 from numdeep.backend.random import default_rng, make_rng, set_seed
 
 __all__ = [
     "xp_of", "floatx", "set_floatx", "scatter_add", "to_numpy", "np", "default_rng",
     "make_rng", "set_seed", "config", "backend", "epsilon", "set_epsilon", "image_data_format",
     "set_image_data_format", "standardize_data_format", "standardize_dtype", "is_float_dtype",
-    "is_int_dtype", "result_type", "name_scope", "current_path", "SUPPORTS_SPARSE_TENSORS",
-    "SUPPORTS_RAGGED_TENSORS",
+    "is_int_dtype", "result_type", "name_scope", "current_path", "unique_name", "clear_session",
+    "SUPPORTS_SPARSE_TENSORS", "SUPPORTS_RAGGED_TENSORS", "get_keras_mask", "set_keras_mask",
 ]
 
 # Keras's backend capability flags: numdeep's arrays are dense.
@@ -54,6 +59,16 @@ def xp_of(*arrays):
         if type(a).__module__.startswith("cupy"):
             return sys.modules["cupy"]
     return np
+
+
+def get_keras_mask(x):
+    """The padding mask a tensor carries (``None`` when it has none)."""
+    return getattr(x, "_keras_mask", None)
+
+
+def set_keras_mask(x, mask):
+    """Attach a padding mask to a tensor (Keras's ``backend.set_keras_mask``)."""
+    x._keras_mask = mask
 
 
 def scatter_add(target, indices, values):

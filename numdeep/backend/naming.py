@@ -49,6 +49,23 @@ def _stack():
     return stack
 
 
+_COUNTS = {}
+
+
+def unique_name(prefix):
+    """``prefix`` the first time, then ``prefix_1``, ``prefix_2``, ... (how Keras names layers
+    and ops)."""
+    n = _COUNTS.get(prefix, 0)
+    _COUNTS[prefix] = n + 1
+    return prefix if n == 0 else f"{prefix}_{n}"
+
+
+def clear_session(free_memory=True):
+    """Start automatic names afresh (``dense``, ``dense_1``, ...), as Keras's ``clear_session``
+    does."""
+    _COUNTS.clear()
+
+
 def current_path():
     """The ``/``-joined names of the open scopes (``''`` outside any)."""
     return "/".join(s.name for s in _stack())

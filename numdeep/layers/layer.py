@@ -9,29 +9,16 @@ import numpy as np
 
 from numdeep import constraints, initializers, regularizers, tree
 from numdeep.autograd import Tensor, Variable, no_grad
-from numdeep.backend import floatx, name_scope, standardize_dtype
+from numdeep.backend import clear_session as clear_session
+from numdeep.backend import floatx, name_scope, standardize_dtype, unique_name
 from numdeep.layers import call_context
 from numdeep.ops.symbolic import KerasTensor, Node, any_symbolic, output_spec
-
-_NAME_COUNTS = {}
-
-
-def clear_session():
-    """Reset automatic layer naming (``dense``, ``dense_1``, ...), like Keras's clear_session."""
-    _NAME_COUNTS.clear()
 
 
 def to_snake_case(name):
     s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
     s = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", s).lower()
     return s.replace("2_d", "2d").replace("1_d", "1d").replace("3_d", "3d")
-
-
-def unique_name(prefix):
-    """``prefix`` the first time, then ``prefix_1``, ``prefix_2``, ... as Keras names layers."""
-    n = _NAME_COUNTS.get(prefix, 0)
-    _NAME_COUNTS[prefix] = n + 1
-    return prefix if n == 0 else f"{prefix}_{n}"
 
 
 def _build_wrapper(build):

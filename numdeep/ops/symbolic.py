@@ -18,7 +18,7 @@ import numpy as np
 
 from numdeep import tree
 from numdeep.autograd import Tensor, no_grad
-from numdeep.backend import floatx, standardize_dtype
+from numdeep.backend import floatx, standardize_dtype, unique_name
 
 __all__ = ["KerasTensor", "Node", "SymbolicOp", "any_symbolic", "is_keras_tensor",
            "symbolic_call"]
@@ -168,15 +168,6 @@ class Node:
         return [t.node for t in self.input_tensors if t.node is not None]
 
 
-_OP_COUNTS = {}
-
-
-def _unique_op_name(prefix):
-    n = _OP_COUNTS.get(prefix, 0)
-    _OP_COUNTS[prefix] = n + 1
-    return prefix if n == 0 else f"{prefix}_{n}"
-
-
 class SymbolicOp:
     """A ``numdeep.ops`` function recorded in a graph: calling it replays the function with the
     recorded non-tensor arguments.
@@ -188,7 +179,7 @@ class SymbolicOp:
 
     def __init__(self, fn, name=None):
         self.fn = fn
-        self.name = name or _unique_op_name(fn.__name__)
+        self.name = name or unique_name(fn.__name__)
         self._inbound_nodes = []
         self.built = True
 

@@ -21,6 +21,7 @@ Example:
     True
 """
 
+from numdeep.registry import custom_object_scope, get_custom_objects
 from numdeep.saving.api import (
     get_compile_config,
     load_model,
@@ -45,5 +46,13 @@ __all__ = [
     "CorruptFileError", "LIMITS", "Limits", "UnsafeFileError", "atomic_write", "deserialize",
     "get_compile_config", "get_registered_name", "get_registered_object", "load_model",
     "load_weights", "model_from_config", "model_from_json", "register_serializable",
-    "save_model", "save_weights", "serialize",
+    "save_model", "save_weights", "serialize", "custom_object_scope", "get_custom_objects",
+    "register_keras_serializable", "serialize_keras_object", "deserialize_keras_object",
+    "CustomObjectScope",
 ]
+
+# Keras's names for the same things (`keras.saving.*`).
+register_keras_serializable = register_serializable
+serialize_keras_object = serialize
+deserialize_keras_object = deserialize
+CustomObjectScope = custom_object_scope

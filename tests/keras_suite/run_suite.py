@@ -79,6 +79,9 @@ def copy_tests(src, files, dest):
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(path, target)
     (dest / "conftest.py").write_text(CONFTEST.format(here=str(HERE)))
+    names = sorted(".".join(("keras", "src", *p.relative_to(src).with_suffix("").parts))
+                   .removesuffix(".__init__") for p in src.rglob("*.py"))
+    (dest / "keras_modules.txt").write_text("\n".join(names))
     return [dest / "keras" / "src" / f.relative_to(src) for f in files]
 
 
@@ -105,6 +108,7 @@ def collect_with_keras(files, workdir):
 
 def run_with_numdeep(files, workdir, workers):
     env = {**os.environ, "NUMDEEP_KERAS_TESTS": str(workdir),
+           "NUMDEEP_KERAS_MODULES": str(workdir / "keras_modules.txt"),
            "PYTHONPATH": os.pathsep.join([str(HERE / "shim"), str(HERE)]),
            "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
     env.pop("KERAS_BACKEND", None)

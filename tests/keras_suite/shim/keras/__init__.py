@@ -24,6 +24,11 @@ MODULES = {
     "keras.src": "numdeep",
     "keras.src.activations": "numdeep.activations",
     "keras.src.backend": "numdeep.backend",
+    "keras.src.backend.config": "numdeep.backend.config",
+    "keras.src.backend.numpy": "numdeep.ops",
+    "keras.src.backend.random": "numdeep.random",
+    "keras.src.backend.common.keras_tensor": "numdeep.ops.symbolic",
+    "keras.src.backend.common.variables": "numdeep.autograd",
     "keras.src.callbacks": "numdeep.callbacks",
     "keras.src.constraints": "numdeep.constraints",
     "keras.src.initializers": "numdeep.initializers",
@@ -69,12 +74,27 @@ def _targets(fullname):
     return out
 
 
+def _keras_modules():
+    """Every module name of the real Keras package (listed by the runner), so that
+    ``from keras.src.layers.activations import relu`` gives the module, not a function."""
+    path = os.environ.get("NUMDEEP_KERAS_MODULES")
+    if not path or not os.path.exists(path):
+        return frozenset()
+    with open(path) as f:
+        return frozenset(f.read().split())
+
+
+_KERAS_MODULES = _keras_modules()
+
+
 class _Proxy(types.ModuleType):
     """A keras module whose public attributes come from numdeep modules."""
 
     def __getattr__(self, attr):
         if attr.startswith("__"):
             raise AttributeError(attr)
+        if f"{self.__name__}.{attr}" in _KERAS_MODULES:
+            return importlib.import_module(f"{self.__name__}.{attr}")
         for target in _targets(self.__name__):
             module = _numdeep_module(target)
             if module is not None and hasattr(module, attr):

@@ -37,8 +37,8 @@ class TestCase(parameterized.TestCase):
     def convert_to_numpy(self, x):
         if isinstance(x, np.ndarray):
             return x
-        if nd.backend.is_tensor(x) or isinstance(x, nd.Variable):
-            return nd.backend.convert_to_numpy(x)
+        if nd.ops.is_tensor(x) or isinstance(x, nd.Variable):
+            return nd.ops.convert_to_numpy(x)
         return np.array(x)
 
     def assertAllClose(self, actual, desired, atol=1e-6, rtol=1e-6, tpu_atol=None,  # noqa: N802
@@ -305,7 +305,7 @@ def _train_one_step(layer, input_data, output_data):
         def __call__(self, y_true, y_pred, sample_weight=None):
             return nd.ops.sum(y_pred)
 
-    data = tree.map_structure(nd.backend.convert_to_numpy, (input_data, output_data))
+    data = tree.map_structure(nd.ops.convert_to_numpy, (input_data, output_data))
 
     def batches():
         while True:

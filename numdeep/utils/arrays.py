@@ -1,4 +1,4 @@
-"""Keras-style utilities: label encoding, normalization, sequence padding and seeding.
+"""Array utilities with Keras's names: label encoding, normalization, sequence padding, seeding.
 
 Example:
     >>> from numdeep.utils import to_categorical
