@@ -229,7 +229,7 @@ def _instrument(patches, timers, model):
     """Wrap each part of numdeep's training step (the parts `Model.train_step` calls)."""
     from numdeep.autograd import Tensor
     from numdeep.callbacks import CallbackList
-    from numdeep.models.data_adapter import ArrayData
+    from numdeep.models.data_adapter import ArrayDataAdapter as ArrayData
 
     wrap = timers.wrap
     patches.set(ArrayData, "__init__", wrap("fit setup (ArrayData checks)", ArrayData.__init__))
@@ -263,7 +263,7 @@ def numdeep_breakdown(x, y, batch_size):
         total = numdeep_epoch(model, x, y, batch_size)
     parts = dict(timers.seconds)
     top = sum(v for k, v in parts.items() if not k.startswith("  "))
-    parts["other (fit loop, batch_slices, float(loss), ...)"] = total - top
+    parts["other (fit loop, batching, float(loss), ...)"] = total - top
     steps = -(-len(x) // batch_size)
     return {"parts": {k: v / steps * 1e6 for k, v in parts.items()},
             "per_step": total / steps * 1e6}

@@ -26,14 +26,22 @@ class CallbackList:
     def __getattr__(self, hook):
         if not hook.startswith("on_"):
             raise AttributeError(hook)
-        def call(*args, **kwargs):
+        indexed = hook in ("on_epoch_begin", "on_epoch_end")
+
+        def call(*args, logs=None):
+            # Callbacks always get a dict (Keras passes `{}` where there is nothing to log).
+            if indexed:
+                args = (args[0], args[1] if len(args) > 1 else logs)
+            else:
+                args = (args[0] if args else logs,)
+            args = args[:-1] + ({} if args[-1] is None else args[-1],)
             for cb in self.callbacks:
-                getattr(cb, hook)(*args, **kwargs)
+                getattr(cb, hook)(*args)
             if hook == "on_epoch_end":
                 # History records an epoch first (so it survives a later callback failing) and
                 # then picks up what other callbacks added to the logs (e.g. learning_rate).
                 for h in self._histories:
-                    h.record_late_keys(*args, **kwargs)
+                    h.record_late_keys(*args)
 
         return call
 
@@ -43,6 +51,7 @@ def _dispatch(handlers):
         return _ignore
 
     def batch_call(batch, logs=None):
+        logs = {} if logs is None else logs
         for h in handlers:
             h(batch, logs)
 

@@ -1,16 +1,16 @@
 """``compile``/``fit``/``evaluate``/``predict``: the Keras training API, mixed into ``Model``."""
 
-import math
+import warnings
 
 import numpy as np
 
 from numdeep import metrics as metrics_mod
 from numdeep import optimizers, tree
 from numdeep.autograd import Tensor, no_grad
-from numdeep.backend import default_rng
 from numdeep.callbacks import CallbackList, History, ProgbarLogger
 from numdeep.models.compile_utils import CompileLoss, CompileMetrics
-from numdeep.models.data_adapter import ArrayData, batch_slices
+from numdeep.models.data_adapter import ArrayDataAdapter, unpack_x_y_sample_weight
+from numdeep.models.epoch_iterator import EpochIterator
 
 
 class Trainer:
@@ -104,25 +104,35 @@ class Trainer:
         return {m.name: m.result() for m in self.metrics}
 
     def train_step(self, data):
-        """One optimisation step on a batch ``(x, y, sample_weight)``; returns the metric logs.
+        """One optimisation step on a batch ``x``, ``(x, y)`` or ``(x, y, sample_weight)``;
+        returns the metric logs.
 
         Override it (with ``test_step``/``predict_step``) to customise what ``fit`` does.
         """
-        x, y, sample_weight = _unpack(data)
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
         _require_targets(y, "fit")
-        weights = self._train_weights or self.trainable_weights
         y_pred = self(x, training=True)
+        weights = self._train_weights
+        if weights is None:
+            weights = self.trainable_weights
+            if self._in_fit:
+                self._train_weights = weights  # one walk of the layers per fit, not per step
         loss = self.compute_loss(x, y, y_pred, sample_weight)
-        for w in weights:
-            w.grad = None
-        loss.backward()
-        self.optimizer.apply([w.grad for w in weights], weights)
+        if weights and loss.requires_grad:
+            for w in weights:
+                w.grad = None
+            loss.backward()
+            self.optimizer.apply([w.grad for w in weights], weights)
+        elif not self._warned_no_weights:
+            warnings.warn(f"Model '{self.name}' has no trainable weights: fit() computes the "
+                          f"loss and metrics but updates nothing.", stacklevel=2)
+            self._warned_no_weights = True
         self._loss_tracker.update_state(float(loss.data), sample_weight=_batch_size(x))
         return self.compute_metrics(x, y, y_pred, sample_weight)
 
     def test_step(self, data):
         """Loss and metrics on a batch without updating weights; returns the metric logs."""
-        x, y, sample_weight = _unpack(data)
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
         _require_targets(y, "evaluate")
         with no_grad():
             y_pred = self(x, training=False)
@@ -132,7 +142,7 @@ class Trainer:
 
     def predict_step(self, data):
         """The model's output for a batch, as NumPy array(s)."""
-        x, _, _ = _unpack(data)
+        x, _, _ = unpack_x_y_sample_weight(data)
         with no_grad():
             y_pred = self(x, training=False)
         return tree.map_structure(lambda t: t.data if isinstance(t, Tensor) else t, y_pred)
@@ -142,64 +152,87 @@ class Trainer:
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
             sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
             validation_batch_size=None, validation_freq=1, check_finite=True):
-        """Train for ``epochs`` passes over ``(x, y)``; returns a ``History``.
+        """Train for ``epochs`` passes over the data; returns a ``History``.
 
         Args:
-            x, y: input samples and targets (arrays, or lists/dicts for several inputs/outputs).
-            batch_size: samples per gradient step (default 32).
+            x: input samples (arrays, or lists/dicts for several inputs), or a
+                ``numdeep.utils.PyDataset``, a generator or an iterable of batches (a PyTorch
+                ``DataLoader``) yielding ``x``, ``(x, y)`` or ``(x, y, sample_weight)``.
+            y: targets, with array ``x`` only.
+            batch_size: samples per gradient step (default 32; arrays only).
             epochs: number of passes over the data.
             verbose: ``'auto'``/1 progress bar, 2 one line per epoch, 0 silent.
             callbacks: list of ``Callback``.
-            validation_split: fraction of the data, taken from the end before shuffling, held
-                out for validation.
-            validation_data: ``(x_val, y_val)`` or ``(x_val, y_val, sample_weight_val)``.
-            shuffle: reshuffle the training samples every epoch.
+            validation_split: fraction of the array data, taken from the end before shuffling,
+                held out for validation.
+            validation_data: ``(x_val, y_val)``, ``(x_val, y_val, sample_weight_val)``, or a
+                dataset/generator like ``x``.
+            shuffle: reshuffle the training samples every epoch (``'batch'``: only the order of
+                the batches).
             class_weight: ``{class_id: weight}`` scaling each sample's loss by its class.
-            sample_weight: per-sample loss weights.
+            sample_weight: per-sample loss weights (arrays only).
             initial_epoch: epoch to start counting from (to resume training).
-            steps_per_epoch: batches per epoch (default: the whole data once).
-            check_finite: reject NaN/inf in the data up front (a numdeep extra).
+            steps_per_epoch: batches per epoch (default: the whole data once; needed for an
+                endless generator).
+            validation_steps: batches of validation data per evaluation.
+            validation_freq: validate every this many epochs.
+            check_finite: reject NaN/inf in array data up front (a numdeep extra).
 
         Returns:
             A ``History`` whose ``history`` dict maps ``'loss'``, metric names and their
             ``'val_'`` versions to per-epoch Python floats.
         """
         self._require_compiled("fit")
-        data = ArrayData(x, y, sample_weight, caller="fit", check_finite=check_finite)
-        self._check_data_shapes(data)
+        epochs = _check_count(epochs, "epochs", minimum=0)
+        initial_epoch = _check_count(initial_epoch, "initial_epoch", minimum=0)
+        validation_freq = _check_count(validation_freq, "validation_freq", minimum=1)
+        batch_size = _check_batch_size(batch_size)
+        verbose = _resolve_verbose(verbose)
+        if validation_split and validation_data is None:
+            if not 0.0 <= float(validation_split) < 1.0:
+                raise ValueError(f"`validation_split` must be in [0, 1). Received: "
+                                 f"{validation_split}")
+            data = ArrayDataAdapter(x, y, sample_weight, batch_size=batch_size,
+                                    check_finite=check_finite, caller="fit")
+            train, val_data = data.split(validation_split)
+            x, y, sample_weight = train.x, train.y, train.sample_weight
+            validation_data = (val_data.x, val_data.y, val_data.sample_weight)
+        iterator = EpochIterator(x, y, sample_weight, batch_size=batch_size,
+                                 steps_per_epoch=steps_per_epoch, shuffle=shuffle,
+                                 class_weight=class_weight, check_finite=check_finite)
+        self._check_data_shapes(iterator.data_adapter)
         val = None
         if validation_data is not None:
-            val = _validation_arrays(validation_data, check_finite)
-        elif validation_split:
-            data, val = data.split(validation_split)
-        if class_weight is not None:
-            data.sample_weight = _class_sample_weights(class_weight, data.y, data.sample_weight)
-        batch_size = _check_batch_size(batch_size)
-        if not isinstance(epochs, int) or epochs < 0:
-            raise ValueError(f"`epochs` must be a non-negative integer. Received: {epochs!r}")
-        steps = math.ceil(data.n / batch_size)
-        if steps_per_epoch is not None:
-            steps = min(steps, int(steps_per_epoch))
-        verbose = _resolve_verbose(verbose)
+            val = self._validation_iterator(validation_data, validation_batch_size or batch_size,
+                                            validation_steps, check_finite)
         self.history = History()
         # History first, so callbacks that resume training (BackupAndRestore) can refill it in
         # their own on_train_begin after it has been reset.
         cbs = [self.history] + list(callbacks or [])
         if verbose:
             cbs.append(ProgbarLogger(verbose))
-        cb = CallbackList(cbs, self, {"epochs": epochs, "steps": steps, "verbose": verbose,
-                                      "mode": "fit"})
-        self._build_from(data)
-        self._train_weights = self.trainable_weights
+        cb = CallbackList(cbs, self, {"epochs": epochs, "steps": iterator.num_batches,
+                                      "verbose": verbose, "mode": "fit"})
+        self._build_from(iterator.data_adapter)
+        self._train_weights, self._in_fit = None, True
         try:
-            self._run_epochs(data, val, cb, epochs, initial_epoch, steps, batch_size, shuffle,
-                             validation_freq, validation_batch_size, validation_steps)
+            self._run_epochs(iterator, val, cb, epochs, initial_epoch, validation_freq)
         finally:
-            self._train_weights = None
+            self._train_weights, self._in_fit = None, False
         return self.history
 
-    def _run_epochs(self, data, val, cb, epochs, initial_epoch, steps, batch_size, shuffle,
-                    validation_freq, validation_batch_size, validation_steps):
+    def _validation_iterator(self, validation_data, batch_size, steps, check_finite):
+        if isinstance(validation_data, tuple | list):
+            if len(validation_data) not in (2, 3):
+                raise ValueError("`validation_data` must be a tuple (x_val, y_val) or (x_val, "
+                                 "y_val, sample_weight_val), or a dataset or generator.")
+            vx, vy, vsw = (*validation_data, None)[:3]
+            return EpochIterator(vx, vy, vsw, batch_size=batch_size, steps_per_epoch=steps,
+                                 caller="fit(validation_data)", check_finite=check_finite)
+        return EpochIterator(validation_data, batch_size=None, steps_per_epoch=steps,
+                             caller="fit(validation_data)")
+
+    def _run_epochs(self, iterator, val, cb, epochs, initial_epoch, validation_freq):
         self.stop_training = False
         self._initial_epoch = None
         cb.on_train_begin()
@@ -207,16 +240,14 @@ class Trainer:
             # A callback restored a backup in on_train_begin and says where to continue.
             initial_epoch = max(initial_epoch, self._initial_epoch)
             self._initial_epoch = None
-        rng = default_rng()
         logs, last_epoch_logs = {}, {}
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
             cb.on_epoch_begin(epoch)
-            for step, index in enumerate(batch_slices(data.n, batch_size, shuffle, rng)):
-                if step >= steps:
-                    break
+            for step, _, batches in iterator.enumerate_epoch():
                 cb.on_train_batch_begin(step)
-                logs = self.train_step(data.take(index))
+                for batch in batches:
+                    logs = self.train_step(batch)
                 cb.on_train_batch_end(step, logs)
                 if self.stop_training:
                     break
@@ -224,8 +255,7 @@ class Trainer:
             # report keys of its own, as in Keras).
             epoch_logs = _floats(logs if logs else self.get_metrics_result())
             if val is not None and (epoch + 1) % validation_freq == 0:
-                val_logs = self._evaluate_data(val, validation_batch_size or batch_size,
-                                               validation_steps, cb=None)
+                val_logs = self._evaluate_iterator(val, cb=None)
                 epoch_logs.update({"val_" + k: v for k, v in val_logs.items()})
             cb.on_epoch_end(epoch, epoch_logs)
             logs, last_epoch_logs = {}, epoch_logs
@@ -235,7 +265,9 @@ class Trainer:
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
                  steps=None, callbacks=None, return_dict=False, check_finite=True):
-        """Loss and metrics on ``(x, y)``: a scalar loss, ``[loss, *metrics]``, or a dict.
+        """Loss and metrics on the data: a scalar loss, ``[loss, *metrics]``, or a dict.
+
+        Takes the data as ``fit`` does (arrays, a PyDataset, a generator or an iterable).
 
         Example:
             >>> import numdeep as nd
@@ -246,32 +278,34 @@ class Trainer:
             0.0
         """
         self._require_compiled("evaluate")
-        data = ArrayData(x, y, sample_weight, caller="evaluate", check_finite=check_finite)
-        self._check_data_shapes(data)
         batch_size = _check_batch_size(batch_size)
-        n_steps = math.ceil(data.n / batch_size) if steps is None else int(steps)
+        iterator = EpochIterator(x, y, sample_weight, batch_size=batch_size,
+                                 steps_per_epoch=steps, caller="evaluate",
+                                 check_finite=check_finite)
+        self._check_data_shapes(iterator.data_adapter)
         verbose = _resolve_verbose(verbose)
         cbs = list(callbacks or [])
-        if verbose and n_steps > 1:
+        if verbose and iterator.num_batches != 1:
             cbs.append(ProgbarLogger(verbose))
-        cb = CallbackList(cbs, self, {"steps": n_steps, "verbose": verbose, "mode": "evaluate"})
-        logs = self._evaluate_data(data, batch_size, steps, cb)
+        cb = CallbackList(cbs, self, {"steps": iterator.num_batches, "verbose": verbose,
+                                      "mode": "evaluate"})
+        self._build_from(iterator.data_adapter)
+        logs = self._evaluate_iterator(iterator, cb)
         if return_dict:
             return logs
         values = list(logs.values())
         return values[0] if len(values) == 1 else values
 
-    def _evaluate_data(self, data, batch_size, steps, cb):
+    def _evaluate_iterator(self, iterator, cb):
         self.reset_metrics()
         if cb is not None:
             cb.on_test_begin()
         logs = {}
-        for step, index in enumerate(batch_slices(data.n, batch_size)):
-            if steps is not None and step >= steps:
-                break
+        for step, _, batches in iterator.enumerate_epoch():
             if cb is not None:
                 cb.on_test_batch_begin(step)
-            logs = self.test_step(data.take(index))
+            for batch in batches:
+                logs = self.test_step(batch)
             if cb is not None:
                 cb.on_test_batch_end(step, logs)
         logs = _floats(self.get_metrics_result())
@@ -282,6 +316,8 @@ class Trainer:
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """The model's outputs for ``x`` as NumPy arrays, computed in batches without a graph.
 
+        Takes the data as ``fit`` does (targets in the batches are ignored).
+
         Example:
             >>> import numpy as np
             >>> import numdeep as nd
@@ -289,36 +325,39 @@ class Trainer:
             >>> model.predict(np.zeros((5, 3)), verbose=0).shape
             (5, 2)
         """
-        data = ArrayData(x, caller="predict", check_finite=False)
-        self._check_data_shapes(data)
         batch_size = _check_batch_size(batch_size)
-        n_steps = math.ceil(data.n / batch_size) if steps is None else int(steps)
+        iterator = EpochIterator(x, batch_size=batch_size, steps_per_epoch=steps,
+                                 caller="predict", check_finite=False)
+        adapter = iterator.data_adapter
+        self._check_data_shapes(adapter)
         verbose = _resolve_verbose(verbose)
         cbs = list(callbacks or [])
-        if verbose and n_steps > 1:
+        if verbose and iterator.num_batches != 1:
             cbs.append(ProgbarLogger(verbose))
-        if not cbs and n_steps == 1:
+        if not cbs and steps is None and isinstance(adapter, ArrayDataAdapter) and \
+                adapter.num_batches == 1:
             # The common single-batch case: no callbacks, no bookkeeping.
-            return self.predict_step(data.take(slice(None)))
-        cb = CallbackList(cbs, self, {"steps": n_steps, "verbose": verbose, "mode": "predict"})
+            return self.predict_step(adapter.take(slice(None)))
+        cb = CallbackList(cbs, self, {"steps": iterator.num_batches, "verbose": verbose,
+                                      "mode": "predict"})
         cb.on_predict_begin()
         outputs = []
-        for step, index in enumerate(batch_slices(data.n, batch_size)):
-            if step >= n_steps:
-                break
+        for step, _, batches in iterator.enumerate_epoch():
             cb.on_predict_batch_begin(step)
-            outputs.append(self.predict_step(data.take(index)))
+            for batch in batches:
+                outputs.append(self.predict_step(batch))
             cb.on_predict_batch_end(step, {"outputs": outputs[-1]})
         cb.on_predict_end()
+        if not outputs:
+            raise ValueError("predict() received no batch to predict on: the data is empty.")
         return tree.map_structure(lambda *parts: np.concatenate(parts), *outputs)
 
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None,
                        return_dict=False):
         """One gradient step on one batch; returns the loss (and metrics) on it."""
         self._require_compiled("train_on_batch")
-        data = ArrayData(x, y, sample_weight, caller="train_on_batch")
-        if class_weight is not None:
-            data.sample_weight = _class_sample_weights(class_weight, data.y, data.sample_weight)
+        data = ArrayDataAdapter(x, y, sample_weight, class_weight=class_weight,
+                                caller="train_on_batch")
         self._build_from(data)
         self._train_weights = None
         self.reset_metrics()
@@ -328,26 +367,28 @@ class Trainer:
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         """Loss (and metrics) on one batch without updating the weights."""
         self._require_compiled("test_on_batch")
-        data = ArrayData(x, y, sample_weight, caller="test_on_batch")
+        data = ArrayDataAdapter(x, y, sample_weight, caller="test_on_batch")
         self.reset_metrics()
         logs = _floats(self.test_step(data.take(slice(None))))
         return _format_result(logs, return_dict)
 
     def predict_on_batch(self, x):
         """The model's output for one batch, as NumPy array(s)."""
-        return self.predict_step(ArrayData(x, caller="predict_on_batch",
-                                           check_finite=False).take(slice(None)))
+        return self.predict_step(ArrayDataAdapter(x, caller="predict_on_batch",
+                                                  check_finite=False).take(slice(None)))
 
-    def _check_data_shapes(self, data):
+    def _check_data_shapes(self, adapter):
         # Checked once on the whole array so the message shows the user's shape, not a batch's.
-        if getattr(self, "_graph", None) is not None:
-            self._check_input_shapes(data.x)
+        if getattr(self, "_graph", None) is not None and isinstance(adapter, ArrayDataAdapter):
+            self._check_input_shapes(adapter.x)
 
-    def _build_from(self, data):
+    def _build_from(self, adapter):
         # Build on one sample so weights exist before training; a subclassed model that only
-        # overrides train_step (a GAN wrapper) has nothing to build.
-        if not self.built and self._can_call():
-            self(data.take(slice(0, 1))[0])
+        # overrides train_step (a GAN wrapper) has nothing to build. Other sources build on
+        # their first batch.
+        if not self.built and self._can_call() and isinstance(adapter, ArrayDataAdapter):
+            x, _, _ = unpack_x_y_sample_weight(adapter.take(slice(0, 1)))
+            self(x)
 
     def _can_call(self):
         return True
@@ -359,6 +400,8 @@ class Trainer:
 
     _train_weights = None
     _initial_epoch = None
+    _in_fit = False
+    _warned_no_weights = False
 
 
 def _as_list(specs):
@@ -371,17 +414,6 @@ def _require_targets(y, caller):
     if y is None:
         raise ValueError(f"{caller}() received no targets `y`, which the compiled loss needs. "
                          f"(A model whose train_step/test_step needs no targets can override it.)")
-
-
-def _unpack(data):
-    if isinstance(data, tuple):
-        if len(data) == 3:
-            return data
-        if len(data) == 2:
-            return data[0], data[1], None
-        if len(data) == 1:
-            return data[0], None, None
-    return data, None, None
 
 
 def _batch_size(x):
@@ -401,8 +433,9 @@ def _format_result(logs, return_dict):
 
 def _check_batch_size(batch_size):
     if batch_size is None:
-        return 32
-    if not isinstance(batch_size, int | np.integer) or batch_size <= 0:
+        return None
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int | np.integer) or \
+            batch_size <= 0:
         raise ValueError(f"`batch_size` must be a positive integer. Received: {batch_size!r}")
     return int(batch_size)
 
@@ -415,23 +448,8 @@ def _resolve_verbose(verbose):
     return int(verbose)
 
 
-def _validation_arrays(validation_data, check_finite):
-    if not isinstance(validation_data, tuple | list) or len(validation_data) not in (2, 3):
-        raise ValueError("`validation_data` must be a tuple (x_val, y_val) or "
-                         "(x_val, y_val, sample_weight_val).")
-    vx, vy, vsw = (*validation_data, None)[:3]
-    return ArrayData(vx, vy, vsw, caller="fit(validation_data)", check_finite=check_finite)
-
-
-def _class_sample_weights(class_weight, y, sample_weight):
-    y = tree.flatten(y)[0]
-    labels = y.argmax(axis=-1) if y.ndim > 1 and y.shape[-1] > 1 else y.reshape(len(y), -1)[:, 0]
-    labels = labels.astype(np.int64)
-    missing = sorted(set(np.unique(labels).tolist()) - set(int(k) for k in class_weight))
-    if missing:
-        raise ValueError(f"`class_weight` has no weight for classes {missing} present in y.")
-    table = np.zeros(max(int(k) for k in class_weight) + 1, dtype="float32")
-    for k, v in class_weight.items():
-        table[int(k)] = v
-    weights = table[labels]
-    return weights if sample_weight is None else weights * sample_weight
+def _check_count(value, name, minimum):
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
+        kind = "a positive integer" if minimum >= 1 else "a non-negative integer"
+        raise ValueError(f"`{name}` must be {kind}. Received: {name}={value!r}")
+    return int(value)

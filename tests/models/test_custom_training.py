@@ -91,7 +91,7 @@ class TwoOptimizers(nd.Model):
         return [self.tracker]
 
     def train_step(self, data):
-        (x,) = data
+        x = data  # fit(x) without targets hands over the bare batch, as Keras does
         self.second.trainable = False
         with nd.GradientTape() as tape:
             loss = self.loss_fn(self.second(self.first(x)))
