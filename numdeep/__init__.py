@@ -19,35 +19,46 @@ from numdeep import (
     activations,
     backend,
     callbacks,
+    constraints,
     datasets,
     initializers,
+    keras,
     layers,
     losses,
     metrics,
+    models,
     ops,
     optimizers,
+    random,
     regularizers,
+    tree,
     utils,
 )
 from numdeep.autograd import Function, GradientTape, Tensor, Variable, grad, gradcheck, no_grad
-from numdeep.layers import Input
+from numdeep.autograd.remat import RematScope
+from numdeep.layers import Input, InputSpec, Layer
+from numdeep.losses import Loss
+from numdeep.metrics import Metric
 from numdeep.models import Model, Sequential
 from numdeep.ops.symbolic import KerasTensor
+from numdeep.optimizers import Optimizer
 
 __version__ = "0.1.0"
 
 
 def __getattr__(name):
-    # numdeep.saving pulls in h5py; it loads on first use so `import numdeep` stays fast.
-    if name == "saving":
+    # numdeep.saving pulls in h5py and applications the model zoo; they load on first use so
+    # `import numdeep` stays fast.
+    if name in ("saving", "applications"):
         import importlib
 
-        return importlib.import_module("numdeep.saving")
+        return importlib.import_module(f"numdeep.{name}")
     raise AttributeError(f"module 'numdeep' has no attribute {name!r}")
 
 __all__ = [
-    "Function", "GradientTape", "Input", "KerasTensor", "Model", "Sequential", "Tensor",
-    "Variable", "activations", "backend",
+    "Function", "GradientTape", "Input", "InputSpec", "KerasTensor", "Layer", "Loss", "Metric",
+    "Model", "Optimizer", "RematScope", "Sequential", "Tensor",
+    "Variable", "activations", "backend", "constraints", "keras", "models", "random", "tree",
     "callbacks", "datasets", "grad", "gradcheck", "initializers", "layers", "losses", "metrics",
     "no_grad", "ops", "optimizers", "regularizers", "utils",
 ]

@@ -25,13 +25,16 @@ import inspect
 import threading
 
 __all__ = [
-    "Configurable", "Kind", "register_serializable", "get_registered_name", "get_registered_object",
-    "is_registered", "get_custom_objects", "custom_object_scope", "kind", "KINDS",
+    "Configurable", "Kind", "register_serializable", "register_keras_serializable",
+    "get_registered_name", "get_registered_object", "is_registered", "get_custom_objects",
+    "custom_object_scope", "CustomObjectScope", "kind", "KINDS", "GLOBAL_CUSTOM_OBJECTS",
+    "GLOBAL_CUSTOM_NAMES",
 ]
 
-_REGISTERED = {}  # "package>Name" -> class or function
-_NAMES = {}  # id(object) -> "package>Name"
-_GLOBAL_CUSTOM_OBJECTS = {}  # Keras's get_custom_objects() dict
+# Keras's two tables: name -> object (what get_custom_objects() returns, registrations included)
+# and object -> registered name.
+GLOBAL_CUSTOM_OBJECTS = {}
+GLOBAL_CUSTOM_NAMES = {}
 _SCOPES = threading.local()
 KINDS = {}  # kind name -> Kind, in creation order (the order names are looked up in)
 
@@ -59,28 +62,39 @@ def register_serializable(package="Custom", name=None):
     def decorator(obj):
         key = f"{package}>{name or obj.__name__}"
         if inspect.isclass(obj) and not hasattr(obj, "get_config"):
-            raise ValueError(f"Cannot register {obj.__name__}: the class has no get_config().")
-        _REGISTERED[key] = obj
-        _NAMES[id(obj)] = key
+            raise ValueError("Cannot register a class that does not have a get_config() method.")
+        GLOBAL_CUSTOM_OBJECTS[key] = obj
+        GLOBAL_CUSTOM_NAMES[obj] = key
         return obj
 
     return decorator
 
 
+register_keras_serializable = register_serializable
+
+
+def _registered_name(obj):
+    try:
+        return GLOBAL_CUSTOM_NAMES.get(obj)
+    except TypeError:  # an unhashable instance is never registered
+        return None
+
+
 def get_registered_name(obj):
     """The registered name of ``obj`` (``'package>Name'``), else its ``__name__``."""
-    return _NAMES.get(id(obj), getattr(obj, "__name__", type(obj).__name__))
+    return _registered_name(obj) or getattr(obj, "__name__", type(obj).__name__)
 
 
 def is_registered(obj):
     """Whether ``obj`` was registered with ``register_serializable``."""
-    return id(obj) in _NAMES
+    return _registered_name(obj) is not None
 
 
 def get_custom_objects():
     """The global ``{name: object}`` dict consulted by every lookup (Keras's
-    ``get_custom_objects``); adding to it makes a name loadable everywhere."""
-    return _GLOBAL_CUSTOM_OBJECTS
+    ``get_custom_objects``): registered objects are in it, and adding to it makes a name
+    loadable everywhere."""
+    return GLOBAL_CUSTOM_OBJECTS
 
 
 class custom_object_scope:  # noqa: N801 - Keras's name
@@ -112,31 +126,82 @@ class custom_object_scope:  # noqa: N801 - Keras's name
         return False
 
 
-def _scoped_objects():
-    merged = dict(_GLOBAL_CUSTOM_OBJECTS)
+CustomObjectScope = custom_object_scope
+
+
+def scoped_objects():
+    """The objects of the active ``custom_object_scope``s (innermost last wins)."""
+    merged = {}
     for mapping in getattr(_SCOPES, "stack", None) or ():
         merged.update(mapping)
     return merged
 
 
-def get_registered_object(name, custom_objects=None):
+def get_registered_object(name, custom_objects=None, module_objects=None):
     """The object given in ``custom_objects``, an active ``custom_object_scope``, the global
-    custom objects or registered under ``name``; ``None`` when there is none."""
-    if custom_objects and name in custom_objects:
-        return custom_objects[name]
-    scoped = _scoped_objects()
-    if name in scoped:
-        return scoped[name]
-    return _REGISTERED.get(name)
+    custom objects (registrations included) or ``module_objects`` under ``name``; ``None`` when
+    there is none."""
+    if not isinstance(name, str):
+        return None
+    for table in (custom_objects, scoped_objects(), GLOBAL_CUSTOM_OBJECTS, module_objects):
+        if table and name in table:
+            return table[name]
+    return None
 
 
 def find_registered_function(name, module=None):
     """The registered function called ``name`` (and defined in ``module`` when given)."""
-    for obj in _REGISTERED.values():
+    for obj in list(GLOBAL_CUSTOM_OBJECTS.values()):
         if inspect.isfunction(obj) and obj.__name__ == name and module in (None,
                                                                           obj.__module__):
             return obj
     return None
+
+
+# ----- shared objects (Keras's ObjectSharingScope, entered from numdeep.saving) ------------------
+_SHARING = threading.local()
+
+
+def sharing_tables():
+    """``({shared_object_id: object read}, {id(object): (object, entry written)})`` inside an
+    ``ObjectSharingScope``, else ``None``."""
+    return getattr(_SHARING, "tables", None)
+
+
+def set_sharing_tables(tables):
+    """Enter (a pair of dicts) or leave (``None``) a sharing scope."""
+    _SHARING.tables = tables
+
+
+def record_serialized(obj, config):
+    """Note ``obj``'s entry; inside a sharing scope a second entry for the same object marks
+    both with a ``shared_object_id``."""
+    tables = sharing_tables()
+    if tables is None:
+        return config
+    key = id(obj)
+    if key not in tables[1]:
+        tables[1][key] = (obj, config)  # the object is kept alive so its id stays unique
+        return config
+    config["shared_object_id"] = key
+    tables[1][key][1]["shared_object_id"] = key
+    return config
+
+
+def shared_object(config):
+    """The object already read for ``config``'s ``shared_object_id`` (``None`` if none)."""
+    tables = sharing_tables()
+    if tables is None or not isinstance(config, dict) or "shared_object_id" not in config:
+        return None
+    return tables[0].get(config["shared_object_id"])
+
+
+def record_shared(config, obj):
+    """Remember the object read for ``config`` when it carries a ``shared_object_id``."""
+    tables = sharing_tables()
+    if tables is not None and isinstance(config, dict) and "shared_object_id" in config:
+        tables[0][config["shared_object_id"]] = obj
+    return obj
 
 
 # ----- the config contract -----------------------------------------------------------------------
@@ -275,9 +340,10 @@ class Kind:
                              f"get_config().")
         cls = type(obj)
         registered = is_registered(cls)
-        return {"module": cls.__module__ if registered else self.module,
-                "class_name": cls.__name__, "config": obj.get_config(),
-                "registered_name": get_registered_name(cls) if registered else None}
+        return record_serialized(obj, {
+            "module": cls.__module__ if registered else self.module,
+            "class_name": cls.__name__, "config": obj.get_config(),
+            "registered_name": get_registered_name(cls) if registered else None})
 
     def _function_entry(self, fn):
         name = getattr(fn, "__name__", None)
@@ -286,9 +352,21 @@ class Kind:
             return builtin
         if builtin is None and name is None:
             raise ValueError(f"Cannot serialize {self.label} {fn!r}: it has no __name__.")
-        return {"module": self.module if builtin else getattr(fn, "__module__", None),
-                "class_name": "function", "config": builtin or name,
-                "registered_name": None if builtin else get_registered_name(fn)}
+        # Keras 3's form for every function: found again by registered name or __name__.
+        return {"module": "builtins", "class_name": "function",
+                "config": builtin or get_registered_name(fn), "registered_name": "function"}
+
+    def find_suffixed(self, name, custom_objects=None):
+        """A user object registered as ``'package>name'`` for a bare ``name`` (how Keras <= 3.6
+        wrote registered functions), else ``None``."""
+        if not isinstance(name, str) or ">" in name:
+            return None
+        tables = (custom_objects or {}, scoped_objects(), GLOBAL_CUSTOM_OBJECTS)
+        for table in tables:
+            for key, obj in table.items():
+                if isinstance(key, str) and key.endswith(f">{name}"):
+                    return obj
+        return None
 
     def deserialize(self, config, custom_objects=None):
         """Rebuild an object from a name or a Keras config dict."""
@@ -297,11 +375,17 @@ class Kind:
         if not isinstance(config, dict) or "class_name" not in config:
             raise ValueError(f"Cannot deserialize a {self.label} from {config!r}: expected a "
                              f"name or a dict with a 'class_name' key.")
+        shared = shared_object(config)
+        if shared is not None:
+            return shared
         inner = config.get("config")
         if config["class_name"] == "function":
-            name = config.get("registered_name") or inner
-            return self.lookup(name if self.find(name, custom_objects) else inner,
-                               custom_objects)
+            registered = config.get("registered_name")
+            for name in (registered if registered != "function" else None, inner):
+                if isinstance(name, str) and self.find(name, custom_objects) is not None:
+                    return self.lookup(name, custom_objects)
+            fn = self.find_suffixed(inner, custom_objects)
+            return fn if fn is not None else self.lookup(inner, custom_objects)
         registered = config.get("registered_name")
         cls = self.find(registered, custom_objects) if isinstance(registered, str) else None
         cls = cls or self.lookup(config["class_name"], custom_objects)
@@ -309,8 +393,10 @@ class Kind:
             return cls
         inner = dict(inner or {})
         if "custom_objects" in inspect.signature(cls.from_config).parameters:
-            return cls.from_config(inner, custom_objects=custom_objects)
-        return cls.from_config(inner)
+            obj = cls.from_config(inner, custom_objects=custom_objects)
+        else:
+            obj = cls.from_config(inner)
+        return record_shared(config, obj)
 
     def get(self, identifier, custom_objects=None):
         """Resolve ``identifier``: ``None`` stays ``None``; an instance of ``base`` is returned as

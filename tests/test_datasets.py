@@ -153,11 +153,19 @@ def test_mnist_truncated_gzip(tmp_path):
 def test_mnist_missing_files_message(tmp_path, monkeypatch):
     monkeypatch.setenv("NUMDEEP_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
-    with pytest.raises(FileNotFoundError) as e:
+    import socket
+
+    from numdeep.utils import downloads
+
+    with socket.socket() as s:  # offline: a local port nobody listens on (never the internet)
+        s.bind(("127.0.0.1", 0))
+        monkeypatch.setattr(mnist, "ORIGIN", f"http://127.0.0.1:{s.getsockname()[1]}/")
+    monkeypatch.setattr(downloads, "_BACKOFF", 0.01)
+    with pytest.raises(downloads.DownloadError) as e:
         mnist.load_data()
     msg = str(e.value)
-    assert mnist.NPZ_URL in msg and "train-images-idx3-ubyte.gz" in msg
-    assert str(tmp_path / "home" / "datasets") in msg and "does not download" in msg
+    assert mnist.ORIGIN + "mnist.npz" in msg
+    assert str(tmp_path / "home" / "datasets" / "mnist.npz") in msg
     with pytest.raises(FileNotFoundError, match="does not exist"):
         mnist.load_data(tmp_path / "nowhere")
     _write_set(tmp_path / "t10k", only_test=True)

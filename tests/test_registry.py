@@ -20,7 +20,7 @@ def test_every_kind_is_one_registry_entry():
                                    "optimizer", "schedule", "layer"}
     assert registry.kind("layer").classes["Dense"] is nd.layers.Dense
     assert registry.kind("layer").find("Convolution2D") is nd.layers.Conv2D
-    assert registry.kind("layer").find("Functional") is nd.Model
+    assert registry.kind("layer").find("Functional") is nd.models.Functional
 
 
 @pytest.mark.parametrize("module, name, expected", [

@@ -71,6 +71,12 @@ def _topological_order(root):
     return order
 
 
+def leaves(root):
+    """The tensors ``root`` depends on that need a gradient and no op computed (weights and
+    other inputs), in graph order."""
+    return [node for node in _topological_order(root) if node._ctx is None]
+
+
 def backward(root, grad, retain_graph=False, collect=None):
     """Accumulate d(root)/d(leaf) * grad into ``leaf.grad`` for every leaf that requires grad.
 

@@ -237,7 +237,8 @@ class Tensor:
 
     def mean(self, axis=None, keepdims=False):
         n = _count(self.shape, axis)
-        return _P["Sum"].apply(self, axis=axis, keepdims=keepdims) * (1.0 / max(n, 1))
+        # Over nothing the mean is NaN, as in NumPy and PyTorch.
+        return _P["Sum"].apply(self, axis=axis, keepdims=keepdims) * (1.0 / n if n else _np.nan)
 
     def var(self, axis=None, keepdims=False):
         centered = self - self.mean(axis=axis, keepdims=True)
@@ -246,10 +247,15 @@ class Tensor:
     def std(self, axis=None, keepdims=False):
         return self.var(axis=axis, keepdims=keepdims) ** 0.5
 
-    def max(self, axis=None, keepdims=False):
+    # `out` is NumPy's protocol: np.max(tensor) calls tensor.max(axis=..., out=None).
+    def max(self, axis=None, keepdims=False, out=None):
+        if out is not None:
+            raise TypeError("Tensor.max returns a new Tensor; it cannot write into `out`.")
         return _P["Max"].apply(self, axis=axis, keepdims=keepdims)
 
-    def min(self, axis=None, keepdims=False):
+    def min(self, axis=None, keepdims=False, out=None):
+        if out is not None:
+            raise TypeError("Tensor.min returns a new Tensor; it cannot write into `out`.")
         return _P["Min"].apply(self, axis=axis, keepdims=keepdims)
 
     def argmax(self, axis=None):

@@ -12,8 +12,9 @@ import numpy as np
 from numdeep import registry
 from numdeep.autograd.engine import no_grad
 from numdeep.autograd.tensor import Tensor, data_of
-from numdeep.backend import floatx, standardize_dtype, xp_of
+from numdeep.backend import floatx, standardize_dtype, to_numpy, xp_of
 from numdeep.backend.naming import current_path
+from numdeep.backend.symbolic_scope import state_frozen
 
 
 class Variable(Tensor):
@@ -74,6 +75,11 @@ class Variable(Tensor):
         """The current value as a Tensor (no graph history: a snapshot of the weight)."""
         return Tensor._from_op(self.data, None)
 
+    def numpy(self):
+        """A NumPy copy of the current value, as Keras's ``Variable.numpy()``: the optimizer
+        updates the variable in place, so a view would change under its holder."""
+        return np.array(to_numpy(self.data))
+
     def assign(self, value):
         """Replace the value in place; the shape must stay the same."""
         new = _as_array(value, self.data)
@@ -82,17 +88,20 @@ class Variable(Tensor):
                              f"value in `variable.assign(value)` must match. "
                              f"variable.shape={self.shape}, Received: value.shape={new.shape}. "
                              f"Target variable: {self}")
-        self.data[...] = new
+        if not state_frozen():  # tracing or recomputing must not change state
+            self.data[...] = new
         return self.value
 
     def assign_add(self, value):
         """Add ``value`` to the variable in place."""
-        self.data += _as_array(value, self.data)
+        if not state_frozen():
+            self.data += _as_array(value, self.data)
         return self.value
 
     def assign_sub(self, value):
         """Subtract ``value`` from the variable in place."""
-        self.data -= _as_array(value, self.data)
+        if not state_frozen():
+            self.data -= _as_array(value, self.data)
         return self.value
 
     def __repr__(self):

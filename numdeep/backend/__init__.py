@@ -12,6 +12,7 @@ Example:
     'float32'
 """
 
+import contextlib
 import sys
 
 import numpy as np
@@ -42,13 +43,65 @@ __all__ = [
     "make_rng", "set_seed", "config", "backend", "epsilon", "set_epsilon", "image_data_format",
     "set_image_data_format", "standardize_data_format", "standardize_dtype", "is_float_dtype",
     "is_int_dtype", "result_type", "name_scope", "current_path", "unique_name", "clear_session",
-    "SUPPORTS_SPARSE_TENSORS", "SUPPORTS_RAGGED_TENSORS", "get_keras_mask", "set_keras_mask",
+    "SUPPORTS_SPARSE_TENSORS", "SUPPORTS_RAGGED_TENSORS", "SUPPORTS_COMPLEX_DTYPES",
+    "get_keras_mask", "device", "standardize_shape", "set_keras_mask",
 ]
 
-# Keras's backend capability flags: numdeep's arrays are dense.
+# Keras's backend capability flags: numdeep's arrays are dense; complex dtypes are NumPy's.
 SUPPORTS_SPARSE_TENSORS = False
 SUPPORTS_RAGGED_TENSORS = False
+SUPPORTS_COMPLEX_DTYPES = True
 ALLOCATOR_TUNED = tune_allocator()
+
+
+def standardize_shape(shape):
+    """``shape`` as a tuple of non-negative ints and ``None`` (unknown sizes), checked.
+
+    Example:
+        >>> from numdeep.backend import standardize_shape
+        >>> standardize_shape([None, 3])
+        (None, 3)
+    """
+    if shape is None:
+        raise ValueError("Undefined shapes are not supported.")
+    if not hasattr(shape, "__iter__"):
+        raise ValueError(f"Cannot convert '{shape}' to a shape.")
+    out = []
+    for d in shape:
+        if d is None:
+            out.append(None)
+            continue
+        if isinstance(d, str | float):
+            raise ValueError(f"Cannot convert '{shape}' to a shape. Found invalid dimension "
+                             f"'{d}' of type '{type(d)}'. ")
+        try:
+            d = int(d)
+        except (TypeError, ValueError) as e:
+            raise ValueError(f"Cannot convert '{shape}' to a shape. Found invalid dimension "
+                             f"'{d}' of type '{type(d)}'. ") from e
+        if d < 0:
+            raise ValueError(f"Cannot convert '{shape}' to a shape. Negative dimensions are not "
+                             f"allowed.")
+        out.append(d)
+    return tuple(out)
+
+
+@contextlib.contextmanager
+def device(device_name):
+    """Keras's ``backend.device`` scope. numdeep runs where its arrays live (NumPy on the CPU,
+    CuPy on a GPU), so ``"cpu"`` changes nothing and a GPU must be chosen by its arrays.
+
+    Example:
+        >>> from numdeep import backend
+        >>> with backend.device("cpu"):
+        ...     pass
+    """
+    kind = str(device_name).lower().split(":")[0]
+    if kind != "cpu":
+        raise ValueError(f"numdeep places computations by their arrays (CuPy arrays run on the "
+                         f"GPU), not by a device scope; received device_name={device_name!r}. "
+                         f"Use 'cpu', or move the model's arrays to CuPy.")
+    yield
 
 
 def xp_of(*arrays):

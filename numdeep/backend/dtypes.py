@@ -12,6 +12,11 @@ import numpy as np
 
 from numdeep.backend import config
 
+# Keras's dtype families (``keras.src.backend.common.dtypes``).
+BOOL_TYPES = ("bool",)
+INT_TYPES = ("uint8", "uint16", "uint32", "uint64", "int8", "int16", "int32", "int64")
+FLOAT_TYPES = ("bfloat16", "float16", "float32", "float64")
+
 _PYTHON = {int: "int64", float: "float32", bool: "bool", complex: "complex64", str: "string"}
 _ALIASES = {"float": "float32", "double": "float64", "half": "float16", "int": "int64",
             "uint": "uint64", "str": "string"}
@@ -51,9 +56,10 @@ def is_int_dtype(dtype):
     return standardize_dtype(dtype).startswith(("int", "uint"))
 
 
-def result_type(*dtypes):
-    """The dtype NumPy gives a binary op on these dtypes (Python scalars count as weak)."""
-    if not dtypes:
-        return config.floatx()
-    arrays = [np.empty((), standardize_dtype(d)) for d in dtypes]
-    return np.result_type(*arrays).name
+# Keras's promotion rules (a lattice with weak Python scalars, as JAX's) live in ``promotion``.
+from numdeep.backend.promotion import (  # noqa: E402, F401 - re-exported
+    ALLOWED_DTYPES,
+    COMPLEX_TYPES,
+    FLOAT8_TYPES,
+    result_type,
+)

@@ -42,6 +42,24 @@ class name_scope:  # noqa: N801 - Keras's name
         return False
 
 
+class path_scope:  # noqa: N801 - a context manager, like name_scope
+    """Context manager making ``path`` (``'outer/inner'``) the whole current path: a layer
+    that creates a weight after it was built (LoRA, a weight swapped in) names it where the
+    layer was built, not where it happens to be called from."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def __enter__(self):
+        self._saved = list(_stack())
+        _STACK.scopes = [name_scope(part) for part in self.path.split("/") if part]
+        return self
+
+    def __exit__(self, *exc):
+        _STACK.scopes = self._saved
+        return False
+
+
 def _stack():
     stack = getattr(_STACK, "scopes", None)
     if stack is None:

@@ -1,106 +1,111 @@
-"""The on-disk unit of ``BackupAndRestore``: one folder, committed by a rename, with checksums.
+"""The files of ``BackupAndRestore``, in Keras's layout, committed so a crash never leaves a
+weights file and a metadata file that do not belong together.
 
-A unit ``backup-NNNNNN/`` holds ``model.weights.h5`` (written by ``model.save_weights``),
-``state.json`` (counters, history, random states) and ``manifest.json`` (SHA-256 of both). It is
-built in ``.tmp-*`` inside the backup folder and renamed into place, so a unit that exists under
-its final name is complete; a unit is deleted by first renaming it to ``.trash-*``.
+``latest.weights.h5`` (``model.save_weights``: weights and optimizer state) and
+``training_metadata.json`` (Keras's ``epoch`` and ``batch``, plus numdeep's exact state under
+``"numdeep"``, including the SHA-256 of the weights file); ``*.bkp`` hold the previous pair
+(``double_checkpoint``). A commit writes both files under temporary names, then renames the
+weights and then the metadata into place; a crash between the two renames leaves metadata whose
+checksum does not match the weights, next to a temporary metadata file that does, and reading
+finishes that commit.
 """
 
 import hashlib
 import json
 import os
-import re
 import shutil
-import tempfile
 
 import numpy as np
 
-WEIGHTS, STATE, MANIFEST = "model.weights.h5", "state.json", "manifest.json"
-_UNIT = re.compile(r"^backup-(\d{6,})$")
-_FORMAT, _VERSION = "numdeep.BackupAndRestore", 1
-_STATE_KEYS = ("epoch", "history", "optimizer", "global_rng", "layer_rngs")
+WEIGHTS, METADATA = "latest.weights.h5", "training_metadata.json"
+_TMP_WEIGHTS, _TMP_METADATA = "latest.tmp.weights.h5", "training_metadata.tmp.json"
+_FORMAT, _VERSION = "numdeep.BackupAndRestore", 2
 
 
 class Corrupt(Exception):
-    """A unit that cannot be trusted; the message says why."""
+    """A backup that cannot be trusted; the message says why."""
 
 
-def list_units(folder, clean=False):
-    """Committed units in ``folder``, newest first; ``clean`` removes leftovers of crashes."""
-    if not os.path.isdir(folder):
-        return []
-    units = []
-    for name in os.listdir(folder):
-        path = os.path.join(folder, name)
-        match = _UNIT.match(name)
-        if match and os.path.isdir(path):
-            units.append((int(match.group(1)), path))
-        elif clean and name.startswith((".tmp-", ".trash-")) and os.path.isdir(path):
-            shutil.rmtree(path, ignore_errors=True)
-    return [path for _, path in sorted(units, reverse=True)]
+def pair(folder, previous=False):
+    """``(weights path, metadata path)`` of the latest (or the previous) backup."""
+    suffix = ".bkp" if previous else ""
+    return os.path.join(folder, WEIGHTS + suffix), os.path.join(folder, METADATA + suffix)
 
 
-def commit_unit(folder, write_weights, state):
-    """Write a new unit (``write_weights(path)`` saves the weights file) and return its path."""
+def exists(folder, previous=False):
+    return any(os.path.exists(p) for p in pair(folder, previous))
+
+
+def commit(folder, write_weights, metadata, keep_previous):
+    """Write a new latest pair (``write_weights(path)`` saves the weights file); with
+    ``keep_previous`` the current pair becomes the ``.bkp`` pair first."""
     os.makedirs(folder, exist_ok=True)
-    units = list_units(folder)
-    number = int(_UNIT.match(os.path.basename(units[0])).group(1)) + 1 if units else 1
-    tmp = tempfile.mkdtemp(prefix=".tmp-", dir=folder)
-    final = os.path.join(folder, f"backup-{number:06d}")
-    try:
-        weights = os.path.join(tmp, WEIGHTS)
-        write_weights(weights)
-        state = json.dumps(encode(state)).encode()
-        _write(os.path.join(tmp, STATE), state)
-        manifest = {"format": _FORMAT, "version": _VERSION,
-                    "sha256": {WEIGHTS: _sha256(weights), STATE: hashlib.sha256(state).hexdigest()}}
-        _write(os.path.join(tmp, MANIFEST), json.dumps(manifest).encode())
-        _fsync(weights)
-        _fsync(tmp)
-        os.rename(tmp, final)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    weights, meta = pair(folder)
+    if keep_previous:
+        for src, dst in zip((weights, meta), pair(folder, previous=True)):
+            if os.path.exists(src):
+                _copy(src, dst)
+    tmp_weights, tmp_meta = os.path.join(folder, _TMP_WEIGHTS), os.path.join(folder, _TMP_METADATA)
+    write_weights(tmp_weights)
+    metadata = dict(metadata)
+    metadata["numdeep"] = {**metadata.get("numdeep", {}), "format": _FORMAT,
+                           "version": _VERSION, "sha256": _sha256(tmp_weights)}
+    _write(tmp_meta, json.dumps(encode(metadata)).encode())
+    _fsync(tmp_weights)
+    os.replace(tmp_weights, weights)
+    os.replace(tmp_meta, meta)
     _fsync(folder)
-    return final
 
 
-def read_unit(path):
-    """The verified ``state`` of a unit; raises ``Corrupt`` for anything amiss."""
-    try:
-        with open(os.path.join(path, MANIFEST), "rb") as f:
-            manifest = json.loads(f.read())
-        digests = manifest["sha256"] if manifest.get("format") == _FORMAT else None
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
-        raise Corrupt(f"unreadable {MANIFEST} ({type(e).__name__}: {e})") from e
-    if not isinstance(digests, dict) or manifest.get("version") != _VERSION:
-        raise Corrupt(f"{MANIFEST} is not a version-{_VERSION} numdeep backup manifest")
-    for name in (WEIGHTS, STATE):
+def read(folder, previous=False):
+    """The verified metadata of a pair (``None`` when there is none); raises ``Corrupt``.
+
+    Metadata without numdeep's part (a backup Keras wrote) is returned as it is: its weights
+    cannot be checked."""
+    weights, meta = pair(folder, previous)
+    if not os.path.exists(weights) and not os.path.exists(meta):
+        return None
+    metadata = _load(meta)
+    extra = metadata.get("numdeep")
+    if extra is None:
+        if not os.path.exists(weights):
+            raise Corrupt(f"{os.path.basename(weights)} is missing")
+        return metadata
+    if extra.get("format") != _FORMAT or extra.get("version") != _VERSION:
+        raise Corrupt(f"{os.path.basename(meta)} is not a version-{_VERSION} numdeep backup")
+    actual = _digest(weights)
+    if actual != extra.get("sha256"):
+        pending = os.path.join(folder, _TMP_METADATA)
+        if not previous and os.path.exists(pending) and \
+                _load(pending).get("numdeep", {}).get("sha256") == actual:
+            os.replace(pending, meta)  # a commit interrupted between its two renames
+            return read(folder)
+        raise Corrupt(f"{os.path.basename(weights)} does not match the SHA-256 checksum in "
+                      f"{os.path.basename(meta)}")
+    return metadata
+
+
+def restore_previous(folder):
+    """Copy the ``.bkp`` pair over the latest one (Keras's recovery from a corrupted backup)."""
+    for src, dst in zip(pair(folder, previous=True), pair(folder)):
+        if os.path.exists(src):
+            _copy(src, dst)
+        elif os.path.exists(dst):
+            os.remove(dst)
+
+
+def remove_all(folder):
+    """Delete the files this callback writes, then the folder if nothing else is in it."""
+    names = (WEIGHTS, METADATA, WEIGHTS + ".bkp", METADATA + ".bkp")
+    for name in names + tuple(n + ".tmp" for n in names) + (_TMP_WEIGHTS, _TMP_METADATA):
         try:
-            actual = _sha256(os.path.join(path, name))
-        except OSError as e:
-            raise Corrupt(f"cannot read {name} ({e})") from e
-        if actual != digests.get(name):
-            raise Corrupt(f"{name} does not match its SHA-256 checksum")
+            os.remove(os.path.join(folder, name))
+        except OSError:
+            pass
     try:
-        with open(os.path.join(path, STATE), "rb") as f:
-            state = json.loads(f.read())
-        missing = [k for k in _STATE_KEYS if k not in state]
-    except (OSError, ValueError, TypeError) as e:
-        raise Corrupt(f"unreadable {STATE} ({type(e).__name__}: {e})") from e
-    if missing:
-        raise Corrupt(f"{STATE} lacks {missing}")
-    return decode(state)
-
-
-def remove_unit(path):
-    """Delete a unit, renaming it away first so a half-deleted unit never looks committed."""
-    trash = os.path.join(os.path.dirname(path), f".trash-{os.getpid()}-{os.path.basename(path)}")
-    try:
-        os.rename(path, trash)
+        os.rmdir(folder)
     except OSError:
-        return
-    shutil.rmtree(trash, ignore_errors=True)
+        pass  # the folder holds files that are not ours, or is already gone
 
 
 def encode(value):
@@ -128,12 +133,37 @@ def decode(value):
     return value
 
 
+def _load(path):
+    try:
+        with open(path, "rb") as f:
+            metadata = json.loads(f.read())
+    except (OSError, ValueError) as e:
+        raise Corrupt(f"unreadable {os.path.basename(path)} ({type(e).__name__}: {e})") from e
+    if not isinstance(metadata, dict) or "epoch" not in metadata:
+        raise Corrupt(f"{os.path.basename(path)} holds no epoch")
+    return decode(metadata)
+
+
+def _digest(path):
+    try:
+        return _sha256(path)
+    except OSError as e:
+        raise Corrupt(f"cannot read {os.path.basename(path)} ({e})") from e
+
+
 def _sha256(path):
     digest = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def _copy(src, dst):
+    tmp = dst + ".tmp"
+    shutil.copyfile(src, tmp)
+    _fsync(tmp)
+    os.replace(tmp, dst)
 
 
 def _write(path, data):

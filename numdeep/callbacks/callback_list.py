@@ -1,6 +1,6 @@
 """``CallbackList``: how the training loop calls the callbacks it was given."""
 
-from numdeep.callbacks.base import BATCH_HOOKS, Callback
+from numdeep.callbacks.base import BATCH_HOOKS, overrides
 from numdeep.callbacks.history import History
 
 
@@ -14,11 +14,8 @@ class CallbackList:
             cb.set_model(model)
             cb.set_params(params)
         self._histories = [cb for cb in self.callbacks if isinstance(cb, History)]
-        self._batch = {
-            hook: [getattr(cb, hook) for cb in self.callbacks
-                   if getattr(type(cb), hook) is not getattr(Callback, hook)]
-            for hook in BATCH_HOOKS
-        }
+        self._batch = {hook: [getattr(cb, hook) for cb in self.callbacks if overrides(cb, hook)]
+                       for hook in BATCH_HOOKS}
         # Batch hooks run every step: bind each dispatcher once, as a plain attribute.
         for hook in BATCH_HOOKS:
             setattr(self, hook, _dispatch(self._batch[hook]))

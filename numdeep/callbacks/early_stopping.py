@@ -2,25 +2,24 @@
 
 import warnings
 
-from numdeep.callbacks._monitor import Monitor
-from numdeep.callbacks.base import Callback
+from numdeep.callbacks.monitor_callback import MonitorCallback
+from numdeep.utils.io_utils import print_msg
 
 
-class EarlyStopping(Callback):
+class EarlyStopping(MonitorCallback):
     """Stop training when ``monitor`` has not improved for ``patience`` epochs (Keras 3 rules).
 
     With ``restore_best_weights=True`` the weights of the best epoch are put back at the end of
-    training, whether training stopped early or ran to its last epoch. A NaN or infinite value
-    never counts as an improvement. If a ``baseline`` is given and no epoch beat it, the current
-    weights are kept and one warning says so.
+    training, whether training stopped early or ran to its last epoch; if no epoch improved
+    (e.g. none beat ``baseline``), the best is the first monitored epoch. A NaN or infinite value
+    never counts as an improvement. A ``monitor`` missing from the logs warns and is skipped.
 
     Args:
-        monitor: the logged quantity to watch, e.g. ``'val_loss'`` or ``'val_accuracy'``. A name
-            missing from the logs raises ``ValueError`` at the first epoch end, naming the keys.
+        monitor: the logged quantity to watch, e.g. ``'val_loss'`` or ``'val_accuracy'``.
         min_delta: smallest change that counts as an improvement.
         patience: epochs without improvement after which training stops.
         verbose: 1 prints a message when stopping and when restoring weights.
-        mode: ``'min'``, ``'max'`` or ``'auto'`` (``'max'`` for accuracy-like names).
+        mode: ``'min'``, ``'max'`` or ``'auto'`` (see ``MonitorCallback``).
         baseline: training stops if the monitored value does not beat it within ``patience``
             epochs.
         restore_best_weights: put back the weights of the best epoch at the end of training.
@@ -40,45 +39,42 @@ class EarlyStopping(Callback):
 
     def __init__(self, monitor="val_loss", min_delta=0, patience=0, verbose=0, mode="auto",
                  baseline=None, restore_best_weights=False, start_from_epoch=0):
-        super().__init__()
-        if patience < 0 or start_from_epoch < 0:
-            raise ValueError(f"EarlyStopping: `patience` and `start_from_epoch` must be >= 0. "
-                             f"Received: patience={patience}, start_from_epoch={start_from_epoch}")
-        self._monitor = Monitor("EarlyStopping", monitor, mode, min_delta)
-        self.monitor = monitor
-        self.min_delta = abs(float(min_delta))
-        self.patience = int(patience)
+        super().__init__(monitor, mode, min_delta=min_delta)
+        self.patience = patience
         self.verbose = verbose
-        self.mode = mode
-        self.baseline = None if baseline is None else float(baseline)
-        self.restore_best_weights = bool(restore_best_weights)
-        self.start_from_epoch = int(start_from_epoch)
-        self._reset()
+        self.baseline = baseline
+        self.wait = 0
+        self.stopped_epoch = 0
+        self.restore_best_weights = restore_best_weights
+        self.best_weights = None
+        self.start_from_epoch = start_from_epoch
 
-    def _reset(self):
+    def on_train_begin(self, logs=None):
+        # Instances are reusable across fit() calls.
         self.wait = 0
         self.stopped_epoch = 0
         self.best = None
-        self.best_epoch = 0
         self.best_weights = None
-        self._beat_baseline = False
-
-    def on_train_begin(self, logs=None):
-        self._reset()
+        self.best_epoch = 0
 
     def on_epoch_end(self, epoch, logs=None):
-        current = self._monitor.value(logs)
+        if self.monitor_op is None:
+            self._set_monitor_op()  # the model's metrics exist by now
+        current = self.get_monitor_value(logs)
         if current is None or epoch < self.start_from_epoch:
             return
+        if self.restore_best_weights and self.best_weights is None:
+            # Until something improves, the first monitored epoch is the best one.
+            self.best_weights = self.model.get_weights()
+            self.best_epoch = epoch
         self.wait += 1
-        if self._monitor.better(current, self.best):
+        if self._is_improvement(current, self.best):
             self.best = current
             self.best_epoch = epoch
             if self.restore_best_weights:
                 self.best_weights = self.model.get_weights()
-            # Patience restarts only when the value beats both the previous best and the baseline.
-            if self.baseline is None or self._monitor.better(current, self.baseline):
-                self._beat_baseline = True
+            # Patience restarts only when the value beats both the previous best and baseline.
+            if self.baseline is None or self._is_improvement(current, self.baseline):
                 self.wait = 0
             return
         if self.wait >= self.patience and epoch > 0:
@@ -87,23 +83,18 @@ class EarlyStopping(Callback):
 
     def on_train_end(self, logs=None):
         if self.stopped_epoch > 0 and self.verbose > 0:
-            print(f"Epoch {self.stopped_epoch + 1}: early stopping")
-        if not self.restore_best_weights:
-            return
-        if self.best_weights is None:
-            warnings.warn(f"EarlyStopping: no epoch had a finite {self.monitor!r}, so there are no "
-                          f"best weights to restore; keeping the current weights.", stacklevel=2)
-            return
-        if self.baseline is not None and not self._beat_baseline:
-            warnings.warn(f"EarlyStopping: no epoch beat baseline={self.baseline} on "
-                          f"{self.monitor!r} (best: {self.best}); keeping the current weights.",
-                          stacklevel=2)
-            return
-        if self.verbose > 0:
-            print(f"Restoring model weights from the end of the best epoch: "
-                  f"{self.best_epoch + 1}.")
-        self.model.set_weights(self.best_weights)
+            print_msg(f"Epoch {self.stopped_epoch + 1}: early stopping")
+        if self.restore_best_weights and self.best_weights is not None:
+            if self.verbose > 0:
+                print_msg(f"Restoring model weights from the end of the best epoch: "
+                          f"{self.best_epoch + 1}.")
+            self.model.set_weights(self.best_weights)
 
     def get_monitor_value(self, logs):
-        """The monitored value in ``logs`` (Keras API); raises for an unknown key."""
-        return self._monitor.value(logs)
+        """The monitored value in ``logs``, or None (with a warning) when it is missing."""
+        value = (logs or {}).get(self.monitor)
+        if value is None:
+            warnings.warn(f"Early stopping conditioned on metric `{self.monitor}` which is not "
+                          f"available. Available metrics are: {','.join(list(logs or {}))}",
+                          stacklevel=2)
+        return value

@@ -8,8 +8,10 @@ class LambdaCallback(Callback):
 
     Args:
         on_epoch_begin, on_epoch_end: ``f(epoch, logs)``.
-        on_train_batch_begin, on_train_batch_end: ``f(batch, logs)`` (``on_batch_*`` aliases too).
         on_train_begin, on_train_end: ``f(logs)``.
+        on_train_batch_begin, on_train_batch_end: ``f(batch, logs)``.
+        **kwargs: any other hook (``on_test_begin=f``, ``on_predict_batch_end=f``, Keras's
+            ``on_batch_end=f``...) or attribute, set on the callback as given.
 
     Example:
         >>> import numdeep as nd
@@ -24,18 +26,13 @@ class LambdaCallback(Callback):
 
     def __init__(self, on_epoch_begin=None, on_epoch_end=None, on_train_begin=None,
                  on_train_end=None, on_train_batch_begin=None, on_train_batch_end=None,
-                 on_batch_begin=None, on_batch_end=None, **kwargs):
+                 **kwargs):
         super().__init__()
+        self.__dict__.update(kwargs)
         hooks = dict(on_epoch_begin=on_epoch_begin, on_epoch_end=on_epoch_end,
                      on_train_begin=on_train_begin, on_train_end=on_train_end,
-                     on_train_batch_begin=on_train_batch_begin or on_batch_begin,
-                     on_train_batch_end=on_train_batch_end or on_batch_end, **kwargs)
+                     on_train_batch_begin=on_train_batch_begin,
+                     on_train_batch_end=on_train_batch_end)
         for name, fn in hooks.items():
             if fn is not None:
-                if not name.startswith("on_"):
-                    raise TypeError(f"LambdaCallback got an unknown hook {name!r}")
                 setattr(self, name, fn)
-
-    # Instance attributes shadow these, so CallbackList sees the batch hooks as overridden.
-    def on_train_batch_begin(self, batch, logs=None): ...
-    def on_train_batch_end(self, batch, logs=None): ...

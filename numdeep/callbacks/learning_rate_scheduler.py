@@ -1,25 +1,31 @@
 """``LearningRateScheduler``: set the learning rate from a function of the epoch."""
 
 import inspect
-import numbers
 
-from numdeep.callbacks._monitor import log_learning_rate
+import numpy as np
+
+from numdeep.callbacks._monitor import log_learning_rate, optimizers_of
 from numdeep.callbacks.base import Callback
+from numdeep.utils.io_utils import print_msg
 
 
 class LearningRateScheduler(Callback):
-    """Set the optimizer's learning rate to ``schedule(epoch, lr)`` at the start of every epoch.
+    """Set the learning rate to ``schedule(epoch, lr)`` at the start of every epoch.
 
-    ``epoch`` is 0-based and ``lr`` is the current learning rate; a one-argument
-    ``schedule(epoch)`` is accepted too. Adds ``learning_rate`` to the epoch logs. For a rate that
-    changes every step, give the optimizer a ``numdeep.optimizers.schedules`` object instead.
+    ``epoch`` is 0-based and ``lr`` the current learning rate; a one-argument
+    ``schedule(epoch)`` is called with the epoch only. With a ``MultiOptimizer`` every
+    sub-optimizer's rate goes through the schedule. Adds ``learning_rate`` to the epoch logs.
+    For a rate that changes every step, give the optimizer a ``numdeep.optimizers.schedules``
+    object instead.
 
     Args:
         schedule: function ``(epoch, lr) -> new learning rate`` (a float).
         verbose: 1 prints the new learning rate each epoch.
 
     Example:
-        >>> import numpy as np
+        >>> import inspect
+
+import numpy as np
         >>> import numdeep as nd
         >>> model = nd.Sequential([nd.layers.Dense(1, input_shape=(1,))])
         >>> model.compile(optimizer=nd.optimizers.SGD(0.1), loss="mse")
@@ -37,23 +43,30 @@ class LearningRateScheduler(Callback):
                              f"(epoch, lr) -> lr. Received: {schedule!r}")
         self.schedule = schedule
         self.verbose = verbose
-        self._takes_lr = _accepts_two_args(schedule)
+
+    def _update_optimizer_lr(self, optimizer, epoch):
+        if not hasattr(optimizer, "learning_rate"):
+            raise ValueError('Optimizer must have a "learning_rate" attribute.')
+        if _accepts_two_args(self.schedule):
+            learning_rate = self.schedule(epoch, optimizer._get_current_learning_rate())
+        else:  # a schedule of the epoch only (Keras's older API)
+            learning_rate = self.schedule(epoch)
+        if not isinstance(learning_rate, float | np.float32 | np.float64):
+            raise ValueError(f"The output of the `schedule` function should be a float. Got: "
+                             f"{learning_rate}")
+        optimizer.learning_rate = float(learning_rate)
+        return learning_rate
 
     def on_epoch_begin(self, epoch, logs=None):
-        optimizer = self.model.optimizer
-        if self._takes_lr:
-            lr = self.schedule(epoch, float(optimizer.learning_rate))
-        else:
-            lr = self.schedule(epoch)
-        if isinstance(lr, bool) or not isinstance(lr, numbers.Real):
-            raise ValueError(f"LearningRateScheduler: the schedule must return a float; it "
-                             f"returned {lr!r} for epoch {epoch}.")
-        optimizer.learning_rate = float(lr)
-        if self.verbose > 0:
-            print(f"\nEpoch {epoch + 1}: LearningRateScheduler setting learning rate to {lr}.")
+        for name, optimizer in optimizers_of(self.model):
+            learning_rate = self._update_optimizer_lr(optimizer, epoch)
+            if self.verbose > 0:
+                label = f"{name} learning rate" if name else "learning rate"
+                print_msg(f"\nEpoch {epoch + 1}: LearningRateScheduler setting {label} to "
+                          f"{learning_rate}.")
 
     def on_epoch_end(self, epoch, logs=None):
-        log_learning_rate(self.model, epoch, logs)
+        log_learning_rate(self.model, logs)
 
 
 def _accepts_two_args(fn):

@@ -1,24 +1,27 @@
 """``ReduceLROnPlateau``: lower the learning rate when a metric stops improving."""
 
+import warnings
+
 import numpy as np
 
-from numdeep.callbacks._monitor import Monitor, log_learning_rate
-from numdeep.callbacks.base import Callback
+from numdeep.callbacks._monitor import log_learning_rate, optimizers_of
+from numdeep.callbacks.monitor_callback import MonitorCallback
+from numdeep.utils.io_utils import print_msg
 
 
-class ReduceLROnPlateau(Callback):
+class ReduceLROnPlateau(MonitorCallback):
     """Multiply the learning rate by ``factor`` after ``patience`` epochs without improvement.
 
-    Adds ``learning_rate`` to the epoch logs (and so to ``History``, ``CSVLogger`` and
-    ``TensorBoard``), as Keras does. The optimizer needs a float learning rate, not a schedule.
+    Adds ``learning_rate`` to the epoch logs (``learning_rate_<name>`` for each sub-optimizer of a
+    ``MultiOptimizer``, all of which are reduced together), as Keras does. The optimizer needs a
+    float learning rate, not a schedule.
 
     Args:
-        monitor: the logged quantity to watch; a name missing from the logs raises
-            ``ValueError`` at the first epoch end, naming the available keys.
-        factor: the multiplier, in ``(0, 1)``: ``new_lr = lr * factor``.
+        monitor: the logged quantity to watch (missing from the logs: a warning, no change).
+        factor: the multiplier, below 1: ``new_lr = lr * factor``.
         patience: epochs without improvement before the learning rate is reduced.
         verbose: 1 prints a message at each reduction.
-        mode: ``'min'``, ``'max'`` or ``'auto'`` (``'max'`` for accuracy-like names).
+        mode: ``'min'``, ``'max'`` or ``'auto'`` (see ``MonitorCallback``).
         min_delta: smallest change that counts as an improvement.
         cooldown: epochs to wait after a reduction before counting again.
         min_lr: lower bound on the learning rate.
@@ -34,31 +37,28 @@ class ReduceLROnPlateau(Callback):
         ...                     callbacks=[cb])
         >>> history.history["learning_rate"]  # logged before each epoch's decision, as in Keras
         [0.1, 0.1, 0.05]
-        >>> model.optimizer.learning_rate
+        >>> model.optimizer.get_config()["learning_rate"]
         0.025
     """
 
     def __init__(self, monitor="val_loss", factor=0.1, patience=10, verbose=0, mode="auto",
-                 min_delta=1e-4, cooldown=0, min_lr=0.0):
-        super().__init__()
-        if not 0.0 < factor < 1.0:
-            raise ValueError(f"ReduceLROnPlateau: `factor` must be in (0, 1). "
-                             f"Received: factor={factor}")
-        self._monitor = Monitor("ReduceLROnPlateau", monitor, mode, min_delta)
-        self.monitor = monitor
-        self.factor = float(factor)
-        self.patience = int(patience)
+                 min_delta=1e-4, cooldown=0, min_lr=0.0, **kwargs):
+        super().__init__(monitor, mode, min_delta=min_delta)
+        if factor >= 1.0:
+            raise ValueError(f"ReduceLROnPlateau does not support a factor >= 1.0. Received "
+                             f"factor={factor}")
+        self.factor = factor
+        self.min_lr = min_lr
+        self.patience = patience
         self.verbose = verbose
-        self.mode = mode
-        self.min_delta = float(min_delta)
-        self.cooldown = int(cooldown)
-        self.min_lr = float(min_lr)
-        self._reset()
+        self.cooldown = cooldown
+        self.cooldown_counter = 0
+        self.wait = 0
 
     def _reset(self):
-        self.best = self._monitor.worst
-        self.wait = 0
+        self.best = None
         self.cooldown_counter = 0
+        self.wait = 0
 
     def on_train_begin(self, logs=None):
         self._reset()
@@ -68,29 +68,40 @@ class ReduceLROnPlateau(Callback):
         return self.cooldown_counter > 0
 
     def on_epoch_end(self, epoch, logs=None):
-        log_learning_rate(self.model, epoch, logs)
-        current = self._monitor.value(logs)
+        if self.monitor_op is None:
+            self._set_monitor_op()
+        logs = {} if logs is None else logs
+        log_learning_rate(self.model, logs)
+        current = logs.get(self.monitor)
         if current is None:
+            warnings.warn(f"Learning rate reduction is conditioned on metric `{self.monitor}` "
+                          f"which is not available. Available metrics are: "
+                          f"{','.join(list(logs))}.", stacklevel=2)
             return
         if self.in_cooldown():
             self.cooldown_counter -= 1
             self.wait = 0
-        if self._monitor.better(current, self.best):
+        if self._is_improvement(current, self.best):
             self.best = current
             self.wait = 0
-            return
-        if self.in_cooldown():
-            return
-        self.wait += 1
-        if self.wait < self.patience:
-            return
-        old_lr = float(self.model.optimizer.learning_rate)
-        # Compared in float32, as Keras does, so a min_lr stored in float32 counts as reached.
-        if old_lr > float(np.float32(self.min_lr)):
-            new_lr = max(old_lr * self.factor, self.min_lr)
-            self.model.optimizer.learning_rate = new_lr
-            if self.verbose > 0:
-                print(f"\nEpoch {epoch + 1}: ReduceLROnPlateau reducing learning rate to {new_lr}.")
-            self.cooldown_counter = self.cooldown
-            self.wait = 0
+        elif not self.in_cooldown():
+            self.wait += 1
+            if self.wait >= self.patience:
+                named = optimizers_of(self.model)
+                reduced = [self._reduce(opt, epoch, name) for name, opt in named]
+                if any(reduced):
+                    self.cooldown_counter = self.cooldown
+                    self.wait = 0
 
+    def _reduce(self, optimizer, epoch, name):
+        old_lr = optimizer._get_current_learning_rate()
+        # Compared in float32, as Keras does, so a min_lr stored in float32 counts as reached.
+        if old_lr <= np.float32(self.min_lr):
+            return False
+        new_lr = max(old_lr * self.factor, self.min_lr)
+        optimizer.learning_rate = new_lr
+        if self.verbose > 0:
+            label = f" {name}" if name else ""
+            print_msg(f"\nEpoch {epoch + 1}: ReduceLROnPlateau reducing{label} learning rate to "
+                      f"{new_lr}.")
+        return True

@@ -4,6 +4,7 @@ import os
 
 import numpy as np
 
+from numdeep.callbacks._monitor import log_learning_rate
 from numdeep.callbacks.base import Callback
 
 _MISSING = ("numdeep.callbacks.TensorBoard writes event files with the optional tensorboardX "
@@ -91,8 +92,8 @@ class TensorBoard(Callback):
         logs = _scalars(logs or {})
         train = {k: v for k, v in logs.items() if not k.startswith("val_")}
         val = {k[4:]: v for k, v in logs.items() if k.startswith("val_")}
-        if "learning_rate" not in train and getattr(self.model, "optimizer", None) is not None:
-            train["learning_rate"] = float(self.model.optimizer.learning_rate)
+        if not any(k.startswith("learning_rate") for k in train):
+            train = self._collect_learning_rate(train)
         for folder, values in (("train", train), ("validation", val)):
             if not values:
                 continue
@@ -103,6 +104,13 @@ class TensorBoard(Callback):
             self._write_histograms(epoch)
         for writer in self._writers.values():
             writer.flush()
+
+    def _collect_learning_rate(self, logs):
+        """Add the current learning rate(s) to ``logs`` (``learning_rate_<name>`` for each
+        sub-optimizer of a ``MultiOptimizer``) and return them."""
+        if getattr(self.model, "optimizer", None) is not None:
+            log_learning_rate(self.model, logs)
+        return logs
 
     def _write_histograms(self, epoch):
         writer = self._writer("train")

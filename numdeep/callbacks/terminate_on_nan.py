@@ -1,8 +1,9 @@
 """``TerminateOnNaN``: stop training as soon as the loss becomes NaN or infinite."""
 
-import math
+import numpy as np
 
 from numdeep.callbacks.base import Callback
+from numdeep.utils.io_utils import print_msg
 
 
 class TerminateOnNaN(Callback):
@@ -13,8 +14,8 @@ class TerminateOnNaN(Callback):
     and ``BackupAndRestore`` keeps its backup, so earlier checkpoints survive.
 
     Args:
-        raise_error: raise ``RuntimeError`` instead of stopping quietly (as recent Keras does);
-            the exception leaves ``fit`` without calling ``on_train_end``.
+        raise_error: raise ``RuntimeError`` instead of stopping gracefully; the exception leaves
+            ``fit`` without calling ``on_train_end`` (so no callback cleans up).
 
     Example:
         >>> import numpy as np
@@ -33,14 +34,14 @@ class TerminateOnNaN(Callback):
 
     def __init__(self, raise_error=False):
         super().__init__()
-        self.raise_error = bool(raise_error)
+        self.raise_error = raise_error
 
-    def on_train_batch_end(self, batch, logs=None):
+    def on_batch_end(self, batch, logs=None):
         loss = (logs or {}).get("loss")
-        if loss is None or math.isfinite(float(loss)):
+        if loss is None or np.isfinite(loss):
             return
         if self.raise_error:
-            raise RuntimeError(f"TerminateOnNaN: the loss is {float(loss)} at batch {batch}; "
-                               f"training stopped (raise_error=True).")
-        print(f"Batch {batch}: Invalid loss, terminating training")
+            raise RuntimeError(f"NaN or Inf loss encountered at batch {batch}. Loss value: "
+                               f"{loss}. Terminating training immediately.")
+        print_msg(f"Batch {batch}: Invalid loss, terminating training")
         self.model.stop_training = True

@@ -1,8 +1,10 @@
-"""MNIST from local files: a Keras ``mnist.npz`` or the four original IDX files (``.gz`` or raw).
+"""MNIST: Keras's ``mnist.npz`` (downloaded once, hash-checked) or the four original IDX files.
 
-numdeep never downloads anything. ``load_data()`` looks in the path you give it, else in the cache
-directories (``$NUMDEEP_HOME/datasets`` or ``~/.numdeep/datasets``, then ``~/.keras/datasets``),
-and raises ``FileNotFoundError`` saying what to download and where to put it.
+``load_data()`` does what Keras's does: it downloads ``mnist.npz`` from Keras's origin through
+``numdeep.utils.get_file`` (verified against Keras's sha256) unless the cache already holds it;
+the cache is shared with Keras (``~/.keras/datasets``, see ``get_file``). It also reads the four
+IDX files put by hand in a cache folder (``$NUMDEEP_HOME/datasets`` or ``~/.numdeep/datasets``,
+their ``mnist/`` sub-folder, or ``~/.keras/datasets``), and any file or folder given as ``path``.
 
 Files are parsed strictly: IDX magic numbers, dimensions and byte counts are checked, ``.npz``
 files are read with ``allow_pickle=False``, and every error names the offending file. Pass
@@ -21,13 +23,20 @@ Example:
 import gzip
 import os
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
 
+from numdeep.saving.errors import CorruptFileError
+from numdeep.saving.safety import check_npz
+
 __all__ = ["load_data", "load_t10k_split", "load_idx", "read_idx", "write_idx", "T10K_SHA256"]
 
-NPZ_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
+ORIGIN = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
+NPZ_URL = ORIGIN + "mnist.npz"
+#: sha256 of Keras's ``mnist.npz`` (the same check ``keras.datasets.mnist`` makes).
+NPZ_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
 IDX_NAMES = {
     "x_train": "train-images-idx3-ubyte", "y_train": "train-labels-idx1-ubyte",
     "x_test": "t10k-images-idx3-ubyte", "y_test": "t10k-labels-idx1-ubyte",
@@ -39,6 +48,9 @@ T10K_SHA256 = {
 }
 _IDX_DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 _IDX_CODES = {np.dtype(v).newbyteorder(">").str: k for k, v in _IDX_DTYPES.items()}
+# MNIST's gzipped files expand about 5-fold; data that expands 100-fold is a bomb, not images.
+_IDX_MAX_RATIO = 100
+_IDX_RATIO_FLOOR = 16 << 20
 
 
 def cache_dirs():
@@ -67,6 +79,11 @@ def _check_sha256(path, sha256):
 def read_idx(path, sha256=None):
     """Parse one IDX file (optionally gzipped) into a NumPy array, validating its header.
 
+    A gzipped file is decompressed only as far as its header says (plus one byte, to detect
+    trailing data), and a header that declares more than ``_IDX_MAX_RATIO`` times the
+    compressed size (above ``_IDX_RATIO_FLOOR`` bytes) is refused before decompressing: a small
+    file cannot expand into gigabytes.
+
     Args:
         path: the file; gzip compression is detected from its content.
         sha256: optional expected hex digest (a string, or a ``{file name: digest}`` dict).
@@ -75,17 +92,25 @@ def read_idx(path, sha256=None):
         The array with the dims and dtype given in the file header.
 
     Raises:
-        ValueError: naming the file when it is not valid IDX (bad magic number, truncated, or
-            trailing bytes).
+        ValueError: naming the file when it is not valid IDX (bad magic number, truncated,
+            trailing bytes, or a declared size out of proportion to the file).
     """
     path = Path(path)
     _check_sha256(path, sha256)
-    raw = path.read_bytes()
-    if raw[:2] == b"\x1f\x8b":
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError) as e:
-            raise ValueError(f"{path}: corrupt or truncated gzip data ({e}).") from None
+    with open(path, "rb") as f:
+        gzipped = f.read(2) == b"\x1f\x8b"
+    raw = _read_gzipped_idx(path) if gzipped else path.read_bytes()
+    dtype, dims, header = _idx_header(raw, path)
+    expected = header + int(np.prod(dims, dtype=np.int64)) * dtype.itemsize
+    if len(raw) != expected:
+        what = "truncated" if len(raw) < expected else "has trailing bytes"
+        raise ValueError(f"{path}: IDX data {what}: header says dims {dims} ({expected} bytes), "
+                         f"file holds {len(raw)} bytes.")
+    return np.frombuffer(raw, dtype, offset=header).reshape(dims).astype(dtype.newbyteorder("="))
+
+
+def _idx_header(raw, path):
+    """``(dtype, dims, header bytes)`` of IDX data starting with ``raw``."""
     if len(raw) < 4 or raw[:2] != b"\x00\x00" or raw[2] not in _IDX_DTYPES or raw[3] == 0:
         raise ValueError(f"{path}: not an IDX file (bad magic number {raw[:4].hex() or 'none'}; "
                          "expected 0000080n, e.g. 00000803 for images, 00000801 for labels).")
@@ -94,12 +119,27 @@ def read_idx(path, sha256=None):
     if len(raw) < header:
         raise ValueError(f"{path}: truncated IDX header ({len(raw)} bytes, need {header}).")
     dims = tuple(int(d) for d in np.frombuffer(raw, ">u4", count=ndim, offset=4))
-    expected = header + int(np.prod(dims, dtype=np.int64)) * dtype.itemsize
-    if len(raw) != expected:
-        what = "truncated" if len(raw) < expected else "has trailing bytes"
-        raise ValueError(f"{path}: IDX data {what}: header says dims {dims} ({expected} bytes), "
-                         f"file holds {len(raw)} bytes.")
-    return np.frombuffer(raw, dtype, offset=header).reshape(dims).astype(dtype.newbyteorder("="))
+    return dtype, dims, header
+
+
+def _read_gzipped_idx(path):
+    size = path.stat().st_size
+    try:
+        with gzip.open(path, "rb") as f:
+            raw = f.read(4)
+            if len(raw) < 4 or raw[:2] != b"\x00\x00" or raw[3] == 0:
+                return raw  # `_idx_header` names the problem
+            raw += f.read(4 * raw[3])
+            dtype, dims, header = _idx_header(raw, path)
+            data_bytes = int(np.prod(dims, dtype=object)) * dtype.itemsize
+            if data_bytes > max(_IDX_RATIO_FLOOR, _IDX_MAX_RATIO * size):
+                raise ValueError(f"{path}: the IDX header declares dims {dims} ({data_bytes} "
+                                 f"bytes) in a {size}-byte gzip file, more than "
+                                 f"{_IDX_MAX_RATIO} times its size; refusing to decompress a "
+                                 f"potential decompression bomb.")
+            return raw + f.read(data_bytes + 1)
+    except (OSError, EOFError, zlib.error) as e:
+        raise ValueError(f"{path}: corrupt or truncated gzip data ({e}).") from None
 
 
 def write_idx(path, array):
@@ -150,6 +190,8 @@ def _find_idx(directory, key):
 def _load_npz(path, sha256=None):
     _check_sha256(path, sha256)
     try:
+        with zipfile.ZipFile(path) as zf:
+            check_npz(zf, os.path.getsize(path))
         with np.load(path, allow_pickle=False) as f:
             missing = [k for k in IDX_NAMES if k not in f.files]
             if missing:
@@ -157,6 +199,8 @@ def _load_npz(path, sha256=None):
             arrays = {k: f[k] for k in IDX_NAMES}
     except KeyError as e:
         raise ValueError(f"{path}: not a Keras MNIST .npz ({e.args[0]}).") from None
+    except CorruptFileError as e:
+        raise ValueError(f"{path}: refused .npz file ({e.problem}).") from None
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as e:
         raise ValueError(f"{path}: unreadable .npz file ({e}).") from None
     return (arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"])
@@ -174,49 +218,63 @@ def _search_dirs(path):
 def _missing_message(dirs, found=""):
     where = ", ".join(str(d) for d in dirs)
     idx = ", ".join(n + ".gz" for n in IDX_NAMES.values())
-    return (f"{found} MNIST not found in: {where}. numdeep does not download datasets. Download "
-            f"either {NPZ_URL} or the four IDX files {idx} "
-            "(e.g. from https://ossci-datasets.s3.amazonaws.com/mnist/), and put them in "
-            f"{cache_dirs()[0]} (or set $NUMDEEP_HOME, or pass load_data(path=...) a file or "
-            "directory).").strip()
+    from numdeep.utils.downloads import cache_roots
+
+    return (f"{found} MNIST not found in: {where}. Call load_data() without a path to download "
+            f"{ORIGIN}mnist.npz (into {Path(cache_roots()[0]) / 'datasets'}), or put that file "
+            f"or the four IDX files {idx} there by hand.").strip()
 
 
-def load_data(path=None, sha256=None):
-    """Load the 60,000/10,000 MNIST split, Keras style, from local files.
+def load_data(path="mnist.npz", sha256=None):
+    """Load the 60,000/10,000 MNIST split, Keras style, downloading ``mnist.npz`` if needed.
 
     Args:
-        path: a ``.npz`` file, or a directory holding ``mnist.npz`` or the four IDX files;
-            ``None`` searches the cache directories (see the module docstring).
-        sha256: optional checksum(s): a digest string for an ``.npz`` file, or a
-            ``{file name: digest}`` dict.
+        path: as in Keras, the file's name in the cache (``mnist.npz``); numdeep also accepts an
+            existing ``.npz`` file, or a directory holding ``mnist.npz`` or the four IDX files.
+        sha256: optional checksum(s) for local files: a digest string for an ``.npz`` file, or a
+            ``{file name: digest}`` dict (downloads are always checked against Keras's hash).
 
     Returns:
         ``(x_train, y_train), (x_test, y_test)``: uint8 images ``(N, 28, 28)`` and uint8 labels.
 
     Raises:
-        FileNotFoundError: with download instructions when the files are absent (only the
-            ``t10k`` test files present counts as absent: use ``load_t10k_split`` for those).
+        FileNotFoundError: a given file or directory does not exist or lacks the files (only the
+            ``t10k`` test files present counts as lacking: use ``load_t10k_split`` for those).
+        numdeep.utils.downloads.DownloadError: offline, with where to put the file by hand.
         ValueError: naming the file when a file is damaged or fails its checksum.
     """
-    dirs = _search_dirs(path)
-    if path is not None and dirs[0].is_file():
-        return _load_npz(dirs[0], sha256)
-    t10k_only = None
-    for d in dirs:
-        if (d / "mnist.npz").is_file():
-            return _load_npz(d / "mnist.npz", sha256)
+    local = Path(path or "mnist.npz").expanduser()
+    if local.exists():
+        return _load_local(local, sha256)
+    if str(local) != local.name:
+        raise FileNotFoundError(_missing_message([local], f"The given path {local} does not "
+                                                          f"exist."))
+    for d in cache_dirs():  # IDX files put in a cache folder by hand
         files = {k: _find_idx(d, k) for k in IDX_NAMES}
         if all(files.values()):
             train = load_idx(files["x_train"], files["y_train"], sha256)
             return train, load_idx(files["x_test"], files["y_test"], sha256)
-        if files["x_test"] and files["y_test"] and t10k_only is None:
-            t10k_only = d
+    from numdeep.utils.downloads import get_file
+
+    return _load_npz(get_file(local.name, origin=ORIGIN + "mnist.npz", file_hash=NPZ_SHA256),
+                     sha256)
+
+
+def _load_local(path, sha256):
+    if path.is_file():
+        return _load_npz(path, sha256)
+    if (path / "mnist.npz").is_file():
+        return _load_npz(path / "mnist.npz", sha256)
+    files = {k: _find_idx(path, k) for k in IDX_NAMES}
+    if all(files.values()):
+        train = load_idx(files["x_train"], files["y_train"], sha256)
+        return train, load_idx(files["x_test"], files["y_test"], sha256)
     hint = ""
-    if t10k_only is not None:
-        hint = (f"Only the 10,000-image test files are in {t10k_only}; use "
+    if files["x_test"] and files["y_test"]:
+        hint = (f"Only the 10,000-image test files are in {path}; use "
                 "numdeep.datasets.mnist.load_t10k_split(path) for the fixed 8,000/2,000 split "
                 "of them, or add the training files.")
-    raise FileNotFoundError(_missing_message(dirs, hint))
+    raise FileNotFoundError(_missing_message([path], hint))
 
 
 def load_t10k_split(path=None, sha256=None):

@@ -30,14 +30,36 @@ class RandomInitializer(Initializer):
         return {"seed": self.seed}
 
 
-def _truncated_normal(rng, shape, mean, stddev):
-    """Normal draws, redrawing any beyond two standard deviations (as Keras/TF do)."""
-    z = rng.standard_normal(shape)
-    bad = np.abs(z) > 2.0
-    while bad.any():
-        z[bad] = rng.standard_normal(int(bad.sum()))
-        bad = np.abs(z) > 2.0
-    return mean + stddev * z
+# Draws are made in float64 a block at a time and written into the weight's own dtype: the
+# values are those of one whole-array draw, without a float64 copy of a large weight.
+_BLOCK = 1 << 18
+
+
+def _drawn(shape, dtype, draw):
+    """An array of ``dtype`` filled by ``draw(n)`` (n float64 values) block by block."""
+    out = np.empty(shape, dtype)
+    flat = out.reshape(-1)
+    for start in range(0, flat.size, _BLOCK):
+        flat[start:start + _BLOCK] = draw(min(_BLOCK, flat.size - start))
+    return out
+
+
+def _truncated_normal(rng, shape, mean, stddev, dtype):
+    """Normal draws, redrawing any beyond two standard deviations (as Keras/TF do), in position
+    order until none is left."""
+    out = np.empty(shape, dtype)
+    flat, redraw = out.reshape(-1), []
+    for start in range(0, flat.size, _BLOCK):
+        z = rng.standard_normal(min(_BLOCK, flat.size - start))
+        flat[start:start + z.size] = mean + stddev * z
+        redraw.append(np.flatnonzero(np.abs(z) > 2.0) + start)
+    index = np.concatenate(redraw) if redraw else np.zeros(0, np.intp)
+    while index.size:
+        z = rng.standard_normal(index.size)
+        ok = np.abs(z) <= 2.0
+        flat[index[ok]] = mean + stddev * z[ok]
+        index = index[~ok]
+    return out
 
 
 class RandomNormal(RandomInitializer):
@@ -59,8 +81,9 @@ class RandomNormal(RandomInitializer):
 
     def __call__(self, shape, dtype=None):
         dtype = float_dtype(dtype, "RandomNormal")
-        out = self._rng().normal(self.mean, self.stddev, normalize_shape(shape))
-        return out.astype(dtype)
+        rng = self._rng()
+        return _drawn(normalize_shape(shape), dtype,
+                      lambda n: rng.normal(self.mean, self.stddev, n))
 
     def get_config(self):
         return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
@@ -86,8 +109,9 @@ class RandomUniform(RandomInitializer):
 
     def __call__(self, shape, dtype=None):
         dtype = float_dtype(dtype, "RandomUniform")
-        out = self._rng().uniform(self.minval, self.maxval, normalize_shape(shape))
-        return out.astype(dtype)
+        rng = self._rng()
+        return _drawn(normalize_shape(shape), dtype,
+                      lambda n: rng.uniform(self.minval, self.maxval, n))
 
     def get_config(self):
         return {"minval": self.minval, "maxval": self.maxval, "seed": self.seed}
@@ -113,8 +137,8 @@ class TruncatedNormal(RandomInitializer):
 
     def __call__(self, shape, dtype=None):
         dtype = float_dtype(dtype, "TruncatedNormal")
-        values = _truncated_normal(self._rng(), normalize_shape(shape), self.mean, self.stddev)
-        return values.astype(dtype)
+        return _truncated_normal(self._rng(), normalize_shape(shape), self.mean, self.stddev,
+                                 dtype)
 
     def get_config(self):
         return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
@@ -168,13 +192,11 @@ class VarianceScaling(RandomInitializer):
         variance = self.scale / max(1.0, n)
         rng = self._rng()
         if self.distribution == "truncated_normal":
-            out = _truncated_normal(rng, shape, 0.0, math.sqrt(variance) / _TRUNC_STD)
-        elif self.distribution == "untruncated_normal":
-            out = rng.normal(0.0, math.sqrt(variance), shape)
-        else:
-            limit = math.sqrt(3.0 * variance)
-            out = rng.uniform(-limit, limit, shape)
-        return out.astype(dtype)
+            return _truncated_normal(rng, shape, 0.0, math.sqrt(variance) / _TRUNC_STD, dtype)
+        if self.distribution == "untruncated_normal":
+            return _drawn(shape, dtype, lambda n: rng.normal(0.0, math.sqrt(variance), n))
+        limit = math.sqrt(3.0 * variance)
+        return _drawn(shape, dtype, lambda n: rng.uniform(-limit, limit, n))
 
     def get_config(self):
         return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution,

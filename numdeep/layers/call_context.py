@@ -1,5 +1,6 @@
 """How a layer's ``call`` is invoked: which arguments its signature takes (``CallSpec``) and the
-``training`` mode an outer layer's call hands down to the layers it calls (``CallContext``).
+``training`` mode (and other registered call-context arguments) an outer layer's call hands
+down to the layers it calls (``CallContext``).
 
 Keras passes ``training`` and ``mask`` to ``call`` only when ``call`` declares them, and a layer
 called inside another layer's ``call`` without an explicit ``training=`` inherits the outer
@@ -32,6 +33,11 @@ class CallSpec:
         training = named.get("training")
         self.training_default = None if training is None or training.default is \
             inspect.Parameter.empty else training.default
+        # `<arg>_mask` parameters of a call with several tensor arguments (filled from masks).
+        self.arg_masks = [n for n in self.names if n.endswith("_mask") and n != "mask" and
+                          n[:-len("_mask")] in self.names]
+        self.defaults = {p.name: p.default for p in params
+                         if p.default is not inspect.Parameter.empty}
 
     def bind_names(self, n_args, kwargs):
         """The parameter name of each positional argument, then the keyword names."""
@@ -56,8 +62,9 @@ def _stack():
 class CallContext:
     """The layer calls in progress on this thread, outermost first."""
 
-    def __init__(self, layer, training):
+    def __init__(self, layer, training, values=None):
         self.layer, self.training = layer, training
+        self.values = values  # other call-context arguments (`_register_call_context_args`)
 
     def __enter__(self):
         _stack().append(self)
@@ -73,6 +80,15 @@ def current_training():
     for ctx in reversed(_stack()):
         if ctx.training is not None:
             return ctx.training
+    return None
+
+
+def current_value(name):
+    """The value of call-context argument ``name`` set by the innermost call in progress that
+    has one, else ``None``."""
+    for ctx in reversed(_stack()):
+        if ctx.values and ctx.values.get(name) is not None:
+            return ctx.values[name]
     return None
 
 

@@ -1,14 +1,24 @@
-"""Core layers: ``Dense``, ``Activation``, ``Identity``, ``Lambda`` and ``Masking``."""
+"""Core layers: ``Dense``, ``Activation``, ``Identity`` and ``Masking``."""
 
 import numpy as np
 
-from numdeep import activations, initializers, regularizers
+from numdeep import activations, constraints, initializers, regularizers
 from numdeep.autograd import Tensor
 from numdeep.layers.input_spec import InputSpec
 from numdeep.layers.layer import Layer
+from numdeep.layers.lora import LoRA
+from numdeep.ops import eager as ops
+from numdeep.ops.symbolic import KerasTensor, symbolic_call
 
 
-class Dense(Layer):
+def check_no_quantization(layer, quantization_config):
+    if quantization_config is not None:
+        raise ValueError(f"{type(layer).__name__} layer '{layer.name}': quantization is not "
+                         f"supported by numdeep. Received: "
+                         f"quantization_config={quantization_config!r}")
+
+
+class Dense(LoRA, Layer):
     """A fully connected layer: ``activation(inputs @ kernel + bias)``.
 
     Each of the ``units`` neurons has one weight per input feature (a column of ``kernel``, shape
@@ -21,6 +31,10 @@ class Dense(Layer):
         kernel_initializer, bias_initializer: initializers (Keras defaults ``glorot_uniform``,
             ``zeros``).
         kernel_regularizer, bias_regularizer, activity_regularizer: penalties added to the loss.
+        kernel_constraint, bias_constraint: projections applied after each optimizer step.
+        lora_rank, lora_alpha: enable LoRA once built (see ``enable_lora``): the kernel is
+            frozen and a trainable rank-``lora_rank`` update scaled by ``lora_alpha /
+            lora_rank`` is added to it.
 
     Call arguments:
         inputs: tensor of shape ``(..., in)``.
@@ -40,21 +54,22 @@ class Dense(Layer):
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
-                 **kwargs):
+                 lora_rank=None, lora_alpha=None, quantization_config=None, **kwargs):
+        if not isinstance(units, int | np.integer) or isinstance(units, bool) or units <= 0:
+            raise ValueError(f"Received an invalid value for `units`, expected a positive "
+                             f"integer. Received: units={units}")
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        if kernel_constraint is not None or bias_constraint is not None:
-            raise NotImplementedError(
-                f"Dense layer '{self.name}': weight constraints are not supported yet."
-            )
-        if not isinstance(units, int) or isinstance(units, bool) or units <= 0:
-            raise ValueError(f"Dense `units` must be a positive integer. Received: units={units!r}")
-        self.units = units
+        check_no_quantization(self, quantization_config)
+        self.units = int(units)
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+        self._init_lora(lora_rank, lora_alpha)
         self.input_spec = InputSpec(min_ndim=2)
 
     def build(self, input_shape):
@@ -62,21 +77,33 @@ class Dense(Layer):
         if in_dim is None:
             raise ValueError(
                 f"Dense layer '{self.name}' needs a known last input dimension; received input "
-                f"shape {input_shape}."
+                f"shape {tuple(input_shape)}."
             )
-        self.kernel = self.add_weight((in_dim, self.units), self.kernel_initializer,
-                                      regularizer=self.kernel_regularizer, name="kernel")
+        self._kernel = self.add_weight((in_dim, self.units), self.kernel_initializer,
+                                       regularizer=self.kernel_regularizer,
+                                       constraint=self.kernel_constraint, name="kernel")
         self.bias = None
         if self.use_bias:
             self.bias = self.add_weight((self.units,), self.bias_initializer,
-                                        regularizer=self.bias_regularizer, name="bias")
+                                        regularizer=self.bias_regularizer,
+                                        constraint=self.bias_constraint, name="bias")
         self.input_spec = InputSpec(min_ndim=2, axes={-1: in_dim})
+        if self.lora_rank:
+            self.built = True  # enable_lora extends a built layer
+            self.enable_lora(self.lora_rank, lora_alpha=self.lora_alpha)
 
-    def call(self, inputs, training=False):
-        y = inputs @ self.kernel
+    @property
+    def kernel(self):
+        """The ``(in, units)`` weight (with its LoRA update merged in when LoRA is on)."""
+        if not self.built:
+            raise AttributeError("You must build the layer before accessing `kernel`.")
+        return self._lora_merged(self._kernel)
+
+    def call(self, inputs):
+        y = ops.matmul(inputs, self.kernel)
         if self.bias is not None:
             y = y + self.bias
-        return self.activation(y)
+        return y if self.activation is None else self.activation(y)
 
     def compute_output_shape(self, input_shape):
         return (*input_shape[:-1], self.units)
@@ -91,11 +118,11 @@ class Dense(Layer):
             bias_initializer=initializers.serialize(self.bias_initializer),
             kernel_regularizer=regularizers.serialize(self.kernel_regularizer),
             bias_regularizer=regularizers.serialize(self.bias_regularizer),
-            kernel_constraint=None,
-            bias_constraint=None,
+            kernel_constraint=constraints.serialize(self.kernel_constraint),
+            bias_constraint=constraints.serialize(self.bias_constraint),
+            **self._lora_config(),
         )
         return config
-
 
 
 class Activation(Layer):
@@ -113,7 +140,7 @@ class Activation(Layer):
         super().__init__(**kwargs)
         self.activation = activations.get(activation)
 
-    def call(self, inputs, training=False):
+    def call(self, inputs):
         return self.activation(inputs)
 
     def compute_output_shape(self, input_shape):
@@ -126,94 +153,34 @@ class Activation(Layer):
 
 
 class Identity(Layer):
-    """Returns its input unchanged (a placeholder in architectures)."""
+    """Returns its input unchanged (a placeholder in architectures); keeps the input's mask.
+
+    Example:
+        >>> import numdeep as nd
+        >>> nd.layers.Identity()(nd.Tensor([1.0, 2.0])).data
+        array([1., 2.], dtype=float32)
+    """
 
     supports_masking = True
 
-    def call(self, inputs, training=False):
+    def call(self, inputs):
         return inputs
 
     def compute_output_shape(self, input_shape):
         return input_shape
 
+    def compute_output_spec(self, inputs):
+        from numdeep import tree
 
-class Lambda(Layer):
-    """Wraps ``function(inputs, **arguments)`` as a layer without weights.
-
-    Saving stores only the function's name; loading refuses the layer unless
-    ``custom_objects`` supplies the function under that name (``{name: function}``), so a model
-    file can never carry code.
-
-    Args:
-        function: the function of the inputs (numdeep Tensors in, Tensor out).
-        output_shape: optional shape of one output sample (or a function of the input shape);
-            by default found by running the function on small dummy inputs.
-        mask: unused; accepted for Keras compatibility (must be ``None``).
-        arguments: optional keyword arguments passed to ``function``.
-
-    Call arguments:
-        inputs: the input tensor (or list of tensors).
-
-    Example:
-        >>> import numpy as np
-        >>> import numdeep as nd
-        >>> def double(x):
-        ...     return x * 2.0
-        >>> layer = nd.layers.Lambda(double)
-        >>> layer(np.ones((1, 2), dtype="float32")).data
-        array([[2., 2.]], dtype=float32)
-        >>> layer.get_config()["function"]["config"]
-        'double'
-    """
-
-    def __init__(self, function, output_shape=None, mask=None, arguments=None, **kwargs):
-        super().__init__(**kwargs)
-        if not callable(function):
-            raise TypeError(f"Lambda layer '{self.name}' needs a callable `function`. "
-                            f"Received: {function!r}")
-        if mask is not None:
-            raise NotImplementedError(f"Lambda layer '{self.name}': `mask` is not supported.")
-        self.function = function
-        self._output_shape = tuple(output_shape) if isinstance(output_shape, list | tuple) \
-            else output_shape
-        self.arguments = dict(arguments or {})
-
-    def call(self, inputs, training=False):
-        return self.function(inputs, **self.arguments)
-
-    def compute_output_shape(self, input_shape):
-        if self._output_shape is None:
-            return super().compute_output_shape(input_shape)
-        if callable(self._output_shape):
-            return tuple(self._output_shape(input_shape))
-        return (input_shape[0], *self._output_shape)
-
-    def get_config(self):
-        config = super().get_config()
-        name = getattr(self.function, "__name__", type(self.function).__name__)
-        config["function"] = {"module": getattr(self.function, "__module__", None),
-                              "class_name": "function", "config": name,
-                              "registered_name": name}
-        if self._output_shape is not None and not callable(self._output_shape):
-            config["output_shape"] = list(self._output_shape)
-        config["arguments"] = dict(self.arguments)
-        return config
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        if not callable(config.get("function")):
-            raise ValueError(f"Lambda.from_config: pass the function itself as `function` "
-                             f"(files only name it: {config.get('function')!r}); load models "
-                             f"with custom_objects={{name: function}}.")
-        return cls(**config)
+        return tree.map_structure(lambda x: KerasTensor(x.shape, dtype=x.dtype), inputs)
 
 
 class Masking(Layer):
     """Marks time steps whose features all equal ``mask_value`` as padding.
 
     The output is the input with those steps zeroed; ``compute_mask`` returns the
-    (batch, timesteps) booleans that recurrent layers take as ``mask=``.
+    (batch, timesteps) booleans that recurrent layers take as ``mask=`` (symbolic for symbolic
+    inputs, so a functional model can output the mask).
 
     Args:
         mask_value: the padding value (default 0.0).
@@ -237,10 +204,12 @@ class Masking(Layer):
 
     def compute_mask(self, inputs, mask=None):
         """``any(inputs != mask_value)`` over the last axis."""
+        if isinstance(inputs, KerasTensor):
+            return symbolic_call(self.compute_mask, (inputs,), {})  # a node of the graph
         data = inputs.data if isinstance(inputs, Tensor) else np.asarray(inputs)
         return np.any(data != self.mask_value, axis=-1)
 
-    def call(self, inputs, training=False):
+    def call(self, inputs):
         keep = self.compute_mask(inputs)
         return inputs * keep[..., None].astype(inputs.dtype)
 

@@ -1,23 +1,27 @@
-"""Embedding layers: ``Embedding`` (token ids to vectors), and the position signals of attention
-models, learned ``PositionEmbedding`` and fixed ``SinePositionEncoding`` (KerasHub's layers, same
-arguments and weight names).
-
-The position layers return a tensor of the input's shape holding only the position signal, to be
-added to the token embeddings (``x + PositionEmbedding(T)(x)``), and pass the input's padding mask
-on.
-"""
+"""Token embeddings: ``Embedding`` (ids to vectors) and ``ReversibleEmbedding`` (which can also
+project vectors back to vocabulary logits, with the same table or its own)."""
 
 import warnings
 
 import numpy as np
 
-from numdeep import initializers, regularizers
+from numdeep import constraints, initializers, regularizers
 from numdeep.autograd import Tensor
+from numdeep.backend import standardize_dtype
+from numdeep.layers.core import check_no_quantization
 from numdeep.layers.layer import Layer
+from numdeep.layers.lora import LoRA
 from numdeep.ops import eager as ops
+from numdeep.ops.symbolic import KerasTensor
 
 
-class Embedding(Layer):
+def _check_dim(what, value, error=ValueError):
+    if not isinstance(value, int | np.integer) or isinstance(value, bool) or value <= 0:
+        raise error(f"`{what}` must be a positive integer. Received: {what}={value} "
+                    f"(of type {type(value).__name__}).")
+
+
+class Embedding(LoRA, Layer):
     """Maps token ids in ``[0, input_dim)`` to rows of an ``(input_dim, output_dim)`` table.
 
     The lookup is a gather; its gradient scatter-adds into the rows that were used (repeated
@@ -29,10 +33,11 @@ class Embedding(Layer):
         output_dim: size of each vector.
         embeddings_initializer: initializer of the table (Keras default ``'uniform'``, i.e.
             ``RandomUniform(-0.05, 0.05)``).
-        embeddings_regularizer: penalty on the table added to the loss.
+        embeddings_regularizer, embeddings_constraint: penalty and projection of the table.
         mask_zero: treat id 0 as padding and produce a mask.
         weights: optional initial table, e.g. pretrained vectors (with ``trainable=False``
-            to freeze them); not part of the config.
+            to freeze them); the layer is built at once. Not part of the config.
+        lora_rank, lora_alpha: enable LoRA once built (see ``enable_lora``).
 
     Call arguments:
         inputs: integer ids of any shape (floats holding whole numbers are accepted).
@@ -49,35 +54,51 @@ class Embedding(Layer):
                [ True, False, False]])
     """
 
+    _lora_weight = "embeddings"
+    _lora_what = "embedding"
+
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform",
                  embeddings_regularizer=None, embeddings_constraint=None, mask_zero=False,
-                 weights=None, activity_regularizer=None, **kwargs):
+                 weights=None, lora_rank=None, lora_alpha=None, quantization_config=None,
+                 **kwargs):
+        _check_dim("input_dim", input_dim)
+        _check_dim("output_dim", output_dim)
         if kwargs.pop("input_length", None) is not None:
-            warnings.warn("Embedding: the `input_length` argument is deprecated (as in Keras 3) "
-                          "and ignored; remove it.", UserWarning, stacklevel=2)
-        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        for what, value in (("input_dim", input_dim), ("output_dim", output_dim)):
-            if not isinstance(value, int | np.integer) or isinstance(value, bool) or value <= 0:
-                raise ValueError(f"Embedding `{what}` must be a positive integer. Received: "
-                                 f"{what}={value!r}")
-        if embeddings_constraint is not None:
-            raise NotImplementedError(f"Embedding layer '{self.name}': weight constraints are "
-                                      f"not supported yet.")
+            warnings.warn("Argument `input_length` is deprecated. Just remove it.", UserWarning,
+                          stacklevel=2)
+        super().__init__(**kwargs)
+        check_no_quantization(self, quantization_config)
         self.input_dim, self.output_dim = int(input_dim), int(output_dim)
         self.embeddings_initializer = initializers.get(embeddings_initializer)
         self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
+        self.embeddings_constraint = constraints.get(embeddings_constraint)
         self.mask_zero = bool(mask_zero)
         self.supports_masking = self.mask_zero
-        self._initial_weights = weights
+        self._init_lora(lora_rank, lora_alpha)
+        if weights is not None:
+            self.build()
+            if not (isinstance(weights, list) and len(weights) == 1):
+                weights = [weights]
+            self.set_weights(weights)
 
-    def build(self, input_shape):
-        self.embeddings = self.add_weight((self.input_dim, self.output_dim),
-                                          self.embeddings_initializer,
-                                          regularizer=self.embeddings_regularizer,
-                                          name="embeddings")
-        if self._initial_weights is not None:
-            self.set_weights(self._initial_weights)
-            self._initial_weights = None
+    def build(self, input_shape=None):
+        if self.built:
+            return
+        self._embeddings = self.add_weight((self.input_dim, self.output_dim),
+                                           self.embeddings_initializer,
+                                           regularizer=self.embeddings_regularizer,
+                                           constraint=self.embeddings_constraint,
+                                           name="embeddings")
+        if self.lora_rank:
+            self.built = True  # enable_lora extends a built layer
+            self.enable_lora(self.lora_rank, lora_alpha=self.lora_alpha)
+
+    @property
+    def embeddings(self):
+        """The ``(input_dim, output_dim)`` table (with its LoRA update when LoRA is on)."""
+        if not self.built:
+            raise AttributeError("You must build the layer before accessing `embeddings`.")
+        return self._lora_merged(self._embeddings)
 
     def _ids(self, inputs):
         ids = inputs.data if isinstance(inputs, Tensor) else np.asarray(inputs)
@@ -90,13 +111,17 @@ class Embedding(Layer):
                 f"Raise input_dim or fix the vocabulary.")
         return ids
 
-    def call(self, inputs, training=False):
+    def call(self, inputs):
         return ops.take(self.embeddings, self._ids(inputs), axis=0)
 
     def compute_mask(self, inputs, mask=None):
         """``ids != 0`` (booleans of the input's shape) with ``mask_zero``, else None."""
         if not self.mask_zero:
             return None
+        if isinstance(inputs, KerasTensor):
+            from numdeep import ops as symbolic_ops  # records a graph node
+
+            return symbolic_ops.not_equal(inputs, 0)
         ids = inputs.data if isinstance(inputs, Tensor) else np.asarray(inputs)
         return ids != 0
 
@@ -108,120 +133,94 @@ class Embedding(Layer):
         config.update(
             input_dim=self.input_dim, output_dim=self.output_dim,
             embeddings_initializer=initializers.serialize(self.embeddings_initializer),
-            embeddings_regularizer=None if self.embeddings_regularizer is None
-            else regularizers.serialize(self.embeddings_regularizer),
-            embeddings_constraint=None, mask_zero=self.mask_zero,
+            embeddings_regularizer=regularizers.serialize(self.embeddings_regularizer),
+            embeddings_constraint=constraints.serialize(self.embeddings_constraint),
+            mask_zero=self.mask_zero, **self._lora_config(),
         )
         return config
 
-
-def _check_positions(layer, steps, start_index):
-    if steps is not None and layer.sequence_length is not None and (
-            start_index + steps > layer.sequence_length):
-        raise ValueError(
-            f"{type(layer).__name__} layer '{layer.name}' holds {layer.sequence_length} "
-            f"positions but received a sequence of {steps} steps (start_index={start_index})."
-        )
+    @classmethod
+    def from_config(cls, config):
+        for what in ("input_dim", "output_dim"):
+            _check_dim(what, config.get(what), error=TypeError)
+        return super().from_config(config)
 
 
-class PositionEmbedding(Layer):
-    """A learned embedding per position: ``(batch, steps, dim)`` -> the ``(steps, dim)`` table
-    rows for positions ``start_index .. start_index + steps - 1``, broadcast over the batch.
+class ReversibleEmbedding(Embedding):
+    """An ``Embedding`` that can also map vectors back to vocabulary logits (language-model
+    heads): ``layer(x, reverse=True)`` is ``x @ embeddings.T`` with tied weights, else
+    ``x @ reverse_embeddings`` (a separate trainable ``(output_dim, input_dim)`` weight). No
+    bias (Press and Wolf, 2016).
 
     Args:
-        sequence_length: the maximum number of positions.
-        initializer: initializer of the ``embeddings`` weight ``(sequence_length, dim)``.
+        input_dim, output_dim: vocabulary size and vector size.
+        tie_weights: reuse the embedding table for the reverse projection.
+        embeddings_initializer, embeddings_regularizer, embeddings_constraint, mask_zero: as
+            in ``Embedding``.
+        reverse_dtype: dtype the reverse projection computes in (default: the layer's).
+        logit_soft_cap: if set, reverse logits become ``tanh(logits / cap) * cap``.
 
     Call arguments:
-        inputs: ``(batch, steps, dim)`` (only its shape is used).
-        start_index: first position (for decoding one step at a time).
+        inputs: token ids, or vectors ``(..., output_dim)`` with ``reverse=True``.
+        reverse: project vectors to logits instead of looking ids up.
 
     Example:
         >>> import numpy as np
         >>> import numdeep as nd
-        >>> tokens = np.zeros((2, 5, 8), dtype="float32")
-        >>> layer = nd.layers.PositionEmbedding(sequence_length=10)
-        >>> layer(tokens).shape, layer.weights[0].shape
-        ((2, 5, 8), (10, 8))
+        >>> layer = nd.layers.ReversibleEmbedding(100, 16)
+        >>> hidden = layer(np.array([[1, 2, 3]]))
+        >>> layer(hidden, reverse=True).shape
+        (1, 3, 100)
     """
 
-    supports_masking = True
+    def __init__(self, input_dim, output_dim, tie_weights=True, embeddings_initializer="uniform",
+                 embeddings_regularizer=None, embeddings_constraint=None, mask_zero=False,
+                 reverse_dtype=None, logit_soft_cap=None, **kwargs):
+        super().__init__(input_dim, output_dim, embeddings_initializer=embeddings_initializer,
+                         embeddings_regularizer=embeddings_regularizer,
+                         embeddings_constraint=embeddings_constraint, mask_zero=mask_zero,
+                         **kwargs)
+        self.tie_weights = bool(tie_weights)
+        self.reverse_dtype = reverse_dtype
+        self.logit_soft_cap = logit_soft_cap
 
-    def __init__(self, sequence_length, initializer="glorot_uniform", **kwargs):
-        super().__init__(**kwargs)
-        if isinstance(sequence_length, bool) or not isinstance(sequence_length, int) or (
-                sequence_length <= 0):
-            raise ValueError(f"PositionEmbedding `sequence_length` must be a positive int. "
-                             f"Received: sequence_length={sequence_length!r}")
-        self.sequence_length = sequence_length
-        self.initializer = initializers.get(initializer)
+    def build(self, input_shape=None):
+        if self.built:
+            return
+        super().build(input_shape)
+        if not self.tie_weights:
+            self.reverse_embeddings = self.add_weight((self.output_dim, self.input_dim),
+                                                      self.embeddings_initializer,
+                                                      name="reverse_embeddings")
 
-    def build(self, input_shape):
-        if len(input_shape) < 3 or input_shape[-1] is None:
-            raise ValueError(f"PositionEmbedding layer '{self.name}' expects inputs (batch, "
-                             f"steps, dim) with a known dim; received {tuple(input_shape)}.")
-        self.position_embeddings = self.add_weight((self.sequence_length, input_shape[-1]),
-                                                   self.initializer, name="embeddings")
+    def call(self, inputs, reverse=False):
+        if not reverse:
+            out = super().call(inputs)
+            out._keras_mask = super().compute_mask(inputs)
+            return out
+        kernel = ops.transpose(self.embeddings) if self.tie_weights else self.reverse_embeddings
+        if self.reverse_dtype is not None:
+            dtype = standardize_dtype(self.reverse_dtype)
+            inputs, kernel = ops.cast(inputs, dtype), ops.cast(kernel, dtype)
+        logits = ops.matmul(inputs, kernel)
+        if self.logit_soft_cap is not None:
+            logits = ops.tanh(logits / self.logit_soft_cap) * self.logit_soft_cap
+        return logits
 
-    def call(self, inputs, training=False, start_index=0):
-        steps = inputs.shape[-2]
-        _check_positions(self, steps, start_index)
-        table = self.position_embeddings[start_index:start_index + steps]
-        return ops.broadcast_to(table, inputs.shape)
+    def compute_mask(self, inputs, mask=None):
+        return None  # the forward call attaches the padding mask itself
 
-    def compute_output_shape(self, input_shape):
-        return input_shape
+    def compute_output_shape(self, input_shape, reverse=False):
+        if reverse:
+            return (*input_shape[:-1], self.input_dim)
+        return (*input_shape, self.output_dim)
+
+    def compute_output_spec(self, inputs, reverse=False):
+        dtype = self.dtype if not reverse or self.reverse_dtype is None else self.reverse_dtype
+        return KerasTensor(self.compute_output_shape(inputs.shape, reverse=reverse), dtype=dtype)
 
     def get_config(self):
         config = super().get_config()
-        config.update(sequence_length=self.sequence_length,
-                      initializer=initializers.serialize(self.initializer))
-        return config
-
-
-class SinePositionEncoding(Layer):
-    """The fixed sinusoidal position encoding of "Attention Is All You Need".
-
-    Feature ``2i`` of position ``p`` is ``sin(p / max_wavelength^(2i/dim))`` and feature
-    ``2i + 1`` the matching cosine. No weights.
-
-    Args:
-        max_wavelength: the longest wavelength (10000 in the paper).
-
-    Call arguments:
-        inputs: ``(batch, steps, dim)`` (only its shape is used).
-        start_index: first position.
-
-    Example:
-        >>> import numpy as np
-        >>> import numdeep as nd
-        >>> enc = nd.layers.SinePositionEncoding()(np.zeros((1, 3, 4), dtype="float32"))
-        >>> enc.numpy()[0, 1].round(4)
-        array([0.8415, 0.5403, 0.01  , 1.    ], dtype=float32)
-    """
-
-    supports_masking = True
-
-    def __init__(self, max_wavelength=10000, **kwargs):
-        super().__init__(**kwargs)
-        if max_wavelength <= 0:
-            raise ValueError(f"SinePositionEncoding `max_wavelength` must be positive. "
-                             f"Received: {max_wavelength!r}")
-        self.max_wavelength = max_wavelength
-
-    def call(self, inputs, training=False, start_index=0):
-        steps, dim = inputs.shape[-2], inputs.shape[-1]
-        position = np.arange(start_index, start_index + steps, dtype=np.float64)[:, None]
-        i = np.arange(dim)
-        timescales = np.power(1.0 / self.max_wavelength, 2 * (i // 2) / dim)
-        angles = position * timescales[None, :]
-        table = np.where(i % 2 == 0, np.sin(angles), np.cos(angles)).astype(inputs.dtype)
-        return Tensor(np.broadcast_to(table, inputs.shape).copy())
-
-    def compute_output_shape(self, input_shape):
-        return input_shape
-
-    def get_config(self):
-        config = super().get_config()
-        config["max_wavelength"] = self.max_wavelength
+        config.update(tie_weights=self.tie_weights, reverse_dtype=self.reverse_dtype,
+                      logit_soft_cap=self.logit_soft_cap)
         return config

@@ -1,7 +1,7 @@
 """The layer contract: ``__init__`` stores config, ``build`` makes weights, ``call`` computes."""
 
+import contextlib
 import functools
-import inspect
 import re
 import threading
 
@@ -9,9 +9,14 @@ import numpy as np
 
 from numdeep import constraints, initializers, regularizers, tree
 from numdeep.autograd import Tensor, Variable, no_grad
+from numdeep.autograd import remat as remat_lib
+from numdeep.autograd.tensor import data_of
 from numdeep.backend import clear_session as clear_session
 from numdeep.backend import floatx, name_scope, standardize_dtype, unique_name
-from numdeep.layers import call_context
+from numdeep.backend.naming import current_path, path_scope
+from numdeep.layers import auto_config, call_context, layer_args
+from numdeep.layers.input_spec import assert_input_compatibility
+from numdeep.layers.tracking import TrackedDict, TrackedList, Tracker
 from numdeep.ops.symbolic import KerasTensor, Node, any_symbolic, output_spec
 
 
@@ -27,33 +32,22 @@ def _build_wrapper(build):
 
     @functools.wraps(build)
     def wrapped(self, *args, **kwargs):
-        with name_scope(self.name, caller=self):
-            build(self, *args, **kwargs)
+        if self.__dict__.get("_building"):
+            return build(self, *args, **kwargs)  # `super().build()` inside a subclass's build
+        self.__dict__["_building"] = True
+        try:
+            with name_scope(self.name, caller=self):
+                self._path = current_path()
+                build(self, *args, **kwargs)
+        finally:
+            self.__dict__["_building"] = False
         if self._build_shapes is None:
-            self._build_shapes = _shapes_of_build_args(build, args, kwargs)
+            self._build_shapes = layer_args.shapes_of_build_args(build, args, kwargs)
         self.built = True
+        self._lock_state()
 
     wrapped._numdeep_build = True
     return wrapped
-
-
-def _shapes_of_build_args(build, args, kwargs):
-    if kwargs and not args:
-        names = [p for p in inspect.signature(build).parameters if p != "self"]
-        if len(kwargs) == 1:
-            return _as_shape(next(iter(kwargs.values())))
-        return {k: _as_shape(v) for k, v in kwargs.items() if k in names}
-    return _as_shape(args[0]) if args else None
-
-
-def _as_shape(shape):
-    if isinstance(shape, dict):
-        return {k: _as_shape(v) for k, v in shape.items()}
-    if isinstance(shape, list | tuple) and shape and all(
-            isinstance(s, list | tuple | dict | type(None)) for s in shape) and any(
-            isinstance(s, list | tuple | dict) for s in shape):
-        return [_as_shape(s) for s in shape]
-    return None if shape is None else tuple(shape)
 
 
 class Layer:
@@ -81,7 +75,7 @@ class Layer:
         ...                                  name="w")
         ...     def call(self, x):
         ...         return x * self.w
-        >>> layer = Scale()
+        >>> layer = Scale(name="scale")
         >>> layer(np.ones((2, 3), dtype="float32")).shape
         (2, 3)
         >>> [w.path for w in layer.weights]
@@ -90,11 +84,18 @@ class Layer:
 
     supports_masking = False
 
+    _library_without_build = False
+
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
+        cls._library_without_build = cls.__module__.startswith("numdeep.") and \
+            "build" not in {k for c in cls.__mro__[:-1] if c is not Layer for k in c.__dict__}
         build = cls.__dict__.get("build")
         if build is not None and not getattr(build, "_numdeep_build", False):
             cls.build = _build_wrapper(build)
+        init = cls.__dict__.get("__init__")
+        if init is not None and not auto_config.is_library_function(init):
+            cls.__init__ = auto_config.wrap_init(init)  # a user class may define no get_config
 
     def __init__(self, name=None, trainable=True, dtype=None, input_shape=None,
                  batch_input_shape=None, batch_shape=None, input_dim=None, batch_size=None,
@@ -105,8 +106,10 @@ class Layer:
                 f"{type(self).__name__}.__init__() got unexpected keyword argument(s): "
                 f"{', '.join(sorted(kwargs))}"
             )
-        object.__setattr__(self, "_layers", [])
-        object.__setattr__(self, "_tracking", True)
+        self._init_tracking()
+        if not isinstance(trainable, bool):
+            raise ValueError(f"Expected `trainable` argument to be a boolean, but got: "
+                             f"{trainable}")
         if name is not None and (not isinstance(name, str) or "/" in name):
             raise ValueError(f"Argument `name` must be a string and cannot contain character "
                              f"`/`. Received: name={name}")
@@ -115,18 +118,17 @@ class Layer:
         self.dtype = _dtype_name(dtype)
         self.autocast = autocast
         self.input_spec = None
-        self._trainable_weights = []
-        self._non_trainable_weights = []
-        self._seed_generators = []
-        self._metrics = []
         self._losses = []
         self.activity_regularizer = regularizers.get(activity_regularizer)
         self._inbound_nodes = []
         self._build_shapes = None
         self._checked_shapes = None
         self._build_lock = threading.Lock()
-        # A layer without its own build has no state to create: it is built from the start.
-        self.built = type(self).build is Layer.build
+        self._remat_mode = remat_lib.get_current_remat_mode()
+        self._called = False
+        # A user layer is built on its first call (or by `build`), as in Keras; numdeep's own
+        # layers with nothing to build are built from the start.
+        self.built = type(self)._library_without_build
         if type(self).compute_mask is not Layer.compute_mask and not self.supports_masking:
             self.supports_masking = True
         if batch_shape is None:
@@ -137,35 +139,145 @@ class Layer:
             batch_shape = (batch_size, input_dim)
         self._batch_input_shape = tuple(batch_shape) if batch_shape is not None else None
 
-    # ----- tracking ---------------------------------------------------------------------------
+    # A lock cannot be pickled; a copy gets a fresh one (pickling is how multiprocessing and
+    # `copy.deepcopy` hand layers around).
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("_build_lock", None)
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self.__dict__["_build_lock"] = threading.Lock()
+
+    # ----- tracking (see numdeep.layers.tracking) --------------------------------------------
+    # Internal attributes that are never tracked (they hold the layer's bookkeeping).
+    _untracked_attrs = frozenset({
+        "_layers", "_trainable_weights", "_non_trainable_weights", "_seed_generators",
+        "_metrics", "_losses", "_tracker", "_tracking", "_inbound_nodes", "_build_lock",
+        "_remat_mode", "_call_context_args", "_called", "_checked_shapes", "_build_shapes",
+        "_batch_input_shape", "_sublayers_built", "_manual_input_spec", "_path",
+    })
+    _call_context_args = frozenset({"training"})
+
+    def _init_tracking(self):
+        # Attributes may be set before `Layer.__init__` runs (a subclass setting state first):
+        # the collections exist from the first assignment on.
+        d = self.__dict__
+        if "_tracker" not in d:
+            d["_tracker"] = Tracker()
+            for attr in ("_layers", "_trainable_weights", "_non_trainable_weights",
+                         "_seed_generators", "_metrics"):
+                d[attr] = []
+            d["_tracking"] = True
+
     def __setattr__(self, name, value):
-        if self.__dict__.get("_tracking") and not name.startswith("_"):
-            self._track(value)
+        d = self.__dict__
+        if "_tracker" not in d:
+            self._init_tracking()
+        if d["_tracking"] and name not in self._untracked_attrs:
+            value = self._track(value)
         super().__setattr__(name, value)
 
+    def __delattr__(self, name):
+        value = self.__dict__.get(name)
+        super().__delattr__(name)
+        if value is not None and name not in self._untracked_attrs:
+            self._untrack(value)
+
     def _track(self, value):
+        """Own ``value`` if it is a layer, variable, seed generator or metric (or holds some);
+        return it, lists and dicts wrapped so that later changes are tracked too."""
         from numdeep.random import SeedGenerator  # a floor below, imported late to stay light
 
         if isinstance(value, Layer):
             if not any(v is value for v in self._layers):
+                self._check_unlocked()
                 self._layers.append(value)
         elif isinstance(value, Variable):
             owned = self._trainable_weights + self._non_trainable_weights
             if not any(v is value for v in owned):
+                self._check_unlocked()
                 (self._trainable_weights if value.trainable else
                  self._non_trainable_weights).append(value)
         elif isinstance(value, SeedGenerator):
             if not any(v is value for v in self._seed_generators):
+                self._check_unlocked()
                 self._seed_generators.append(value)
-        elif hasattr(value, "update_state") and hasattr(value, "reset_state"):
+        elif hasattr(value, "update_state") and hasattr(value, "reset_state") and \
+                hasattr(value, "result"):
             if not any(v is value for v in self._metrics):
+                self._check_unlocked()
                 self._metrics.append(value)
+        elif type(value) is list:
+            for item in value:
+                self._track(item)
+            return TrackedList(value, owner=self)
+        elif type(value) is dict:
+            for item in value.values():
+                self._track(item)
+            return TrackedDict(value, owner=self)
         elif isinstance(value, list | tuple):
             for item in value:
                 self._track(item)
         elif isinstance(value, dict):
             for item in value.values():
                 self._track(item)
+        return value
+
+    def _untrack(self, value):
+        """Stop owning ``value`` (removed from a tracked list or dict, or deleted)."""
+        for store in (self._layers, self._trainable_weights, self._non_trainable_weights,
+                      self._seed_generators, self._metrics):
+            for i, item in enumerate(store):
+                if item is value:
+                    del store[i]
+                    return
+
+    def _untrack_variable(self, variable):
+        """Stop owning ``variable`` (and return ``None``, for ``self.w = ...``): how a layer
+        replaces one of its weights, as in Keras."""
+        was_locked = self._tracker.locked
+        self._tracker.unlock()
+        self._untrack(variable)
+        if was_locked:
+            self._tracker.lock()
+        return None
+
+    def _check_unlocked(self):
+        if self._tracker.locked:
+            raise ValueError(self._tracker.message)
+
+    @contextlib.contextmanager
+    def _unlocked_state(self):
+        """Let a built layer take on new state inside the block (LoRA weights, RNN states
+        created on the first stateful call), then lock it again."""
+        was_locked = self._tracker.locked
+        self._tracker.unlock()
+        try:
+            yield
+        finally:
+            if was_locked:
+                self._tracker.lock()
+
+    def _lock_state(self):
+        """No new state once built (subclasses whose structure may change override this)."""
+        if not self._tracker.locked:
+            self._tracker.lock()
+
+    def _build_at_init(self):
+        """Mark a layer with nothing to build as built now (end of its ``__init__``)."""
+        if type(self).build is Layer.build:
+            self.built = True
+            self._lock_state()
+
+    def _register_call_context_args(self, *names):
+        """Make ``names`` call-context arguments, like ``training``: given to this layer's call
+        (or inherited from an outer call), passed to its ``call`` when it declares them, and
+        handed down to the layers it calls."""
+        if self._called:
+            raise RuntimeError("Cannot add call-context args after the layer has been called.")
+        self._call_context_args = frozenset(self._call_context_args | set(names))
 
     def _flatten_layers(self, include_self=True, recursive=True):
         out = [self] if include_self else []
@@ -205,8 +317,8 @@ class Layer:
     def input_dtype(self):
         return self.dtype
 
-    def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True, autocast=True,
-                   regularizer=None, constraint=None, aggregation="none",
+    def add_weight(self, *args, shape=None, initializer=None, dtype=None, trainable=True,
+                   autocast=True, regularizer=None, constraint=None, aggregation="none",
                    overwrite_with_gradient=False, name=None):
         """Create, track and return a weight ``Variable`` (call from ``build``).
 
@@ -219,15 +331,25 @@ class Layer:
             regularizer, constraint: optional penalty and projection.
             name: the weight's name (its ``path`` adds the layer's).
         """
+        if args:
+            shape, initializer, dtype = layer_args.positional_weight_args(
+                args, shape, initializer, dtype)
+        self._check_unlocked()
         dtype = standardize_dtype(dtype or self.dtype)
         shape = () if shape is None else tuple(shape)
         if initializer is None:
             initializer = "glorot_uniform" if dtype.startswith("float") else "zeros"
         init = initializers.get(initializer)
         name = name or f"variable_{len(self._trainable_weights + self._non_trainable_weights)}"
-        with name_scope(self.name, caller=self), no_grad():
+        layer_args.check_weight_size(self, name, shape, dtype)
+        with self._weight_scope(), no_grad():
             value = np.asarray(_initial(init, shape, dtype), dtype=dtype)
-            variable = Variable(value, trainable=trainable, name=name, autocast=autocast,
+            # numdeep's initializers return new arrays: the Variable takes one as it is rather
+            # than copying it, so a large weight is allocated once.
+            fresh = type(init).__module__.startswith("numdeep.initializers")
+            variable = Variable(functools.partial(_fresh, value) if fresh else value,
+                                shape=shape, dtype=dtype if fresh else None,
+                                trainable=trainable, name=name, autocast=autocast,
                                 aggregation=aggregation)
         variable.trainable = trainable and self._trainable
         variable.regularizer = regularizers.get(regularizer)
@@ -235,6 +357,28 @@ class Layer:
         variable.overwrite_with_gradient = overwrite_with_gradient
         (self._trainable_weights if trainable else self._non_trainable_weights).append(variable)
         return variable
+
+    def _weight_scope(self):
+        # Inside `build` the scope is open already; a weight created later goes where the
+        # layer was built (`outer/inner/var2`), not under whatever is being called now.
+        path = self.__dict__.get("_path")
+        if path and current_path() != path:
+            return path_scope(path)
+        return name_scope(self.name, caller=self)
+
+    @property
+    def path(self):
+        """Where the layer was built (``'model/dense'``); ``None`` before it is built."""
+        return self.__dict__.get("_path")
+
+    @property
+    def _trainable_variables(self):
+        """The weights created trainable (Keras's name), whatever ``trainable`` is now."""
+        return self._trainable_weights
+
+    @property
+    def _non_trainable_variables(self):
+        return self._non_trainable_weights
 
     def add_variable(self, shape, initializer, dtype=None, trainable=True, autocast=True,
                      regularizer=None, constraint=None, name=None):
@@ -265,9 +409,9 @@ class Layer:
 
     @property
     def variables(self):
-        """Weights plus the state of seed generators and metrics the layer owns."""
+        """Weights plus the states of the seed generators (metrics' variables are in
+        ``metrics_variables``), of this layer and its sub-layers."""
         out = self._trainable_weights + self._non_trainable_weights
-        out = out + [m_var for m in self._metrics for m_var in getattr(m, "variables", [])]
         out = out + [sg.state for sg in self._seed_generators]
         for layer in self._layers:
             out = out + layer.variables
@@ -336,8 +480,9 @@ class Layer:
         """Losses added in the last call (``add_loss``, activity regularization) plus the weight
         regularization penalties, of this layer and its sub-layers."""
         out = list(self._losses)
+        # Keras penalizes trainable weights only (a LoRA-frozen kernel, a frozen layer: none).
         out += [w.regularizer(w) for w in self._trainable_weights + self._non_trainable_weights
-                if getattr(w, "regularizer", None) is not None]
+                if getattr(w, "regularizer", None) is not None and w.trainable]
         for layer in self._layers:
             out += layer.losses
         return out
@@ -359,7 +504,8 @@ class Layer:
         self.built = True
 
     def call(self, *args, **kwargs):
-        raise NotImplementedError(f"Layer {type(self).__name__} does not implement call().")
+        raise NotImplementedError(f"Layer {type(self).__name__} does not have a `call` method "
+                                  f"implemented.")
 
     def get_build_config(self):
         """``{'input_shape': shape}`` (or ``{'shapes_dict': ...}``) the layer was built with."""
@@ -374,9 +520,9 @@ class Layer:
         if not config:
             return
         if "shapes_dict" in config:
-            self.build(**{k: _as_shape(v) for k, v in config["shapes_dict"].items()})
+            self.build(**{k: layer_args.as_shape(v) for k, v in config["shapes_dict"].items()})
         elif config.get("input_shape") is not None:
-            self.build(_as_shape(config["input_shape"]))
+            self.build(layer_args.as_shape(config["input_shape"]))
 
     def _maybe_build(self, shapes, shapes_by_name=None):
         if self.built:
@@ -384,19 +530,17 @@ class Layer:
         with self._build_lock:  # several threads may call an unbuilt layer at once
             if self.built:
                 return
-            self._build_shapes = shapes
-            if shapes_by_name and len(shapes_by_name) > 1:
-                params = [p for p in inspect.signature(self.build).parameters.values()
-                          if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
-                if len(params) > 1:
-                    accepted = {k: v for k, v in shapes_by_name.items()
-                                if any(p.name == k for p in params)}
-                    self._build_shapes = accepted
-                    self.build(**accepted)
-                    self.built = True
-                    return
-            self.build(shapes)
+            params = layer_args.build_params(type(self))
+            if len(params) > 1 and shapes_by_name is not None:
+                # build(self, foo_shape, bar_shape): each shape goes to its call argument.
+                accepted = layer_args.match_build_args(self, params, shapes_by_name or {})
+                self._build_shapes = accepted
+                self.build(**accepted)
+            else:
+                self._build_shapes = shapes
+                self.build(shapes)
             self.built = True
+            self._lock_state()
 
     def __call__(self, *args, **kwargs):
         spec = call_context.call_spec(type(self))
@@ -410,25 +554,29 @@ class Layer:
                 not kwargs or (len(kwargs) == 1 and "training" in kwargs))) and \
                 any_symbolic(args, kwargs):
             return self._symbolic_call(args, kwargs, spec)
+        if len(args) > 1 and not self._allow_non_tensor_positional_args:
+            layer_args.check_positional(args[1:])
         training = kwargs.pop("training", None)
         mask = kwargs.pop("mask", None) if kwargs else None
+        context = self._resolve_context_args(kwargs, spec) \
+            if self._call_context_args is not Layer._call_context_args else None
         inputs = args[0]
         if type(inputs) is Tensor or isinstance(inputs, Tensor):
             shapes = inputs.data.shape
         else:
-            inputs = tree.map_structure(_as_tensor, inputs)
-            shapes = tree.map_structure(lambda t: t.shape, inputs)
+            inputs = tree.map_structure(layer_args.as_tensor, inputs)
+            shapes = tree.map_structure(lambda t: None if t is None else t.shape, inputs)
         if len(args) > 1:
-            args = (inputs,) + tuple(_convert_arrays(a) for a in args[1:])
+            args = (inputs,) + tuple(layer_args.convert_arrays(a) for a in args[1:])
         else:
             args = (inputs,)
         if kwargs:
-            kwargs = {k: v if k.endswith("_mask") else _convert_arrays(v)
+            kwargs = {k: v if k.endswith("_mask") else layer_args.convert_arrays(v)
                       for k, v in kwargs.items()}
         if not self.built:
-            self._maybe_build(shapes, _shapes_by_name(spec, args, kwargs))
+            self._maybe_build(shapes, layer_args.shapes_by_name(spec, args, kwargs))
         if self.input_spec is not None and shapes != self._checked_shapes:
-            self.input_spec.check(self, shapes)
+            assert_input_compatibility(self.input_spec, inputs, self.name)
             self._checked_shapes = shapes
         if training is None:
             training = call_context.current_training()
@@ -437,23 +585,146 @@ class Layer:
         if spec.has_training:
             kwargs["training"] = training
         if mask is None and (spec.has_mask or self.supports_masking):
-            mask = _input_mask(inputs)
+            mask = layer_args.input_mask(inputs)
         if spec.has_mask and mask is not None:
             kwargs["mask"] = mask
+        if spec.arg_masks and len(args) + len(kwargs) > 1:
+            layer_args.fill_arg_masks(spec, args, kwargs)
         if self._losses:
             self._losses = []  # losses describe the latest call
-        if self._layers:
-            # Sub-layers called without `training=` inherit this call's mode.
-            with call_context.CallContext(self, training):
-                outputs = self.call(*args, **kwargs)
+        call = self.call if self._remat_mode is None else \
+            self.rematerialized_call(self.call, *args, **kwargs)
+        if self._layers or context:
+            # Sub-layers called without `training=` inherit this call's mode (and the other
+            # call-context arguments); while some are unbuilt, their weights are created under
+            # this layer's name scope (paths like `outer/inner/kernel`).
+            with call_context.CallContext(self, training, context), \
+                    self._scope_for_sublayers():
+                outputs = call(*args, **kwargs)
         else:
-            outputs = self.call(*args, **kwargs)
+            outputs = call(*args, **kwargs)
+        if not self._called:
+            self._called = True
         if self.activity_regularizer is not None:
             for o in tree.flatten(outputs):
-                self.add_loss(self.activity_regularizer(o) * (1.0 / o.shape[0]))
+                # The penalty per sample (an empty batch adds nothing).
+                penalty = self.activity_regularizer(o)
+                self.add_loss(penalty * (1.0 / o.shape[0]) if o.shape[0] else penalty * 0.0)
         if mask is not None or type(self).compute_mask is not Layer.compute_mask:
-            _attach_mask(outputs, self.compute_mask(inputs, mask))
+            layer_args.attach_mask(outputs, self.compute_mask(inputs, mask))
         return outputs
+
+    _allow_non_tensor_positional_args = False
+
+    def stateless_call(self, trainable_variables, non_trainable_variables, *args,
+                       return_losses=False, **kwargs):
+        """Call the layer with the given variable values, leaving its own untouched.
+
+        Returns ``(outputs, non_trainable_variables)`` (and ``losses`` when
+        ``return_losses``): the outputs and the values the non-trainable variables would
+        have after the call (moving statistics, counters, seed states). numdeep computes
+        eagerly, so gradients flow to the layer's variables, not to the values passed.
+        """
+        if not self.built:
+            raise ValueError(f"To call stateless_call, {type(self).__name__} must be built (i.e. "
+                             f"its variables must have been already created). You can build it "
+                             f"by calling it on some data.")
+        own_t, own_nt = self.trainable_variables, self.non_trainable_variables
+        for what, given, own in (("trainable_variables", trainable_variables, own_t),
+                                 ("non_trainable_variables", non_trainable_variables, own_nt)):
+            if len(given) != len(own):
+                raise ValueError(f"Argument `{what}` must be a list of tensors corresponding "
+                                 f"1:1 to {type(self).__name__}().{what}. Received list with "
+                                 f"length {len(given)}, but expected {len(own)} variables.")
+        variables = own_t + own_nt
+        values = [np.array(data_of(v)) for v in list(trainable_variables) +
+                  list(non_trainable_variables)]
+        saved = [np.array(v.data) for v in variables]
+        try:
+            for v, value in zip(variables, values):
+                v.data[...] = value
+            outputs = self(*args, **kwargs)
+            new_values = [Tensor(np.array(v.data)) for v in own_nt]
+            losses = list(self.losses) if return_losses else None
+        finally:
+            for v, value in zip(variables, saved):
+                v.data[...] = value
+        if return_losses:
+            return outputs, new_values, losses
+        return outputs, new_values
+
+    def _resolve_context_args(self, kwargs, spec):
+        """Resolve the registered call-context arguments other than ``training`` (Keras's
+        order: given to this call, else inherited from an outer call, else ``call``'s
+        default); put them in ``kwargs`` when ``call`` declares them; return them for the
+        layers this call calls."""
+        values = {}
+        for name in self._call_context_args:
+            if name == "training":
+                continue
+            declared = name in spec.names
+            if name in kwargs:
+                value = kwargs[name] if declared else kwargs.pop(name)
+            else:
+                value = call_context.current_value(name)
+                if value is None:
+                    value = spec.defaults.get(name)
+            values[name] = value
+            if declared and value is not None:
+                kwargs[name] = value
+        return values
+
+    def _scope_for_sublayers(self):
+        """This layer's name scope while some of its sub-layers are unbuilt (they create their
+        weights during this call), else a no-op."""
+        if self.__dict__.get("_sublayers_built"):
+            return contextlib.nullcontext()
+        if all(layer.built for layer in self._flatten_layers(include_self=False)):
+            self._sublayers_built = True
+            return contextlib.nullcontext()
+        return name_scope(self.name, caller=self)
+
+    # ----- rematerialization -------------------------------------------------------------------
+    def rematerialized_call(self, layer_call, *args, **kwargs):
+        """``layer_call`` rematerialized as the layer's ``RematScope`` (at creation) asks:
+        ``"full"`` always, ``"larger_than"`` for outputs over the threshold, ``"activations"``
+        only the activation function, ``"list_of_layers"`` when the layer is named."""
+        mode = self._remat_mode
+        if not mode:
+            return layer_call
+        if mode.mode == "full":
+            return remat_lib.remat(layer_call)
+        if mode.mode == "list_of_layers":
+            return remat_lib.remat(layer_call) if self.name in mode.layer_names else layer_call
+        if mode.mode == "activations":
+            activation = getattr(self, "activation", None)
+            if activation is None or not callable(activation):
+                return layer_call
+
+            def with_remat_activation(*a, **k):
+                self.activation = remat_lib.remat(activation)
+                try:
+                    return layer_call(*a, **k)
+                finally:
+                    self.activation = activation
+
+            return with_remat_activation
+        if mode.mode == "larger_than":
+            symbolic = tree.map_structure(
+                lambda t: KerasTensor(t.shape, dtype=t.dtype) if isinstance(t, Tensor) else t,
+                args)
+            spec = self.compute_output_spec(*symbolic, **{
+                k: v for k, v in kwargs.items() if k not in ("training", "mask")})
+            size = sum(int(np.prod([d or 1 for d in t.shape])) for t in tree.flatten(spec)
+                       if isinstance(t, KerasTensor))
+            if size > mode.output_size_threshold:
+                return remat_lib.remat(layer_call)
+        return layer_call
+
+    def _remat_state(self):
+        """The seed states a rematerialized call must replay (this layer's and its
+        sub-layers')."""
+        return [sg.state for layer in self._flatten_layers() for sg in layer._seed_generators]
 
     def compute_mask(self, inputs, mask=None):
         """The padding mask of the outputs: the input mask when the layer supports masking
@@ -462,23 +733,30 @@ class Layer:
 
     # ----- symbolic calls -----------------------------------------------------------------------
     def _symbolic_call(self, args, kwargs, spec):
+        if len(args) > 1 and not self._allow_non_tensor_positional_args:
+            layer_args.check_positional(args[1:])
+        if self._call_context_args is not Layer._call_context_args:
+            self._resolve_context_args(kwargs, spec)
         inputs = args[0]
         shapes = tree.map_structure(lambda t: t.shape if isinstance(t, KerasTensor) else t,
                                     inputs)
-        self._maybe_build(shapes, _shapes_by_name(spec, args, kwargs))
+        self._maybe_build(shapes, layer_args.shapes_by_name(spec, args, kwargs))
         if self.input_spec is not None:
-            self.input_spec.check(self, shapes)
+            assert_input_compatibility(self.input_spec, inputs, self.name)
         call_kwargs = {k: v for k, v in kwargs.items() if k != "training"}
-        outputs = self.compute_output_spec(*args, **call_kwargs)
+        with self._scope_for_sublayers():
+            outputs = self.compute_output_spec(*args, **call_kwargs)
+        if not self._called:
+            self._called = True
         mask = kwargs.get("mask")
         if mask is None:
-            mask = _input_mask(inputs)
+            mask = layer_args.input_mask(inputs)
         if mask is not None or type(self).compute_mask is not Layer.compute_mask:
             try:
                 out_mask = self.compute_mask(inputs, mask)
             except (TypeError, ValueError, AttributeError):
                 out_mask = None  # a mask rule that needs concrete values: known when called
-            _attach_mask(outputs, out_mask)
+            layer_args.attach_mask(outputs, out_mask)
         Node(self, args, call_kwargs, outputs)
         return outputs
 
@@ -491,7 +769,7 @@ class Layer:
             out_shapes = self.compute_output_shape(shapes)
             dtype = self.compute_output_dtype(inputs)
             return tree.map_structure(lambda s: KerasTensor(s, dtype=dtype), out_shapes,
-                                      is_leaf=_is_shape)
+                                      is_leaf=layer_args.is_shape)
 
         return self._traced_output_spec(args, kwargs)
 
@@ -512,8 +790,11 @@ class Layer:
     def compute_output_shape(self, input_shape):
         """Output shape for ``input_shape`` (``None`` = unknown size), by running the layer on
         small dummy inputs; layers override it when the answer is cheaper to state."""
+        if type(self).call is Layer.call:
+            raise NotImplementedError(f"Layer {type(self).__name__} does not have a "
+                                      f"`compute_output_shape` method implemented.")
         symbolic = tree.map_structure(lambda s: KerasTensor(s, dtype=self.dtype), input_shape,
-                                      is_leaf=_is_shape)
+                                      is_leaf=layer_args.is_shape)
         out = self._traced_output_spec((symbolic,), {})
         return tree.map_structure(lambda t: t.shape, out)
 
@@ -553,7 +834,7 @@ class Layer:
             config["batch_shape"] = list(self._batch_input_shape)
         if self.activity_regularizer is not None:
             config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
-        return config
+        return auto_config.merge_auto_config(self, config)
 
     @classmethod
     def from_config(cls, config):
@@ -561,6 +842,10 @@ class Layer:
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _fresh(value, shape, dtype=None):
+    return value
 
 
 def _initial(init, shape, dtype):
@@ -579,43 +864,6 @@ def _dtype_name(dtype):
     return standardize_dtype(name)
 
 
-def _is_shape(s):
-    return isinstance(s, tuple) and all(d is None or isinstance(d, int) for d in s)
-
-
-def _shapes_by_name(spec, args, kwargs):
-    """``{'<arg>_shape': shape}`` for every tensor argument (how Keras builds multi-input
-    layers such as ``MultiHeadAttention.build(query_shape, value_shape)``)."""
-    names = spec.bind_names(len(args), kwargs)
-    values = list(args) + list(kwargs.values())
-    out = {}
-    for name, value in zip(names, values):
-        if isinstance(value, Tensor | KerasTensor) and name != "mask" and \
-                not name.endswith("_mask"):
-            out[f"{name}_shape"] = tuple(value.shape)
-    return out
-
-
-def _input_mask(inputs):
-    if isinstance(inputs, Tensor | KerasTensor):
-        return inputs._keras_mask
-    if isinstance(inputs, list | tuple):
-        masks = [getattr(t, "_keras_mask", None) for t in inputs]
-        return None if all(m is None for m in masks) else masks
-    return None
-
-
-def _attach_mask(outputs, mask):
-    if mask is None:
-        return
-    if isinstance(outputs, list | tuple):
-        masks = mask if isinstance(mask, list | tuple) else [mask] * len(outputs)
-        for o, m in zip(outputs, masks):
-            _attach_mask(o, m)
-    elif isinstance(outputs, Tensor | KerasTensor):
-        outputs._keras_mask = mask
-
-
 def _unique(items):
     seen, out = set(), []
     for w in items:
@@ -625,19 +873,3 @@ def _unique(items):
     return out
 
 
-def _as_tensor(x):
-    if isinstance(x, Tensor) or x is None:
-        return x
-    arr = np.asarray(x)
-    if arr.dtype == np.float64:
-        arr = arr.astype(floatx())
-    return Tensor(arr)
-
-
-def _convert_arrays(value):
-    """NumPy arrays among a call's other arguments become Tensors (masks stay arrays)."""
-    if isinstance(value, np.ndarray) and value.dtype != bool:
-        return _as_tensor(value)
-    if isinstance(value, list | tuple) and any(isinstance(v, np.ndarray) for v in value):
-        return type(value)(_convert_arrays(v) for v in value)
-    return value

@@ -1,10 +1,12 @@
 """Losses with Keras 3 names, arguments, defaults and reductions.
 
-Every loss comes as a function (``mean_squared_error(y_true, y_pred)``, in ``functions``)
-returning per-sample losses and as a class (``MeanSquaredError()``, in ``classes``) whose call
-adds ``sample_weight`` and the reduction (``base``). ``y_true`` is data (a NumPy array or
-array-like); ``y_pred`` is a Tensor (arrays are accepted) and the result is differentiable with
-respect to it.
+Every loss comes as a function (``mean_squared_error(y_true, y_pred)``) returning per-sample
+losses and as a class (``MeanSquaredError()``, in ``classes``) whose call adds ``sample_weight``
+and the reduction (``base``). The functions live by family: ``functions`` (regression, hinge,
+the cross-entropies), ``focal`` (focal and generalized cross-entropies), ``overlap`` (Dice,
+Tversky), ``circle`` (metric learning) and ``ctc`` (sequence labelling). ``y_true`` is data
+(a NumPy array or array-like); ``y_pred`` is a Tensor (arrays are accepted, cast to the loss's
+dtype, ``floatx()`` by default) and the result is differentiable with respect to it.
 
 Example:
     >>> import numpy as np
@@ -26,13 +28,21 @@ from numdeep.losses.base import (
     Loss,
     LossFunctionWrapper,
     reduce_weighted_values,
+    squeeze_or_expand_to_same_rank,
 )
+from numdeep.losses.circle import circle
 from numdeep.losses.classes import (
     CLASSES,
+    CTC,
     BinaryCrossentropy,
+    BinaryFocalCrossentropy,
     CategoricalCrossentropy,
+    CategoricalFocalCrossentropy,
+    CategoricalGeneralizedCrossEntropy,
     CategoricalHinge,
+    Circle,
     CosineSimilarity,
+    Dice,
     Hinge,
     Huber,
     KLDivergence,
@@ -44,12 +54,20 @@ from numdeep.losses.classes import (
     Poisson,
     SparseCategoricalCrossentropy,
     SquaredHinge,
+    Tversky,
+)
+from numdeep.losses.ctc import ctc
+from numdeep.losses.focal import (
+    binary_focal_crossentropy,
+    categorical_focal_crossentropy,
+    categorical_generalized_cross_entropy,
 )
 from numdeep.losses.functions import (
     binary_crossentropy,
     categorical_crossentropy,
     categorical_hinge,
     cosine_similarity,
+    crossentropy,
     hinge,
     huber,
     kl_divergence,
@@ -62,6 +80,7 @@ from numdeep.losses.functions import (
     sparse_categorical_crossentropy,
     squared_hinge,
 )
+from numdeep.losses.overlap import dice, tversky
 
 __all__ = [
     "Loss", "LossFunctionWrapper", "MeanSquaredError", "MeanAbsoluteError",
@@ -72,6 +91,11 @@ __all__ = [
     "mean_squared_logarithmic_error", "huber", "log_cosh", "binary_crossentropy",
     "categorical_crossentropy", "sparse_categorical_crossentropy", "kl_divergence", "poisson",
     "hinge", "squared_hinge", "categorical_hinge", "cosine_similarity", "reduce_weighted_values",
+    "squeeze_or_expand_to_same_rank",
+    "BinaryFocalCrossentropy", "CategoricalFocalCrossentropy",
+    "CategoricalGeneralizedCrossEntropy", "Dice", "Tversky", "Circle", "CTC",
+    "binary_focal_crossentropy", "categorical_focal_crossentropy",
+    "categorical_generalized_cross_entropy", "dice", "tversky", "circle", "ctc", "crossentropy",
     "get", "serialize", "deserialize",
 ]
 
@@ -86,6 +110,9 @@ _KIND.aliases.update(
     msle=MeanSquaredLogarithmicError, MSLE=MeanSquaredLogarithmicError, huber_loss=Huber,
     logcosh=LogCosh, bce=BinaryCrossentropy, BCE=BinaryCrossentropy, kld=KLDivergence,
     KLD=KLDivergence, kullback_leibler_divergence=KLDivergence)
+_KIND.functions["kullback_leibler_divergence"] = kl_divergence
+# Keras's compile-time "crossentropy"/"ce": the variant is chosen from each batch's shapes.
+_KIND.register(crossentropy, "ce")
 _FN_TO_CLASS = {cls.fn: cls for cls in CLASSES}
 
 
@@ -132,7 +159,7 @@ def get(identifier, custom_objects=None):
     Example:
         >>> from numdeep import losses
         >>> losses.get("mse")
-        MeanSquaredError(name='mean_squared_error', reduction='sum_over_batch_size', dtype=None)
+        MeanSquaredError(name='mean_squared_error', reduction='sum_over_batch_size')
         >>> losses.get("binary_crossentropy").get_config()["from_logits"]
         False
     """
@@ -143,5 +170,7 @@ def get(identifier, custom_objects=None):
         return obj
     if callable(obj):
         cls = _FN_TO_CLASS.get(obj)
-        return cls() if cls is not None else LossFunctionWrapper(obj)
+        if cls is not None:
+            return cls()
+        return LossFunctionWrapper(obj, name=identifier if isinstance(identifier, str) else None)
     raise ValueError(f"Could not interpret loss identifier: {identifier!r}")

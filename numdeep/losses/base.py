@@ -9,11 +9,13 @@ Conventions every loss follows:
       ``ValueError`` naming the loss, the expected label format and the offending values.
 """
 
+import re
+
 import numpy as np
 
-from numdeep import registry
+from numdeep import registry, tree
 from numdeep.autograd import Tensor
-from numdeep.backend import floatx, xp_of
+from numdeep.backend import floatx, unique_name, xp_of
 from numdeep.ops import eager as ops
 
 EPSILON = 1e-7
@@ -55,10 +57,10 @@ def match_shape(name, y, shape):
             y.shape == shape[:-1] and shape[-1:] == (1,)):
         return y.reshape(shape)
     raise ValueError(
-        f"{name}: y_true shape {y.shape} is incompatible with y_pred shape {shape}. The shapes "
-        "must be equal, except that a trailing axis of size 1 may differ (e.g. (N,) vs (N, 1)); "
-        "other differences are refused rather than broadcast (which could turn (N,) vs (N, 1) "
-        "into an (N, N) loss)."
+        f"{name}: `y_true` and `y_pred` must have the same shape; received y_true shape "
+        f"{y.shape} and y_pred shape {shape}. Only a trailing axis of size 1 may differ (e.g. "
+        "(N,) vs (N, 1)); other differences are refused rather than broadcast (which could turn "
+        "(N,) vs (N, 1) into an (N, N) loss)."
     )
 
 
@@ -77,6 +79,32 @@ def check_range(name, y, lo, hi, expected):
         if ymin < lo or ymax > hi:
             raise ValueError(f"{name} expects {expected}; received labels with min {ymin} and "
                              f"max {ymax}.")
+
+
+def squeeze_or_expand_to_same_rank(x1, x2, expand_rank_1=True):
+    """Keras's rank alignment of two tensors whose ranks differ by one: the longer one loses a
+    trailing axis of size 1, or, when the other is rank 1 (and ``expand_rank_1``), that one gains
+    it. Other pairs are returned unchanged.
+
+    Example:
+        >>> import numpy as np
+        >>> from numdeep import losses
+        >>> a, b = losses.squeeze_or_expand_to_same_rank(np.ones((3, 2, 1)), np.ones((3, 2)))
+        >>> a.shape, b.shape
+        ((3, 2), (3, 2))
+    """
+    r1, r2 = len(x1.shape), len(x2.shape)
+    if r1 == r2 + 1 and x1.shape[-1] == 1:
+        if r2 == 1 and expand_rank_1:
+            x2 = ops.expand_dims(x2, -1)
+        else:
+            x1 = ops.squeeze(x1, -1)
+    elif r2 == r1 + 1 and x2.shape[-1] == 1:
+        if r1 == 1 and expand_rank_1:
+            x1 = ops.expand_dims(x1, -1)
+        else:
+            x2 = ops.squeeze(x2, -1)
+    return x1, x2
 
 
 # ----- reduction ---------------------------------------------------------------------------------
@@ -135,10 +163,24 @@ def reduce_weighted_values(values, sample_weight=None, reduction="sum_over_batch
     return total * (1.0 / divisor) if divisor else total * 0.0
 
 
+def _aligned_mask(mask, shape):
+    """A prediction's padding mask as a boolean array of the losses' ``shape`` (a trailing
+    size-1 axis dropped or added); ``None`` when it does not describe these losses."""
+    mask = np.asarray(mask.data if isinstance(mask, Tensor) else mask, dtype=bool)
+    if mask.shape == shape:
+        return mask
+    if mask.shape[-1:] == (1,) and mask.shape[:-1] == shape:
+        return mask.reshape(shape)
+    if shape[-1:] == (1,) and mask.shape == shape[:-1]:
+        return mask.reshape(shape)
+    return None
+
+
 # ----- classes -----------------------------------------------------------------------------------
 def _snake(name):
-    out = "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")
-    return out
+    # Keras's to_snake_case: "CTC" -> "ctc", "MeanSquaredError" -> "mean_squared_error".
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 class Loss(registry.Configurable):
@@ -150,7 +192,8 @@ class Loss(registry.Configurable):
         name: the loss name (defaults to the snake_case class name).
         reduction: ``'sum_over_batch_size'`` (default), ``'sum'``, ``'mean'``,
             ``'mean_with_sample_weight'`` or ``'none'``/``None``.
-        dtype: optional float dtype to compute in (``y_pred`` is cast to it).
+        dtype: the float dtype to compute in (``y_pred`` and numeric labels are cast to it);
+            default ``floatx()``, as in Keras.
 
     Call arguments:
         y_true: targets (array-like; not differentiated).
@@ -169,23 +212,42 @@ class Loss(registry.Configurable):
 
     def __init__(self, name=None, reduction="sum_over_batch_size", dtype=None):
         if reduction not in REDUCTIONS:
-            raise ValueError(f"{type(self).__name__}: invalid reduction {reduction!r}; expected "
-                             f"one of {REDUCTIONS}.")
-        self.name = name or _snake(type(self).__name__)
+            raise ValueError(f"{type(self).__name__}: Invalid value for argument `reduction`. "
+                             f"Expected one of {REDUCTIONS}. Received: reduction={reduction!r}")
+        self.name = name or unique_name(_snake(type(self).__name__))
         self.reduction = reduction
-        self.dtype = None if dtype is None else np.dtype(dtype).name
+        self._dtype = None if dtype is None else np.dtype(getattr(dtype, "name", dtype)).name
+
+    @property
+    def dtype(self):
+        """The dtype the loss computes in (predictions are cast to it): the one given, else
+        ``floatx()``."""
+        return self._dtype or floatx()
 
     def __call__(self, y_true, y_pred, sample_weight=None):
+        if tree.is_nested(y_pred):
+            # One loss over a structure of outputs (a custom function given for a tuple or
+            # dict of outputs): every leaf is converted, the function sees the structure.
+            y_pred = tree.map_structure(lambda p: to_pred(p, self.dtype), y_pred)
+            y_true = tree.map_structure(_true_like, y_true, y_pred)
+            values = self.call(y_true, y_pred)
+            return reduce_weighted_values(values, sample_weight, self.reduction, None)
         # A padding mask on the prediction leaves padded steps out of the loss, as in Keras.
         keras_mask = getattr(y_pred, "_keras_mask", None)
         y_pred = to_pred(y_pred, self.dtype)
         values, mask = self._call_with_mask(y_true, y_pred)
-        if keras_mask is not None and np.shape(keras_mask) == values.shape:
-            keras_mask = np.asarray(keras_mask, dtype=bool)
-            mask = keras_mask if mask is None else mask & keras_mask
+        if keras_mask is not None:
+            keras_mask = _aligned_mask(keras_mask, values.shape)
+            if keras_mask is not None:
+                mask = keras_mask if mask is None else mask & keras_mask
         return reduce_weighted_values(values, sample_weight, self.reduction, mask)
 
     def _call_with_mask(self, y_true, y_pred):
+        # As in Keras, a subclass's call sees numeric labels in the loss's dtype.
+        y = xp_of(y_pred.data).asarray(y_true.data if isinstance(y_true, Tensor) else y_true)
+        if y.dtype.kind in "biuf":
+            y = y.astype(y_pred.dtype, copy=False)
+            y_true = Tensor(y) if isinstance(y_true, Tensor) else y
         return self.call(y_true, y_pred), None
 
     def call(self, y_true, y_pred):
@@ -193,8 +255,14 @@ class Loss(registry.Configurable):
         raise NotImplementedError(f"{type(self).__name__} must implement call(y_true, y_pred).")
 
     def get_config(self):
-        """Return the constructor arguments."""
-        return {"name": self.name, "reduction": self.reduction, "dtype": self.dtype}
+        """Return the Keras config: ``name`` and ``reduction`` (Keras keeps no dtype there)."""
+        return {"name": self.name, "reduction": self.reduction}
+
+
+def _true_like(y_true, y_pred):
+    """A label leaf as an array of its prediction's dtype (numeric labels only)."""
+    y = xp_of(y_pred.data).asarray(y_true.data if isinstance(y_true, Tensor) else y_true)
+    return y.astype(y_pred.dtype, copy=False) if y.dtype.kind in "biuf" else y
 
 
 class LossFunctionWrapper(Loss):
@@ -220,6 +288,9 @@ class LossFunctionWrapper(Loss):
         self._fn_kwargs = kwargs
 
     def call(self, y_true, y_pred):
+        if tree.is_nested(y_pred):
+            out = self.fn(y_true, y_pred, **self._fn_kwargs)
+            return out if isinstance(out, Tensor) else ops.as_tensor(out)
         y = float_true(self.name, y_true, y_pred)
         try:
             y = match_shape(self.name, y, y_pred.shape)

@@ -8,14 +8,20 @@ the fifteen of them from being fifteen copies of the same ``__init__``.
 
 import inspect
 
+from numdeep.losses import focal as _focal
 from numdeep.losses import functions as F
+from numdeep.losses import overlap as _overlap
 from numdeep.losses.base import Loss
+from numdeep.losses.circle import circle, circle_and_mask
+from numdeep.losses.ctc import ctc
 
 __all__ = [
     "MeanSquaredError", "MeanAbsoluteError", "MeanAbsolutePercentageError",
     "MeanSquaredLogarithmicError", "Huber", "LogCosh", "BinaryCrossentropy",
     "CategoricalCrossentropy", "SparseCategoricalCrossentropy", "KLDivergence", "Poisson",
-    "Hinge", "SquaredHinge", "CategoricalHinge", "CosineSimilarity", "CLASSES",
+    "Hinge", "SquaredHinge", "CategoricalHinge", "CosineSimilarity", "BinaryFocalCrossentropy",
+    "CategoricalFocalCrossentropy", "CategoricalGeneralizedCrossEntropy", "Dice", "Tversky",
+    "Circle", "CTC", "CLASSES",
 ]
 
 _R = "sum_over_batch_size"
@@ -27,6 +33,7 @@ class _Builtin(Loss):
 
     fn = None
     masked_fn = None  # returns (per-sample losses, mask of counted entries)
+    _config_names = ()
 
     def call(self, y_true, y_pred):
         return type(self).fn(y_true, y_pred, **self._fn_kwargs)
@@ -37,7 +44,8 @@ class _Builtin(Loss):
         return type(self).masked_fn(y_true, y_pred, **self._fn_kwargs)
 
     def get_config(self):
-        return {**super().get_config(), **self._fn_kwargs}
+        return {**super().get_config(),
+                **{k: self._fn_kwargs[k] for k in type(self)._config_names}}
 
 
 def _smoothing(who, label_smoothing):
@@ -59,19 +67,28 @@ def _check(who, kwargs):
         kwargs["from_logits"] = bool(kwargs["from_logits"])
     if kwargs.get("ignore_class") is not None:
         kwargs["ignore_class"] = int(kwargs["ignore_class"])
+    if "q" in kwargs and not 0 < kwargs["q"] < 1:
+        raise ValueError(f"{who}: q must be in the interval (0, 1). Received: q={kwargs['q']}")
     return kwargs
 
 
-def _loss_class(class_name, fn, default_name, doc, params=(), masked_fn=None):
-    """A ``_Builtin`` subclass for ``fn`` whose constructor is
-    ``(*params, reduction='sum_over_batch_size', name=default_name, dtype=None)``."""
+def _loss_class(class_name, fn, default_name, doc, params=(), masked_fn=None, mid=(), late=(),
+                config=None):
+    """A ``_Builtin`` subclass for ``fn`` whose constructor is Keras's
+    ``(*params, reduction='sum_over_batch_size', *mid, name=default_name, *late, dtype=None)``
+    and whose config holds ``name``, ``reduction`` and the ``config`` arguments (default: all
+    of them; Keras leaves some out, e.g. Huber's ``delta``)."""
+    arguments = list(params) + list(mid) + list(late)
     sig = inspect.Signature(
         [inspect.Parameter("self", _P)]
         + [inspect.Parameter(k, _P, default=v) for k, v in params]
-        + [inspect.Parameter("reduction", _P, default=_R),
-           inspect.Parameter("name", _P, default=default_name),
-           inspect.Parameter("dtype", _P, default=None)])
-    names = [k for k, _ in params]
+        + [inspect.Parameter("reduction", _P, default=_R)]
+        + [inspect.Parameter(k, _P, default=v) for k, v in mid]
+        + [inspect.Parameter("name", _P, default=default_name)]
+        + [inspect.Parameter(k, _P, default=v) for k, v in late]
+        + [inspect.Parameter("dtype", _P, default=None)])
+    names = [k for k, _ in arguments]
+    config_names = tuple(names if config is None else config)
 
     def __init__(self, *args, **kwargs):  # noqa: N807
         bound = sig.bind(self, *args, **kwargs)
@@ -80,12 +97,14 @@ def _loss_class(class_name, fn, default_name, doc, params=(), masked_fn=None):
         Loss.__init__(self, name=values["name"], reduction=values["reduction"],
                       dtype=values["dtype"])
         self._fn_kwargs = _check(class_name, {k: values[k] for k in names})
+        for key, value in self._fn_kwargs.items():
+            setattr(self, key, value)
 
     __init__.__signature__ = sig
     __init__.__qualname__ = f"{class_name}.__init__"
     return type(class_name, (_Builtin,), {
         "__init__": __init__, "__doc__": doc, "__module__": "numdeep.losses",
-        "__qualname__": class_name, "fn": staticmethod(fn),
+        "__qualname__": class_name, "fn": staticmethod(fn), "_config_names": config_names,
         "masked_fn": None if masked_fn is None else staticmethod(masked_fn)})
 
 
@@ -116,10 +135,12 @@ Huber = _loss_class(
     "Huber", F.huber, "huber_loss",
     """Huber loss, quadratic near 0 and linear beyond ``delta``; see ``huber``.
 
+    As in Keras, the config holds only ``name`` and ``reduction`` (``delta`` is not saved).
+
     Args:
         delta: the switch point (> 0).
         reduction, name, dtype: see ``Loss``.
-    """, params=(("delta", 1.0),))
+    """, params=(("delta", 1.0),), config=())
 LogCosh = _loss_class(
     "LogCosh", F.log_cosh, "log_cosh",
     "Logarithm of the hyperbolic cosine of the error; see ``log_cosh``.")
@@ -169,6 +190,8 @@ SparseCategoricalCrossentropy = _loss_class(
         from_logits: whether predictions are logits.
         ignore_class: optional label value to ignore (e.g. a padding id).
         reduction, name, dtype: see ``Loss``.
+        axis: the class axis (e.g. 1 for channels-first outputs; not part of the config, as in
+            Keras).
 
     Example:
         >>> import numpy as np
@@ -176,7 +199,8 @@ SparseCategoricalCrossentropy = _loss_class(
         >>> scce = losses.SparseCategoricalCrossentropy(from_logits=True)
         >>> round(scce(np.array([2]), np.array([[1.0, 1.0, 3.0]])).item(), 4)
         0.2395
-    """, params=(("from_logits", False), ("ignore_class", None)), masked_fn=F.sparse_ce_and_mask)
+    """, params=(("from_logits", False), ("ignore_class", None)), mid=(("axis", -1),),
+    config=("from_logits", "ignore_class"), masked_fn=F.sparse_ce_and_mask)
 KLDivergence = _loss_class(
     "KLDivergence", F.kl_divergence, "kl_divergence",
     "Kullback-Leibler divergence ``sum(y_true * log(y_true / y_pred))``; see "
@@ -196,12 +220,94 @@ CosineSimilarity = _loss_class(
     "CosineSimilarity", F.cosine_similarity, "cosine_similarity",
     """Negative cosine similarity along ``axis``; see ``cosine_similarity``.
 
+    As in Keras, the config holds only ``name`` and ``reduction`` (``axis`` is not saved).
+
     Args:
         axis: the axis holding the vectors.
         reduction, name, dtype: see ``Loss``.
-    """, params=(("axis", -1),))
+    """, params=(("axis", -1),), config=())
+
+BinaryFocalCrossentropy = _loss_class(
+    "BinaryFocalCrossentropy", _focal.binary_focal_crossentropy, "binary_focal_crossentropy",
+    """Binary cross-entropy that down-weights easy examples; see ``binary_focal_crossentropy``.
+
+    Args:
+        apply_class_balancing: weight positives by ``alpha``, negatives by ``1 - alpha``.
+        alpha: the class-balancing weight of positives.
+        gamma: the focusing parameter.
+        from_logits, label_smoothing, axis: as for ``BinaryCrossentropy``.
+        reduction, name, dtype: see ``Loss``.
+
+    Example:
+        >>> import numpy as np
+        >>> from numdeep import losses
+        >>> loss = losses.BinaryFocalCrossentropy(gamma=2.0)
+        >>> y_pred = np.array([[0.9, 0.8], [0.7, 0.2]], dtype="float32")
+        >>> round(loss(np.array([[1, 0], [1, 0]]), y_pred).item(), 3)
+        0.268
+    """, params=(("apply_class_balancing", False), ("alpha", 0.25), ("gamma", 2.0))
+    + _FROM_LOGITS)
+CategoricalFocalCrossentropy = _loss_class(
+    "CategoricalFocalCrossentropy", _focal.categorical_focal_crossentropy,
+    "categorical_focal_crossentropy",
+    """Categorical cross-entropy that down-weights easy examples; see
+    ``categorical_focal_crossentropy``.
+
+    Args:
+        alpha: the weighting factor.
+        gamma: the focusing parameter.
+        from_logits, label_smoothing, axis: as for ``CategoricalCrossentropy``.
+        reduction, name, dtype: see ``Loss``.
+    """, params=(("alpha", 0.25), ("gamma", 2.0)) + _FROM_LOGITS)
+CategoricalGeneralizedCrossEntropy = _loss_class(
+    "CategoricalGeneralizedCrossEntropy", _focal.categorical_generalized_cross_entropy,
+    "categorical_generalized_cross_entropy",
+    """Generalized cross-entropy for integer labels, robust to label noise; see
+    ``categorical_generalized_cross_entropy``.
+
+    Args:
+        q: the exponent, in ``(0, 1)``.
+        reduction, name, dtype: see ``Loss``.
+    """, params=(("q", 0.5),))
+Dice = _loss_class(
+    "Dice", _overlap.dice, "dice",
+    """Dice loss for segmentation; see ``dice``.
+
+    Args:
+        reduction, name, dtype: see ``Loss``.
+        axis: the axes summed over (``None``: all of them, one loss for the batch).
+    """, late=(("axis", None),))
+Tversky = _loss_class(
+    "Tversky", _overlap.tversky, "tversky",
+    """Tversky loss for segmentation; see ``tversky``.
+
+    Args:
+        alpha: weight of the false-positive term.
+        beta: weight of the false-negative term.
+        reduction, name, dtype: see ``Loss``.
+        axis: the axes summed over (``None``: all of them).
+    """, params=(("alpha", 0.5), ("beta", 0.5)), late=(("axis", None),))
+Circle = _loss_class(
+    "Circle", circle, "circle",
+    """Circle loss for metric learning on L2-normalized embeddings; see ``circle``.
+
+    Samples whose loss is 0 are left out of the default reduction's average, as in Keras.
+
+    Args:
+        gamma: the scale factor.
+        margin: the relaxation margin.
+        remove_diagonal: do not pair an embedding with itself.
+        reduction, name, dtype: see ``Loss``.
+    """, params=(("gamma", 80.0), ("margin", 0.4), ("remove_diagonal", True)),
+    masked_fn=circle_and_mask)
+CTC = _loss_class(
+    "CTC", ctc, "ctc",
+    """Connectionist temporal classification loss (0 is the blank and the padding); see
+    ``ctc``.""")
 
 CLASSES = (MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError,
            MeanSquaredLogarithmicError, Huber, LogCosh, BinaryCrossentropy,
            CategoricalCrossentropy, SparseCategoricalCrossentropy, KLDivergence, Poisson, Hinge,
-           SquaredHinge, CategoricalHinge, CosineSimilarity)
+           SquaredHinge, CategoricalHinge, CosineSimilarity, BinaryFocalCrossentropy,
+           CategoricalFocalCrossentropy, CategoricalGeneralizedCrossEntropy, Dice, Tversky,
+           Circle, CTC)

@@ -167,6 +167,24 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
     return mean_last(values, axis)
 
 
+def onehot_labels(name, y_true, y_pred):
+    """``(y_true, y_pred)`` for a categorical loss: float one-hot (or soft) labels of
+    ``y_pred``'s shape, or a ``ValueError`` that points integer labels to the sparse loss."""
+    y_pred = to_pred(y_pred)
+    y_true = to_true(y_true, y_pred)
+    shape = y_pred.shape
+    if y_true.shape != shape:
+        hint = ""
+        if y_true.shape == shape[:-1] or (y_true.shape == shape[:-1] + (1,) and shape[-1] > 1):
+            hint = (", which look like integer class ids. Use "
+                    "loss='sparse_categorical_crossentropy' for integer labels, or one-hot "
+                    "encode them with numdeep.utils.to_categorical")
+        raise ValueError(f"{name}: `y_true` and `y_pred` must have the same shape (one-hot "
+                         f"labels); received labels of shape {y_true.shape} for y_pred of shape "
+                         f"{shape}{hint}.")
+    return float_true(name, y_true, y_pred), y_pred
+
+
 def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
     """Cross-entropy between one-hot (or soft) labels and predicted class probabilities.
 
@@ -182,20 +200,8 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
         Per-sample losses (``axis`` reduced).
     """
     name = "CategoricalCrossentropy"
-    y_pred = to_pred(y_pred)
-    y_true = to_true(y_true, y_pred)
+    y_true, y_pred = onehot_labels(name, y_true, y_pred)
     shape = y_pred.shape
-    if y_true.shape != shape:
-        if y_true.shape == shape[:-1] or (y_true.shape == shape[:-1] + (1,) and shape[-1] > 1):
-            raise ValueError(
-                f"{name} expects one-hot labels with the shape of y_pred {shape}; received "
-                f"labels of shape {y_true.shape}, which look like integer class ids. Use "
-                "loss='sparse_categorical_crossentropy' for integer labels, or one-hot encode "
-                "them with numdeep.utils.to_categorical."
-            )
-        raise ValueError(f"{name} expects one-hot labels with the shape of y_pred {shape}; "
-                         f"received labels of shape {y_true.shape}.")
-    y_true = float_true(name, y_true, y_pred)
     if label_smoothing:
         y_true = y_true * (1.0 - label_smoothing) + label_smoothing / shape[axis]
     if from_logits:
@@ -208,7 +214,7 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
     return -ops.sum(y_true * log_prob, axis=axis)
 
 
-def _sparse_labels(name, y, shape, ignore_class):
+def sparse_labels(name, y, shape, ignore_class):
     """Validate integer class ids for ``y_pred`` of ``shape``; return them as an integer array."""
     num_classes = shape[-1]
     if y.shape == shape and num_classes > 1:
@@ -251,11 +257,20 @@ def sparse_ce_and_mask(y_true, y_pred, from_logits=False, ignore_class=None, axi
     """Per-sample sparse cross-entropy and the mask of counted entries (None: all count)."""
     name = "SparseCategoricalCrossentropy"
     y_pred = to_pred(y_pred)
-    if axis not in (-1, y_pred.ndim - 1):
-        raise ValueError(f"{name} supports only axis=-1 (classes last); received axis={axis}.")
     if y_pred.ndim == 0:
         raise ValueError(f"{name} needs y_pred of rank >= 1; received a scalar.")
-    labels = _sparse_labels(name, to_true(y_true, y_pred), y_pred.shape, ignore_class)
+    if not -y_pred.ndim <= axis < y_pred.ndim:
+        raise ValueError(f"{name}: axis={axis} is out of range for y_pred of shape "
+                         f"{y_pred.shape}.")
+    y_true = to_true(y_true, y_pred)
+    axis %= y_pred.ndim
+    if axis != y_pred.ndim - 1:
+        # Classes on another axis (channels-first): the labels' singleton there is dropped,
+        # and the classes move last, where the fused ops expect them.
+        if y_true.ndim == y_pred.ndim and y_true.shape[axis] == 1:
+            y_true = y_true.squeeze(axis)
+        y_pred = ops.moveaxis(y_pred, axis, -1)
+    labels = sparse_labels(name, y_true, y_pred.shape, ignore_class)
     mask = None
     if ignore_class is not None:
         mask = labels != ignore_class
@@ -280,9 +295,30 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
         y_pred: probabilities (e.g. a softmax output), or logits when ``from_logits=True``.
         from_logits: whether ``y_pred`` holds logits (stable fused path).
         ignore_class: a label value whose entries contribute 0 (and are not counted).
-        axis: the class axis; only -1 is supported.
+        axis: the class axis (e.g. 1 for channels-first outputs).
 
     Returns:
         Per-sample losses of shape ``y_pred.shape[:-1]``.
     """
     return sparse_ce_and_mask(y_true, y_pred, from_logits, ignore_class, axis)[0]
+
+
+def crossentropy(y_true, y_pred):
+    """The cross-entropy that fits the shapes, as Keras's ``compile(loss='crossentropy')``
+    chooses it: binary for a single output unit, sparse categorical for integer labels (one
+    axis fewer than ``y_pred``, or a trailing axis of 1), categorical otherwise.
+
+    Example:
+        >>> import numpy as np
+        >>> from numdeep import losses
+        >>> probs = np.array([[0.9, 0.1], [0.2, 0.8]], dtype="float32")
+        >>> losses.crossentropy(np.array([0, 1]), probs).numpy().round(4)
+        array([0.1054, 0.2231], dtype=float32)
+    """
+    y_pred = to_pred(y_pred)
+    shape, true_shape = y_pred.shape, np.shape(to_true(y_true, y_pred))
+    if shape[-1:] == (1,):
+        return binary_crossentropy(y_true, y_pred)
+    if len(true_shape) < len(shape) or (true_shape[-1:] == (1,) and shape[-1] > 1):
+        return sparse_categorical_crossentropy(y_true, y_pred)
+    return categorical_crossentropy(y_true, y_pred)

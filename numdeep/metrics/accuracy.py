@@ -6,7 +6,8 @@ variant from the loss, or from the first batch's shapes when the loss does not d
 import numpy as np
 
 from numdeep import losses as _losses
-from numdeep.metrics.base import BuiltinMean, MeanMetricWrapper, as_array, class_ids, same_shape
+from numdeep.metrics.base import as_array, class_ids, same_shape
+from numdeep.metrics.reduction import FunctionMean, MeanMetricWrapper
 
 
 # ----- metric functions (NumPy in, NumPy out) ----------------------------------------------------
@@ -32,28 +33,52 @@ def categorical_accuracy(y_true, y_pred):
     return (y_true.argmax(-1) == y_pred.argmax(-1)).astype(np.float32)
 
 
+def _checked_ids(name, y_true, shape):
+    """Integer class ids for ``y_pred`` of ``shape``: ids past the last class are an error (a
+    wrong number of output units); negative ids (padding) simply never match."""
+    ids = class_ids(name, np.asarray(y_true), shape)
+    if ids.dtype.kind == "f":
+        bad = ids[ids != np.floor(ids)]
+        if bad.size:
+            raise ValueError(f"{name} expects integer class ids; received non-integer label "
+                             f"values such as {np.unique(bad)[:5].tolist()}.")
+    num_classes = shape[-1]
+    if ids.size and ids.max() >= num_classes:
+        raise ValueError(f"{name}: class ids must be in [0, {num_classes}) because y_pred has "
+                         f"{num_classes} classes (last axis of shape {shape}); received labels "
+                         f"up to {ids.max()}. Check the number of output units, or shift 1-based "
+                         f"labels to start at 0.")
+    return ids
+
+
 def sparse_categorical_accuracy(y_true, y_pred):
     """1.0 where the integer label equals the arg-max of ``y_pred`` over the last axis."""
     y_pred = as_array(y_pred)
-    y_true = class_ids("SparseCategoricalAccuracy", as_array(y_true), y_pred.shape)
+    y_true = _checked_ids("SparseCategoricalAccuracy", as_array(y_true), y_pred.shape)
     return (y_true == y_pred.argmax(-1)).astype(np.float32)
 
 
-def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5):
-    """1.0 where the true class's score is among the ``k`` largest (ties count as in)."""
-    y_pred = as_array(y_pred)
-    y_true = class_ids("SparseTopKCategoricalAccuracy", as_array(y_true), y_pred.shape)
+def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5, from_sorted_ids=False):
+    """1.0 where the true class's score is among the ``k`` largest (ties count as in).
+
+    With ``from_sorted_ids=True``, ``y_pred`` holds class ids sorted by score (the output of a
+    top-k search) and a sample counts when its label is among the first ``k``.
+    """
+    name = "SparseTopKCategoricalAccuracy"
+    y_pred = np.asarray(as_array(y_pred))
+    if from_sorted_ids:
+        y_true = class_ids(name, np.asarray(as_array(y_true)), y_pred.shape)
+        return (y_true[..., None] == y_pred[..., :k]).any(-1).astype(np.float32)
+    y_true = _checked_ids(name, as_array(y_true), y_pred.shape)
     num_classes = y_pred.shape[-1]
     if k >= num_classes:
-        return np.ones(y_true.shape, np.float32)
+        return (y_true >= 0).astype(np.float32)
     ids = y_true.reshape(-1).astype(np.intp)
-    if ids.size and (ids.min() < 0 or ids.max() >= num_classes):
-        raise ValueError(f"SparseTopKCategoricalAccuracy: class ids must be in "
-                         f"[0, {num_classes}); received min {ids.min()}, max {ids.max()}.")
     flat = y_pred.reshape(-1, num_classes)
-    target = flat[np.arange(ids.size), ids]
+    target = flat[np.arange(ids.size), np.maximum(ids, 0)]
     kth_largest = np.partition(flat, num_classes - k, axis=-1)[:, num_classes - k]
-    return (target >= kth_largest).reshape(y_true.shape).astype(np.float32)
+    hit = (target >= kth_largest) & (ids >= 0)
+    return hit.reshape(y_true.shape).astype(np.float32)
 
 
 def top_k_categorical_accuracy(y_true, y_pred, k=5):
@@ -65,7 +90,7 @@ def top_k_categorical_accuracy(y_true, y_pred, k=5):
     return sparse_top_k_categorical_accuracy(y_true.argmax(-1), y_pred, k)
 
 
-class Accuracy(BuiltinMean):
+class Accuracy(FunctionMean):
     """Fraction of predictions exactly equal to the labels (use ``'accuracy'`` in ``compile``
     to get the right variant chosen from the loss)."""
 
@@ -75,7 +100,7 @@ class Accuracy(BuiltinMean):
         super().__init__(name, dtype)
 
 
-class BinaryAccuracy(BuiltinMean):
+class BinaryAccuracy(FunctionMean):
     """Fraction of ``y_pred > threshold`` matching 0/1 labels.
 
     Args:
@@ -86,8 +111,9 @@ class BinaryAccuracy(BuiltinMean):
     Example:
         >>> import numpy as np
         >>> from numdeep import metrics
-        >>> metrics.BinaryAccuracy()(np.array([1, 0, 1]), np.array([[0.7], [0.6], [0.2]]))
-        0.3333333333333333
+        >>> m = metrics.BinaryAccuracy()
+        >>> round(float(m(np.array([1, 0, 1]), np.array([[0.7], [0.6], [0.2]]))), 4)
+        0.3333
     """
 
     fn = staticmethod(binary_accuracy)
@@ -96,7 +122,7 @@ class BinaryAccuracy(BuiltinMean):
         super().__init__(name, dtype, threshold=float(threshold))
 
 
-class CategoricalAccuracy(BuiltinMean):
+class CategoricalAccuracy(FunctionMean):
     """Fraction of samples whose predicted arg-max matches the one-hot label."""
 
     fn = staticmethod(categorical_accuracy)
@@ -105,15 +131,18 @@ class CategoricalAccuracy(BuiltinMean):
         super().__init__(name, dtype)
 
 
-class SparseCategoricalAccuracy(BuiltinMean):
+class SparseCategoricalAccuracy(FunctionMean):
     """Fraction of samples whose predicted arg-max equals the integer label.
+
+    A label past the last class raises a ``ValueError`` (the output layer has too few units);
+    a negative label (padding) never matches.
 
     Example:
         >>> import numpy as np
         >>> from numdeep import metrics
         >>> m = metrics.SparseCategoricalAccuracy()
         >>> m.update_state(np.array([2, 1]), np.array([[0.1, 0.2, 0.7], [0.5, 0.3, 0.2]]))
-        >>> m.result()
+        >>> float(m.result())
         0.5
     """
 
@@ -123,7 +152,7 @@ class SparseCategoricalAccuracy(BuiltinMean):
         super().__init__(name, dtype)
 
 
-class TopKCategoricalAccuracy(BuiltinMean):
+class TopKCategoricalAccuracy(FunctionMean):
     """Fraction of samples whose one-hot class is among the ``k`` highest scores.
 
     Args:
@@ -137,18 +166,27 @@ class TopKCategoricalAccuracy(BuiltinMean):
         super().__init__(name, dtype, k=int(k))
 
 
-class SparseTopKCategoricalAccuracy(BuiltinMean):
+class SparseTopKCategoricalAccuracy(FunctionMean):
     """Fraction of samples whose integer class is among the ``k`` highest scores.
 
     Args:
         k: how many top scores count.
         name, dtype: see ``Metric``.
+        from_sorted_ids: ``y_pred`` holds class ids sorted by score (a top-k search's output)
+            rather than scores.
     """
 
     fn = staticmethod(sparse_top_k_categorical_accuracy)
 
-    def __init__(self, k=5, name="sparse_top_k_categorical_accuracy", dtype=None):
-        super().__init__(name, dtype, k=int(k))
+    def __init__(self, k=5, name="sparse_top_k_categorical_accuracy", dtype=None,
+                 from_sorted_ids=False):
+        super().__init__(name, dtype, k=int(k), from_sorted_ids=bool(from_sorted_ids))
+
+    def get_config(self):
+        config = {"name": self.name, "dtype": self.dtype, "k": self.k}
+        if self.from_sorted_ids:  # written only when set, as Keras does
+            config["from_sorted_ids"] = True
+        return config
 
 
 # ----- accuracy resolution, lookup and serialization ---------------------------------------------

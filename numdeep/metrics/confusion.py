@@ -1,43 +1,40 @@
-"""Confusion-matrix metrics: ``Precision``, ``Recall`` and ``AUC`` (ROC and PR, Keras's
-thresholds, interpolation and multi-label handling)."""
+"""Confusion-matrix counts at thresholds, and the metrics read straight from them:
+``TruePositives``, ``FalsePositives``, ``TrueNegatives``, ``FalseNegatives``, ``Precision``,
+``Recall``.
+
+A prediction is positive at a threshold when it is strictly above it. Counts are taken as Keras
+takes them, in the metric's dtype: by direct comparison for arbitrary thresholds, and, for
+evenly spaced ones (``AUC``'s, the sensitivity/specificity family's), by dropping each
+prediction into its bucket ``ceil(p * (T - 1)) - 1`` and summing the buckets from the top.
+"""
 
 import numpy as np
 
-from numdeep.losses.base import EPSILON
-from numdeep.metrics.base import (
-    NEG_INF,
-    Metric,
-    as_array,
-    safe_div,
-    same_shape,
-    sample_weights_for,
-    sigmoid,
-)
+from numdeep.metrics.base import NEG_INF, Metric, as_array, rank_align, safe_div
+
+__all__ = ["TruePositives", "FalsePositives", "TrueNegatives", "FalseNegatives", "Precision",
+           "Recall", "update_confusion_variables", "parse_thresholds", "evenly_spaced"]
 
 
-# ----- confusion-matrix metrics ------------------------------------------------------------------
-def _confusion_counts(y_pred, pos_w, neg_w, thresholds):
-    """(tp, fp, fn, tn) per ascending threshold; a prediction is positive when > threshold.
+def parse_thresholds(thresholds, default):
+    """The thresholds as a list of floats in ``[0, 1]`` (``default`` when ``None``)."""
+    if thresholds is None:
+        return [default]
+    values = list(thresholds) if isinstance(thresholds, list | tuple | np.ndarray) \
+        else [thresholds]
+    invalid = [t for t in values if t is None or t < 0 or t > 1]
+    if invalid:
+        raise ValueError(f"Threshold values must be in [0, 1]. Received: {invalid}")
+    return [float(t) for t in values]
 
-    ``y_pred``, ``pos_w`` and ``neg_w`` are 1-D, or 2-D ``(N, L)`` for per-label counts, which
-    then have shape ``(T, L)``.
-    """
-    nb = len(thresholds) + 1
-    idx = np.searchsorted(thresholds, y_pred, side="left")  # thresholds strictly below each pred
-    labels = 1 if y_pred.ndim == 1 else y_pred.shape[1]
-    if y_pred.ndim == 2:
-        idx = idx + nb * np.arange(labels)
-    idx = idx.ravel()
 
-    def above(w):
-        hist = np.bincount(idx, weights=w.ravel(), minlength=nb * labels).reshape(labels, nb)
-        return np.cumsum(hist[:, ::-1], axis=1)[:, ::-1][:, 1:].T
-
-    tp, fp = above(pos_w), above(neg_w)
-    pos, neg = pos_w.sum(axis=0), neg_w.sum(axis=0)
-    if y_pred.ndim == 1:
-        tp, fp = tp[:, 0], fp[:, 0]
-    return tp, fp, pos - tp, neg - fp
+def evenly_spaced(thresholds):
+    """Whether ``thresholds`` are ``[0, 1/(T-1), ..., 1]`` (the bucketed counting applies)."""
+    n = len(thresholds)
+    if n < 3:
+        return False
+    even = np.arange(n, dtype=np.float32) / (n - 1)
+    return bool(np.allclose(thresholds, even, atol=1e-7))
 
 
 def _filter_top_k(x, k):
@@ -47,49 +44,199 @@ def _filter_top_k(x, k):
     return np.where(keep, x, NEG_INF)
 
 
-class _PrecisionRecall(Metric):
-    def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, dtype=None):
-        t = (0.5 if top_k is None else NEG_INF) if thresholds is None else thresholds
-        t = np.asarray(t, dtype=np.float64)
-        if thresholds is not None and ((t < 0).any() or (t > 1).any()):
-            raise ValueError(f"{type(self).__name__}: threshold values must be in [0, 1]. "
-                             f"Received: thresholds={thresholds}")
-        self.thresholds, self.top_k, self.class_id = thresholds, top_k, class_id
-        self._single = t.ndim == 0
-        self._order = np.argsort(t.ravel())
-        self._sorted = t.ravel()[self._order]
-        super().__init__(name=name, dtype=dtype)
+def _above_counts(y_pred, pos_w, neg_w, thresholds):
+    """Weighted counts of positives and negatives predicted above each threshold; inputs are
+    1-D (counts ``(T,)``) or ``(N, L)`` (counts ``(T, L)``)."""
+    nb = len(thresholds) + 1
+    # searchsorted counts the thresholds strictly below each prediction; NaN is above none.
+    idx = np.searchsorted(thresholds, np.where(np.isnan(y_pred), -np.inf, y_pred), side="left")
+    labels = 1 if y_pred.ndim == 1 else y_pred.shape[1]
+    if y_pred.ndim == 2:
+        idx = idx + nb * np.arange(labels)
+    idx = idx.ravel()
 
-    def reset_state(self):
-        self.true_positives = np.zeros(self._sorted.size)
-        self.false_positives = np.zeros(self._sorted.size)
-        self.false_negatives = np.zeros(self._sorted.size)
+    def above(w):
+        hist = np.bincount(idx, weights=w.ravel(), minlength=nb * labels).reshape(labels, nb)
+        counts = np.cumsum(hist[:, ::-1], axis=1)[:, ::-1][:, 1:].T
+        return counts[:, 0] if y_pred.ndim == 1 else counts
+
+    return above(pos_w), above(neg_w)
+
+
+def _bucket_counts(y_pred, pos_w, neg_w, num_thresholds, with_epsilon):
+    """The same counts for evenly spaced thresholds, through Keras's buckets."""
+    dtype = y_pred.dtype.type
+    bucket = np.ceil(np.clip(y_pred, 0, 1) * dtype(num_thresholds - 1)) - 1
+    if with_epsilon:  # AUC's end thresholds are -eps and 1 + eps: a 0 still counts above -eps
+        bucket = np.maximum(bucket, 0)
+    bucket = bucket.astype(np.int64)
+    labels = 1 if y_pred.ndim == 1 else y_pred.shape[1]
+    keep = bucket >= 0  # a prediction of 0 is above no threshold
+    if y_pred.ndim == 2:
+        bucket = bucket + num_thresholds * np.arange(labels)
+
+    def above(w):
+        hist = np.bincount(bucket[keep], weights=np.broadcast_to(w, keep.shape)[keep],
+                           minlength=num_thresholds * labels).reshape(labels, num_thresholds)
+        counts = np.cumsum(hist[:, ::-1], axis=1)[:, ::-1].T
+        return counts[:, 0] if y_pred.ndim == 1 else counts
+
+    return above(pos_w), above(neg_w)
+
+
+def update_confusion_variables(variables, y_true, y_pred, thresholds, top_k=None, class_id=None,
+                               sample_weight=None, multi_label=False, label_weights=None,
+                               evenly=False):
+    """Add one batch's confusion counts at ``thresholds`` to ``variables``.
+
+    Args:
+        variables: ``{'tp' | 'fp' | 'tn' | 'fn': Variable}`` (shape ``(T,)``, or ``(T, L)``
+            with ``multi_label``).
+        y_true, y_pred: labels (nonzero = positive) and scores.
+        thresholds: the thresholds, ascending when ``evenly``.
+        top_k: count only each row's ``k`` highest scores as predicted.
+        class_id: count only this column of ``(N, C)`` outputs.
+        sample_weight: per-sample (or per-entry) weights.
+        multi_label: keep a count per column instead of pooling every entry.
+        label_weights: per-column weights of the pooled counts (``multi_label=False``).
+        evenly: the thresholds are evenly spaced over ``[0, 1]`` (bucketed counting).
+    """
+    dtype = next(iter(variables.values())).dtype
+    y_pred = np.asarray(as_array(y_pred)).astype(dtype)
+    y_true = np.asarray(as_array(y_true)).astype(dtype)
+    y_pred, y_true = rank_align(y_pred, y_true)
+    weights = None
+    if sample_weight is not None:
+        weights = np.asarray(as_array(sample_weight)).astype(dtype)[..., None]
+        _, weights = _squeeze_weights(y_true, weights)
+    if top_k is not None:
+        y_pred = _filter_top_k(y_pred, top_k)
+    if class_id is not None:
+        if y_pred.ndim == 1:
+            raise ValueError(f"When class_id is provided, y_pred must be a 2D array with shape "
+                             f"(num_samples, num_classes), found shape: {y_pred.shape}")
+        y_true, y_pred = y_true[..., class_id, None], y_pred[..., class_id, None]
+    weights = np.ones_like(y_pred) if weights is None else np.broadcast_to(weights, y_pred.shape)
+    if label_weights is not None and not multi_label:
+        weights = weights * np.broadcast_to(np.asarray(label_weights, dtype)[None], y_pred.shape)
+    positive = (y_true != 0).astype(dtype)
+    if not multi_label:
+        y_pred, positive, weights = y_pred.ravel(), positive.ravel(), weights.ravel()
+    pos_w, neg_w = positive * weights, (1 - positive) * weights
+    thresholds = np.asarray(thresholds, dtype)
+    if evenly:
+        with_eps = bool(thresholds[0] < 0 or thresholds[-1] > 1)
+        tp, fp = _bucket_counts(y_pred, pos_w, neg_w, len(thresholds), with_eps)
+    else:
+        order = np.argsort(thresholds, kind="stable")
+        tp, fp = _above_counts(y_pred, pos_w, neg_w, thresholds[order])
+        inverse = np.argsort(order)
+        tp, fp = tp[inverse], fp[inverse]
+    counts = {"tp": tp, "fp": fp, "fn": pos_w.sum(axis=0, dtype=np.float64) - tp,
+              "tn": neg_w.sum(axis=0, dtype=np.float64) - fp}
+    for key, variable in variables.items():
+        variable.assign_add(counts[key])
+
+
+def _squeeze_weights(y_true, weights):
+    # Keras's squeeze_or_expand_to_same_rank(y_true, w[..., None], expand_rank_1=False).
+    if weights.ndim == y_true.ndim + 1 and weights.shape[-1] == 1:
+        weights = weights.reshape(weights.shape[:-1])
+    return y_true, weights
+
+
+class _ConfusionCount(Metric):
+    """One confusion-matrix count at each threshold."""
+
+    _key = None
+
+    def __init__(self, thresholds=None, name=None, dtype=None):
+        super().__init__(name=name, dtype=dtype)
+        self.init_thresholds = thresholds
+        self.thresholds = parse_thresholds(thresholds, 0.5)
+        self._evenly = evenly_spaced(self.thresholds)
+        self.accumulator = self.add_variable((len(self.thresholds),), "zeros",
+                                             name="accumulator")
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        """Accumulate true/false positives and false negatives of one batch."""
-        name = type(self).__name__
-        y_pred = np.asarray(as_array(y_pred), np.float64)
-        y_true, y_pred = same_shape(name, as_array(y_true), y_pred)
-        w = np.ones(y_pred.shape) if sample_weight is None else sample_weights_for(sample_weight,
-                                                                          y_pred.shape)
-        if self.top_k is not None:
-            y_pred = _filter_top_k(y_pred, self.top_k)
-        if self.class_id is not None:
-            y_true, y_pred, w = (a[..., self.class_id] for a in (y_true, y_pred, w))
-        is_pos = y_true.astype(bool).ravel()
-        w = w.ravel()
-        tp, fp, fn, _ = _confusion_counts(y_pred.ravel(), w * is_pos, w * ~is_pos, self._sorted)
-        self.true_positives += tp
-        self.false_positives += fp
-        self.false_negatives += fn
+        """Add one batch's count at each threshold."""
+        update_confusion_variables({self._key: self.accumulator}, y_true, y_pred,
+                                   self.thresholds, sample_weight=sample_weight,
+                                   evenly=self._evenly)
 
-    def _finish(self, values):
-        out = np.empty_like(values)
-        out[self._order] = values
-        return float(out[0]) if self._single else out.tolist()
+    def result(self):
+        values = self.accumulator.data
+        return self._result(values[0] if len(self.thresholds) == 1 else values)
 
     def get_config(self):
-        return {**super().get_config(), "thresholds": self.thresholds, "top_k": self.top_k,
+        return {**super().get_config(), "thresholds": self.init_thresholds}
+
+
+class TruePositives(_ConfusionCount):
+    """The (weighted) number of positives predicted positive (``y_pred > threshold``).
+
+    Args:
+        thresholds: a float or list of floats in ``[0, 1]`` (default 0.5); a list gives one
+            count per threshold.
+        name, dtype: see ``Metric``.
+
+    Example:
+        >>> import numpy as np
+        >>> from numdeep import metrics
+        >>> float(metrics.TruePositives()(np.array([0, 1, 1, 1]), np.array([1, 0, 1, 1])))
+        2.0
+    """
+
+    _key = "tp"
+
+
+class FalsePositives(_ConfusionCount):
+    """The (weighted) number of negatives predicted positive; see ``TruePositives``."""
+
+    _key = "fp"
+
+
+class TrueNegatives(_ConfusionCount):
+    """The (weighted) number of negatives predicted negative; see ``TruePositives``."""
+
+    _key = "tn"
+
+
+class FalseNegatives(_ConfusionCount):
+    """The (weighted) number of positives predicted negative; see ``TruePositives``."""
+
+    _key = "fn"
+
+
+class _PrecisionRecall(Metric):
+    _second = None  # "fp" for precision, "fn" for recall
+
+    def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, dtype=None):
+        super().__init__(name=name, dtype=dtype)
+        self.init_thresholds, self.top_k, self.class_id = thresholds, top_k, class_id
+        self.thresholds = parse_thresholds(thresholds, 0.5 if top_k is None else NEG_INF)
+        self._evenly = evenly_spaced(self.thresholds)
+        n = len(self.thresholds)
+        self.true_positives = self.add_variable((n,), "zeros", name="true_positives")
+        second = "false_positives" if self._second == "fp" else "false_negatives"
+        setattr(self, second, self.add_variable((n,), "zeros", name=second))
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        """Add one batch's true positives and false positives (negatives) per threshold."""
+        second = self.false_positives if self._second == "fp" else self.false_negatives
+        update_confusion_variables({"tp": self.true_positives, self._second: second}, y_true,
+                                   y_pred, self.thresholds, top_k=self.top_k,
+                                   class_id=self.class_id, sample_weight=sample_weight,
+                                   evenly=self._evenly)
+
+    def result(self):
+        second = self.false_positives if self._second == "fp" else self.false_negatives
+        tp = self.true_positives.data
+        values = safe_div(tp, tp + second.data)
+        return self._result(values[0] if len(self.thresholds) == 1 else values)
+
+    def get_config(self):
+        return {**super().get_config(), "thresholds": self.init_thresholds, "top_k": self.top_k,
                 "class_id": self.class_id}
 
 
@@ -100,7 +247,7 @@ class Precision(_PrecisionRecall):
     ``top_k``, among the ``k`` highest scores of its row.
 
     Args:
-        thresholds: a float or list of floats in ``[0, 1]``; a list gives a list of results.
+        thresholds: a float or list of floats in ``[0, 1]``; a list gives a result per threshold.
         top_k: count only the ``k`` highest-scoring classes of each sample as predicted.
         class_id: restrict to one class (column) of multi-class/multi-label outputs.
         name, dtype: see ``Metric``.
@@ -108,23 +255,21 @@ class Precision(_PrecisionRecall):
     Example:
         >>> import numpy as np
         >>> from numdeep import metrics
-        >>> metrics.Precision()(np.array([0, 1, 1, 1]), np.array([1.0, 1.0, 0.0, 0.0]))
+        >>> float(metrics.Precision()(np.array([0, 1, 1, 1]), np.array([1.0, 1.0, 0.0, 0.0])))
         0.5
     """
 
-    def __init__(self, thresholds=None, top_k=None, class_id=None, name="precision", dtype=None):
-        super().__init__(thresholds, top_k, class_id, name, dtype)
+    _second = "fp"
 
-    def result(self):
-        tp = self.true_positives
-        return self._finish(safe_div(tp, tp + self.false_positives))
+    def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, dtype=None):
+        super().__init__(thresholds, top_k, class_id, name, dtype)
 
 
 class Recall(_PrecisionRecall):
     """Recall ``tp / (tp + fn)``: the fraction of positives predicted positive.
 
     Args:
-        thresholds: a float or list of floats in ``[0, 1]``; a list gives a list of results.
+        thresholds: a float or list of floats in ``[0, 1]``; a list gives a result per threshold.
         top_k: count only the ``k`` highest-scoring classes of each sample as predicted.
         class_id: restrict to one class (column).
         name, dtype: see ``Metric``.
@@ -132,148 +277,11 @@ class Recall(_PrecisionRecall):
     Example:
         >>> import numpy as np
         >>> from numdeep import metrics
-        >>> metrics.Recall()(np.array([0, 1, 1, 1]), np.array([1.0, 0.0, 1.0, 1.0]))
-        0.6666666666666666
+        >>> float(metrics.Recall()(np.array([0, 1, 1, 1]), np.array([1.0, 0.0, 1.0, 1.0])))
+        0.6666666865348816
     """
 
-    def __init__(self, thresholds=None, top_k=None, class_id=None, name="recall", dtype=None):
+    _second = "fn"
+
+    def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, dtype=None):
         super().__init__(thresholds, top_k, class_id, name, dtype)
-
-    def result(self):
-        tp = self.true_positives
-        return self._finish(safe_div(tp, tp + self.false_negatives))
-
-
-class AUC(Metric):
-    """Area under the ROC or precision-recall curve, from bucketed thresholds (as Keras).
-
-    Predictions are counted against ``num_thresholds`` thresholds spread evenly over ``[0, 1]``;
-    the area is a trapezoid sum (ROC) or the Davis-Goadrich interpolation (PR).
-
-    Args:
-        num_thresholds: number of thresholds (> 1).
-        curve: ``'ROC'`` or ``'PR'``.
-        summation_method: ``'interpolation'``, ``'minoring'`` or ``'majoring'``.
-        name, dtype: see ``Metric``.
-        thresholds: explicit interior thresholds (overrides ``num_thresholds``).
-        multi_label: treat each column of a ``(N, L)`` output as its own label and average
-            their AUCs (else all entries are pooled).
-        num_labels: accepted for Keras compatibility (the count comes from the data).
-        label_weights: optional per-label weights for the multi-label average.
-        from_logits: apply a sigmoid to predictions first.
-
-    Example:
-        >>> import numpy as np
-        >>> from numdeep import metrics
-        >>> metrics.AUC(num_thresholds=3)(np.array([0, 0, 1, 1]), np.array([0.0, 0.5, 0.3, 0.9]))
-        0.75
-    """
-
-    def __init__(self, num_thresholds=200, curve="ROC", summation_method="interpolation",
-                 name="auc", dtype=None, thresholds=None, multi_label=False, num_labels=None,
-                 label_weights=None, from_logits=False):
-        curve, method = str(curve).upper(), str(summation_method).lower()
-        if curve not in ("ROC", "PR"):
-            raise ValueError(f"AUC: invalid curve {curve!r}; expected 'ROC' or 'PR'.")
-        if method not in ("interpolation", "minoring", "majoring"):
-            raise ValueError(f"AUC: invalid summation_method {summation_method!r}; expected "
-                             "'interpolation', 'minoring' or 'majoring'.")
-        if thresholds is not None:
-            interior = sorted(float(t) for t in thresholds)
-            num_thresholds = len(interior) + 2
-        else:
-            if num_thresholds <= 1:
-                raise ValueError(f"AUC: num_thresholds must be > 1. Received: {num_thresholds}")
-            interior = [(i + 1) / (num_thresholds - 1) for i in range(num_thresholds - 2)]
-        eps = EPSILON
-        self._thresholds = np.array([-eps] + interior + [1.0 + eps])
-        self.num_thresholds, self.curve, self.summation_method = num_thresholds, curve, method
-        self._init_thresholds = thresholds
-        self.multi_label, self.num_labels = bool(multi_label), num_labels
-        self.label_weights = None if label_weights is None else list(label_weights)
-        self.from_logits = bool(from_logits)
-        super().__init__(name=name, dtype=dtype)
-
-    @property
-    def thresholds(self):
-        """The thresholds used, endpoints included."""
-        return self._thresholds.tolist()
-
-    def reset_state(self):
-        # Counts are created lazily: their shape depends on the number of labels.
-        self.true_positives = self.false_positives = None
-        self.true_negatives = self.false_negatives = None
-
-    def update_state(self, y_true, y_pred, sample_weight=None):
-        """Accumulate the per-threshold confusion counts of one batch."""
-        y_pred = np.asarray(as_array(y_pred), np.float64)
-        y_true, y_pred = same_shape("AUC", as_array(y_true), y_pred)
-        if self.from_logits:
-            y_pred = sigmoid(y_pred)
-        w = np.ones(y_pred.shape) if sample_weight is None else sample_weights_for(sample_weight,
-                                                                          y_pred.shape)
-        y_true = y_true.astype(np.float64)
-        if self.multi_label:
-            if y_pred.ndim != 2:
-                raise ValueError(f"AUC(multi_label=True) needs y_pred of shape (N, L); "
-                                 f"received {y_pred.shape}.")
-        else:
-            y_true, y_pred, w = y_true.ravel(), y_pred.ravel(), w.ravel()
-        counts = _confusion_counts(y_pred, y_true * w, (1.0 - y_true) * w, self._thresholds)
-        if self.true_positives is None:
-            self.true_positives, self.false_positives, self.false_negatives, \
-                self.true_negatives = counts
-        else:
-            self.true_positives = self.true_positives + counts[0]
-            self.false_positives = self.false_positives + counts[1]
-            self.false_negatives = self.false_negatives + counts[2]
-            self.true_negatives = self.true_negatives + counts[3]
-
-    def result(self):
-        if self.true_positives is None:
-            return 0.0
-        tp, fp = self.true_positives, self.false_positives
-        fn, tn = self.false_negatives, self.true_negatives
-        if self.curve == "PR" and self.summation_method == "interpolation":
-            area = _interpolated_pr_auc(tp, fp, fn)
-        else:
-            recall = safe_div(tp, tp + fn)
-            if self.curve == "ROC":
-                x, y = safe_div(fp, fp + tn), recall
-            else:
-                x, y = recall, safe_div(tp, tp + fp)
-            if self.summation_method == "interpolation":
-                heights = (y[:-1] + y[1:]) / 2.0
-            elif self.summation_method == "minoring":
-                heights = np.minimum(y[:-1], y[1:])
-            else:
-                heights = np.maximum(y[:-1], y[1:])
-            area = ((x[:-1] - x[1:]) * heights).sum(axis=0)
-        if not self.multi_label:
-            return float(area)
-        if self.label_weights is None:
-            return float(area.mean())
-        lw = np.asarray(self.label_weights, dtype=np.float64)
-        return float(safe_div((area * lw).sum(), lw.sum()))
-
-    def get_config(self):
-        config = {**super().get_config(), "num_thresholds": self.num_thresholds,
-                  "curve": self.curve, "summation_method": self.summation_method,
-                  "multi_label": self.multi_label, "num_labels": self.num_labels,
-                  "label_weights": self.label_weights, "from_logits": self.from_logits}
-        if self._init_thresholds is not None:
-            config["thresholds"] = list(self._init_thresholds)
-        return config
-
-
-def _interpolated_pr_auc(tp, fp, fn):
-    """PR-AUC with precision interpolated between thresholds (Davis & Goadrich 2006, as Keras)."""
-    dtp = tp[:-1] - tp[1:]
-    p = tp + fp
-    slope = safe_div(dtp, np.maximum(p[:-1] - p[1:], 0))
-    intercept = tp[1:] - slope * p[1:]
-    both = (p[:-1] > 0) & (p[1:] > 0)
-    ratio = np.where(both, safe_div(p[:-1], np.maximum(p[1:], 0)), 1.0)
-    ratio = np.where(ratio > 0, ratio, 1.0)
-    increments = safe_div(slope * (dtp + intercept * np.log(ratio)), np.maximum(tp[1:] + fn[1:], 0))
-    return increments.sum(axis=0)

@@ -66,7 +66,7 @@ def print_summary(model, line_length=None, print_fn=None, show_trainable=False):
     out.append(f" Non-trainable params: {non_trainable:,} ({_fmt_bytes(non_trainable * 4)})")
     opt = getattr(model, "optimizer", None)
     if opt is not None and getattr(opt, "iterations", 0):
-        n = sum(int(getattr(v, "size", 1)) for v in opt.variables())
+        n = sum(int(getattr(v, "size", 1)) for v in opt.variables)
         out.append(f" Optimizer params: {n:,} ({_fmt_bytes(n * 4)})")
     for text in out:
         print_fn(text)

@@ -1,5 +1,6 @@
 """``compile``/``fit``/``evaluate``/``predict``: the Keras training API, mixed into ``Model``."""
 
+import inspect
 import warnings
 
 import numpy as np
@@ -7,7 +8,12 @@ import numpy as np
 from numdeep import metrics as metrics_mod
 from numdeep import optimizers, tree
 from numdeep.autograd import Tensor, no_grad
+from numdeep.backend import config
+from numdeep.backend.strategy_scope import current_strategy
+from numdeep.backend.symbolic_scope import SymbolicScope
 from numdeep.callbacks import CallbackList, History, ProgbarLogger
+from numdeep.layers.input_spec import assert_input_compatibility
+from numdeep.layers.layer import Layer
 from numdeep.models.compile_utils import CompileLoss, CompileMetrics
 from numdeep.models.data_adapter import ArrayDataAdapter, unpack_x_y_sample_weight
 from numdeep.models.epoch_iterator import EpochIterator
@@ -15,6 +21,17 @@ from numdeep.models.epoch_iterator import EpochIterator
 
 class Trainer:
     """Training, evaluation and prediction for ``Model`` (Keras signatures and defaults)."""
+
+    # The trainer's own state is not the model's: never tracked as its metrics or layers.
+    _untracked_attrs = Layer._untracked_attrs | {
+        "_loss_tracker", "_compile_loss", "_compile_metrics", "_compile_config",
+        "_loss_weights", "_train_weights", "_in_fit", "_warned_no_weights", "optimizer",
+        "loss", "history", "compiled", "stop_training"}
+
+    def __init__(self):
+        # Keras mixes a Trainer into any layer (`class M(Trainer, Dense)` calling
+        # `Trainer.__init__(self)`); Model calls `_init_trainer` from its own __init__.
+        self._init_trainer()
 
     def _init_trainer(self):
         self.optimizer = None
@@ -27,6 +44,10 @@ class Trainer:
         self._loss_tracker = metrics_mod.Mean(name="loss")
         self._compile_loss = None  # resolved on first use, once the outputs are known
         self._compile_metrics = None
+        self.run_eagerly = False
+        self.jit_compile = False
+        self.stop_evaluating = False
+        self.stop_predicting = False
 
     # ----- compile -----------------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
@@ -44,11 +65,20 @@ class Trainer:
         self.optimizer = optimizers.get(optimizer)
         self.loss = loss
         self._loss_weights = loss_weights
-        specs = metrics if isinstance(metrics, dict) else \
-            list(metrics or []) + list(weighted_metrics or [])
-        self._compile_loss = None
-        self._compile_metrics = CompileMetrics(specs)
+        # Only a functional model has output names (what dict losses/metrics refer to).
+        output_names = getattr(self, "output_names", None) or None
+        self._compile_loss = CompileLoss(loss, loss_weights, output_names=output_names) \
+            if loss is not None else None
+        self._compile_metrics = CompileMetrics(metrics, weighted_metrics,
+                                               output_names=output_names) \
+            if metrics is not None or weighted_metrics is not None else None
         self.compiled = True
+        # Compiled inside `MPIStrategy.scope()` (numdeep.distribute): fit runs through it.
+        self._distribute_strategy = current_strategy()
+        self.run_eagerly = bool(run_eagerly)
+        # numdeep always runs eagerly: nothing is compiled ("auto" resolves to False).
+        self.jit_compile = False if jit_compile == "auto" else bool(jit_compile)
+        self.steps_per_execution = steps_per_execution
         self._compile_config = dict(
             optimizer=optimizer if isinstance(optimizer, str) else None, loss=loss,
             loss_weights=loss_weights, metrics=metrics, weighted_metrics=weighted_metrics,
@@ -56,22 +86,78 @@ class Trainer:
             jit_compile=jit_compile,
         )
 
-    def _output_names(self):
-        graph = getattr(self, "_graph", None)
-        if graph is None:
-            return ["output"]
-        return [t.node.layer.name for t in graph.output_tensors]
-
     @property
     def metrics(self):
-        """The loss tracker(s) and compiled metrics (reset at the start of each epoch)."""
-        trackers = self._compile_loss.trackers if self._compile_loss is not None else []
-        compiled = self._compile_metrics.metrics if self._compile_metrics is not None else None
-        return [self._loss_tracker] + list(trackers) + list(compiled or [])
+        """Keras's order: the loss tracker, the compiled metrics (one container), the per-output
+        loss trackers, then metrics tracked on the model and its layers (reset each epoch)."""
+        out = []
+        if self.compiled:
+            out.append(self._loss_tracker)
+            if self._compile_metrics is not None:
+                out.append(self._compile_metrics)
+            if self._compile_loss is not None:
+                out += self._compile_loss.metrics
+        out += self._metrics
+        for layer in self._flatten_layers(include_self=False):
+            if not isinstance(layer, Trainer):  # a sub-model's trainer state is its own
+                out += layer._metrics
+        return out
 
     @property
     def metrics_names(self):
         return [m.name for m in self.metrics]
+
+    # ----- the state as a tree of paths ------------------------------------------------------
+    def get_state_tree(self, value_format="backend_tensor"):
+        """Every variable's value, nested by its path: ``{"trainable_variables": {"dense":
+        {"kernel": ...}}, "non_trainable_variables", "optimizer_variables",
+        "metrics_variables"}`` (``value_format="numpy_array"`` for NumPy copies)."""
+        if value_format not in ("backend_tensor", "numpy_array"):
+            raise ValueError(f"`value_format` must be 'backend_tensor' or 'numpy_array'. "
+                             f"Received: value_format={value_format}")
+
+        def value(v):
+            return v.numpy() if value_format == "numpy_array" else v.value
+
+        optimizer = getattr(self, "optimizer", None)
+        groups = {"trainable_variables": self.trainable_variables,
+                  "non_trainable_variables": self.non_trainable_variables,
+                  "optimizer_variables": optimizer.variables if optimizer is not None else [],
+                  "metrics_variables": self.metrics_variables}
+        tree_out = {}
+        for group, variables in groups.items():
+            nested = tree_out[group] = {}
+            for v in variables:
+                *parents, leaf = v.path.split("/")
+                node = nested
+                for part in parents:
+                    node = node.setdefault(part, {})
+                if leaf in node:
+                    raise ValueError(f"The following variable path is found twice in the "
+                                     f"model: '{v.path}'. `get_state_tree()` can only be called "
+                                     f"when all variable paths are unique. Make sure to give "
+                                     f"unique names to your layers (and other objects).")
+                node[leaf] = value(v)
+        return tree_out
+
+    def set_state_tree(self, state_tree):
+        """Assign the values of a ``get_state_tree()``-shaped dict (any subset of its groups
+        and paths) to the model's variables."""
+        optimizer = getattr(self, "optimizer", None)
+        groups = {"trainable_variables": self.trainable_variables,
+                  "non_trainable_variables": self.non_trainable_variables,
+                  "optimizer_variables": optimizer.variables if optimizer is not None else [],
+                  "metrics_variables": self.metrics_variables}
+        for group, nested in state_tree.items():
+            if group not in groups:
+                raise ValueError(f"Unknown state tree group {group!r}; expected some of "
+                                 f"{list(groups)}.")
+            by_path = {v.path: v for v in groups[group]}
+            for path, value in _flatten_paths(nested):
+                if path not in by_path:
+                    raise ValueError(f"set_state_tree: {group} has no variable at path "
+                                     f"'{path}'. Known paths: {sorted(by_path)}")
+                by_path[path].assign(np.asarray(value))
 
     def reset_metrics(self):
         for m in self.metrics:
@@ -79,29 +165,56 @@ class Trainer:
 
     # ----- one step ----------------------------------------------------------------------
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
-        """Total loss: the compiled loss(es) plus the layers' regularization penalties."""
-        if self._compile_loss is None:
-            if self.loss is None:
-                raise ValueError(f"Model '{self.name}': compile() needs a `loss` to train or "
-                                 f"evaluate.")
-            self._compile_loss = CompileLoss(self.loss, self._loss_weights,
-                                             self._output_names())
-        total = self._compile_loss(y, y_pred, sample_weight)
+        """Total loss: the compiled loss(es) plus the losses the layers added (regularization
+        penalties, ``add_loss``)."""
+        total = self._compile_loss(y, y_pred, sample_weight) \
+            if self._compile_loss is not None else None
         for penalty in self.losses:
-            total = total + penalty
+            total = penalty if total is None else total + penalty
+        if total is None:
+            raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`.")
         return total
+
+    def _compute_loss(self, x, y, y_pred, sample_weight, training):
+        # An override written before Keras 3.3 has no `training` argument.
+        if "training" in inspect.signature(self.compute_loss).parameters:
+            return self.compute_loss(x, y, y_pred, sample_weight, training=training)
+        return self.compute_loss(x, y, y_pred, sample_weight)
+
+    def _symbolic_build(self, iterator=None, data_batch=None):
+        """Build the model, the compiled loss and the compiled metrics from one batch without
+        training or changing any state (Keras calls this before the first step)."""
+        if data_batch is None:
+            for _, _, batches in iterator.enumerate_epoch():
+                data_batch = batches[0]
+                break
+        x, y, _ = unpack_x_y_sample_weight(data_batch)
+        with no_grad(), SymbolicScope():
+            if not self.built:
+                self(x)
+            y_pred = self(x, training=False)
+        if self._compile_loss is not None and not self._compile_loss.built and y is not None:
+            self._compile_loss.build(y, y_pred)
+        if self._compile_metrics is not None and not self._compile_metrics.built and \
+                y is not None:
+            self._compile_metrics.build(y, y_pred)
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
         """Update the compiled metrics with a batch and return all current results."""
-        metrics = self._compile_metrics
-        if metrics.metrics is None:
-            losses = self._compile_loss.losses if self._compile_loss is not None else None
-            metrics.build(y_pred, losses, self._output_names())
-        metrics.update_state(y, y_pred, sample_weight)
+        if self._compile_metrics is not None:
+            self._compile_metrics.update_state(y, y_pred, sample_weight)
         return self.get_metrics_result()
 
     def get_metrics_result(self):
-        return {m.name: m.result() for m in self.metrics}
+        """``{name: result}`` of every metric (the compiled ones under their own names)."""
+        out = {}
+        for m in self.metrics:
+            if m is self._compile_metrics:
+                if m.built:
+                    out.update(m.result())
+            else:
+                out[m.name] = m.result()
+        return out
 
     def train_step(self, data):
         """One optimisation step on a batch ``x``, ``(x, y)`` or ``(x, y, sample_weight)``;
@@ -117,11 +230,11 @@ class Trainer:
             weights = self.trainable_weights
             if self._in_fit:
                 self._train_weights = weights  # one walk of the layers per fit, not per step
-        loss = self.compute_loss(x, y, y_pred, sample_weight)
+        loss = self._compute_loss(x, y, y_pred, sample_weight, training=True)
         if weights and loss.requires_grad:
             for w in weights:
                 w.grad = None
-            loss.backward()
+            self.optimizer.scale_loss(loss).backward()  # apply() divides the gradients back
             self.optimizer.apply([w.grad for w in weights], weights)
         elif not self._warned_no_weights:
             warnings.warn(f"Model '{self.name}' has no trainable weights: fit() computes the "
@@ -136,7 +249,7 @@ class Trainer:
         _require_targets(y, "evaluate")
         with no_grad():
             y_pred = self(x, training=False)
-            loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
+            loss = self._compute_loss(x, y, y_pred, sample_weight, training=False)
         self._loss_tracker.update_state(float(loss.data), sample_weight=_batch_size(x))
         return self.compute_metrics(x, y, y_pred, sample_weight)
 
@@ -167,8 +280,8 @@ class Trainer:
                 held out for validation.
             validation_data: ``(x_val, y_val)``, ``(x_val, y_val, sample_weight_val)``, or a
                 dataset/generator like ``x``.
-            shuffle: reshuffle the training samples every epoch (``'batch'``: only the order of
-                the batches).
+            shuffle: reshuffle the training samples every epoch (``'batch'``: only within
+                each batch, as Keras 3).
             class_weight: ``{class_id: weight}`` scaling each sample's loss by its class.
             sample_weight: per-sample loss weights (arrays only).
             initial_epoch: epoch to start counting from (to resume training).
@@ -183,7 +296,15 @@ class Trainer:
             ``'val_'`` versions to per-epoch Python floats.
         """
         self._require_compiled("fit")
+        if self._distribute_strategy is not None and \
+                not self._distribute_strategy.in_fit(self):
+            # The strategy shards the data and syncs the ranks around a second call of fit.
+            arguments = dict(locals())
+            del arguments["self"]
+            return self._distribute_strategy.fit(self, **arguments)
         epochs = _check_count(epochs, "epochs", minimum=0)
+        if config.max_epochs() is not None:
+            epochs = min(epochs, config.max_epochs())
         initial_epoch = _check_count(initial_epoch, "initial_epoch", minimum=0)
         validation_freq = _check_count(validation_freq, "validation_freq", minimum=1)
         batch_size = _check_batch_size(batch_size)
@@ -248,19 +369,22 @@ class Trainer:
                 cb.on_train_batch_begin(step)
                 for batch in batches:
                     logs = self.train_step(batch)
-                cb.on_train_batch_end(step, logs)
+                cb.on_train_batch_end(step, _floats(logs))
                 if self.stop_training:
                     break
             # The last step's logs hold the epoch's running results (a custom train_step may
             # report keys of its own, as in Keras).
             epoch_logs = _floats(logs if logs else self.get_metrics_result())
             if val is not None and (epoch + 1) % validation_freq == 0:
-                val_logs = self._evaluate_iterator(val, cb=None)
+                val_logs = self._evaluate_iterator(val, cb=cb)  # test hooks fire, as Keras
                 epoch_logs.update({"val_" + k: v for k, v in val_logs.items()})
             cb.on_epoch_end(epoch, epoch_logs)
             logs, last_epoch_logs = {}, epoch_logs
             if self.stop_training:
                 break
+        if self.optimizer is not None and epochs > 0:
+            # With use_ema the moving averages become the weights, as Keras ends fit.
+            self.optimizer.finalize_variable_values(self.trainable_weights)
         cb.on_train_end(last_epoch_logs)
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
@@ -301,14 +425,22 @@ class Trainer:
         if cb is not None:
             cb.on_test_begin()
         logs = {}
+        self.stop_evaluating = False
         for step, _, batches in iterator.enumerate_epoch():
             if cb is not None:
                 cb.on_test_batch_begin(step)
             for batch in batches:
                 logs = self.test_step(batch)
             if cb is not None:
-                cb.on_test_batch_end(step, logs)
-        logs = _floats(self.get_metrics_result())
+                cb.on_test_batch_end(step, _floats(logs))
+            if self.stop_evaluating:
+                break
+        # The metrics' results, unless a custom test_step reports other keys: then its last
+        # logs (as Keras does).
+        metric_logs = self.get_metrics_result()
+        if not isinstance(logs, dict) or set(logs) == set(metric_logs):
+            logs = metric_logs
+        logs = _floats(logs)
         if cb is not None:
             cb.on_test_end(logs)
         return logs
@@ -342,11 +474,14 @@ class Trainer:
                                       "mode": "predict"})
         cb.on_predict_begin()
         outputs = []
+        self.stop_predicting = False
         for step, _, batches in iterator.enumerate_epoch():
             cb.on_predict_batch_begin(step)
             for batch in batches:
                 outputs.append(self.predict_step(batch))
             cb.on_predict_batch_end(step, {"outputs": outputs[-1]})
+            if self.stop_predicting:
+                break
         cb.on_predict_end()
         if not outputs:
             raise ValueError("predict() received no batch to predict on: the data is empty.")
@@ -380,7 +515,7 @@ class Trainer:
     def _check_data_shapes(self, adapter):
         # Checked once on the whole array so the message shows the user's shape, not a batch's.
         if getattr(self, "_graph", None) is not None and isinstance(adapter, ArrayDataAdapter):
-            self._check_input_shapes(adapter.x)
+            assert_input_compatibility(self.input_spec, adapter.x, self.name)
 
     def _build_from(self, adapter):
         # Build on one sample so weights exist before training; a subclassed model that only
@@ -388,7 +523,10 @@ class Trainer:
         # their first batch.
         if not self.built and self._can_call() and isinstance(adapter, ArrayDataAdapter):
             x, _, _ = unpack_x_y_sample_weight(adapter.take(slice(0, 1)))
-            self(x)
+            # A build, not a step: like Keras's symbolic build it changes no state (a counter
+            # the model keeps in `call` must not count it).
+            with no_grad(), SymbolicScope():
+                self(x)
 
     def _can_call(self):
         return True
@@ -402,6 +540,16 @@ class Trainer:
     _initial_epoch = None
     _in_fit = False
     _warned_no_weights = False
+    _distribute_strategy = None
+
+
+def _flatten_paths(nested, prefix=""):
+    for key, value in nested.items():
+        path = f"{prefix}/{key}" if prefix else str(key)
+        if isinstance(value, dict):
+            yield from _flatten_paths(value, path)
+        else:
+            yield path, value
 
 
 def _as_list(specs):
@@ -417,11 +565,18 @@ def _require_targets(y, caller):
 
 
 def _batch_size(x):
-    return len(tree.flatten(x)[0])
+    return next(len(v) for v in tree.flatten(x) if v is not None)
 
 
 def _floats(logs):
-    return {k: float(getattr(v, "data", v)) for k, v in logs.items()}
+    # Metric results are Tensors; callbacks and History get Python floats (a result that is
+    # not a scalar, such as a precision at several thresholds, stays an array).
+    return {k: _float(v) for k, v in logs.items()}
+
+
+def _float(value):
+    value = getattr(value, "data", value)
+    return float(value) if np.ndim(value) == 0 else np.asarray(value)
 
 
 def _format_result(logs, return_dict):

@@ -23,57 +23,22 @@ from numdeep.autograd.primitives import (
     ConvTranspose,
     MaxPool,
 )
+from numdeep.backend import standardize_data_format
+from numdeep.ops.conv_shapes import (
+    adaptive_windows,
+    conv_padding,
+    conv_transpose_geometry,
+    normalize_tuple,
+)
 from numdeep.ops.core import _t
+from numdeep.ops.numpy import concatenate, take
 
 __all__ = [
     "conv", "depthwise_conv", "separable_conv", "conv_transpose", "max_pool", "average_pool",
+    "adaptive_max_pool", "adaptive_average_pool",
 ]
 
 PADDINGS = ("valid", "same", "causal")
-
-
-def normalize_tuple(value, n, name, owner="", allow_zero=False):
-    """``value`` (int or sequence of ``n`` ints) as a tuple of ``n`` positive ints."""
-    items = (value,) * n if isinstance(value, int) else tuple(value)
-    low = 0 if allow_zero else 1
-    if len(items) != n or any(isinstance(v, bool) or int(v) != v or v < low for v in items):
-        what = "non-negative" if allow_zero else "positive"
-        raise ValueError(f"{owner}`{name}` must be a {what} int or a tuple of {n} {what} ints. "
-                         f"Received: {name}={value!r}")
-    return tuple(int(v) for v in items)
-
-
-def conv_padding(padding, size, k, stride, dilation):
-    """``(before, after)`` zero padding of one axis for ``padding`` 'valid'/'same'/'causal'."""
-    k_eff = dilation * (k - 1) + 1
-    if padding == "valid":
-        return (0, 0)
-    if padding == "causal":
-        return (k_eff - 1, 0)
-    out = -(-size // stride)
-    total = max((out - 1) * stride + k_eff - size, 0)
-    return (total // 2, total - total // 2)
-
-
-def conv_output_length(size, k, padding, stride, dilation=1):
-    """Output length along one axis (``None`` stays ``None``)."""
-    if size is None:
-        return None
-    lo, hi = conv_padding(padding, size, k, stride, dilation)
-    return (size + lo + hi - dilation * (k - 1) - 1) // stride + 1
-
-
-def conv_transpose_geometry(size, k, padding, stride, dilation=1, output_padding=None):
-    """``(crop, length)`` of a transposed convolution along one axis, Keras's rule: without
-    ``output_padding`` the length is ``size * stride`` for 'same' and
-    ``size * stride + max(k_eff - stride, 0)`` for 'valid'."""
-    k_eff = dilation * (k - 1) + 1
-    if output_padding is None:
-        if padding == "same":
-            return max(k_eff - stride, 0) // 2, size * stride
-        return 0, size * stride + max(k_eff - stride, 0)
-    pad = k_eff // 2 if padding == "same" else 0
-    return pad, (size - 1) * stride + k_eff - 2 * pad + output_padding
 
 
 def _check_padding(padding, allowed=PADDINGS):
@@ -82,16 +47,13 @@ def _check_padding(padding, allowed=PADDINGS):
 
 
 def _to_last(x, data_format):
-    if data_format in (None, "channels_last"):
+    if standardize_data_format(data_format) == "channels_last":
         return x
-    if data_format != "channels_first":
-        raise ValueError(f"`data_format` must be 'channels_last' or 'channels_first'. "
-                         f"Received: data_format={data_format!r}")
     return x.transpose(0, *range(2, x.ndim), 1)
 
 
 def _from_last(x, data_format):
-    if data_format == "channels_first":
+    if standardize_data_format(data_format) == "channels_first":
         return x.transpose(0, x.ndim - 1, *range(1, x.ndim - 1))
     return x
 
@@ -163,7 +125,16 @@ def conv_transpose(inputs, kernel, bias=None, strides=1, padding="valid", output
                    data_format=None, dilation_rate=1):
     """Transposed convolution ("deconvolution"), kernel ``(*k, F, C)`` as Keras stores it.
 
-    The output length per axis follows Keras (see ``conv_transpose_geometry``).
+    The output length and alignment per axis follow Keras (see
+    ``numdeep.ops.conv_shapes.conv_transpose_geometry``): with ``padding='same'`` and
+    ``output_padding`` the output keeps the start of the full scatter.
+
+    Example:
+        >>> import numpy as np
+        >>> from numdeep import ops
+        >>> x, k = np.ones((1, 3, 1), "float32"), np.array([1.0, 2.0], "float32").reshape(2, 1, 1)
+        >>> ops.conv_transpose(x, k, strides=2, padding="same", output_padding=1).data.ravel()
+        array([1., 2., 1., 2., 1.], dtype=float32)
     """
     x, kernel = _to_last(_t(inputs), data_format), _t(kernel)
     nd = x.ndim - 2
@@ -202,3 +173,75 @@ def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=N
     """Mean over windows; with ``'same'`` padding only real elements are counted (Keras)."""
     return _pool(AvgPool, inputs, pool_size, strides, padding, data_format,
                  count_include_pad=count_include_pad)
+
+
+def _adaptive_pool(cls, inputs, output_size, data_format):
+    x = _to_last(_t(inputs), data_format)
+    nd = x.ndim - 2
+    if nd < 1:
+        raise ValueError(f"Adaptive pooling expects a (batch, *spatial, channels) input; "
+                         f"received shape {x.shape}.")
+    sizes = normalize_tuple(output_size, nd, "output_size")
+    for axis, out in enumerate(sizes, start=1):
+        x = _adaptive_axis(cls, x, axis, out)
+    return _from_last(x, data_format)
+
+
+def _adaptive_axis(cls, x, axis, out):
+    """Pool one axis to ``out`` adaptive windows: the windows have one or two lengths, so each
+    length is one stride-1 pooling (its positions cover every start) and a gather picks each
+    window's position. Separable because every window is a box."""
+    shape, n = x.shape, x.shape[axis]
+    if n == out:
+        return x
+    starts, lengths = adaptive_windows(n, out)
+    lead = 1
+    for s in shape[:axis]:
+        lead *= s
+    flat = x.reshape(lead, n, -1)
+    pools, offset, index = [], 0, {}
+    for k in sorted(set(lengths)):
+        pools.append(cls.apply(flat, pool=(k,), strides=(1,), padding=((0, 0),)))
+        index[k] = offset
+        offset += n - k + 1
+    pooled = pools[0] if len(pools) == 1 else concatenate(pools, axis=1)
+    y = take(pooled, [index[k] + s for s, k in zip(starts, lengths)], axis=1)
+    return y.reshape(shape[:axis] + (out,) + shape[axis + 1:])
+
+
+def adaptive_max_pool(inputs, output_size, data_format=None):
+    """Maximum over ``output_size`` windows per spatial axis, whatever the input size: window
+    ``i`` of an axis of length ``n`` spans ``[floor(i * n / out), ceil((i + 1) * n / out))``
+    (PyTorch's ``AdaptiveMaxPool``).
+
+    Args:
+        inputs: ``(N, *spatial, C)`` (or ``(N, C, *spatial)`` for ``'channels_first'``).
+        output_size: int or one int per spatial axis.
+        data_format: ``'channels_last'`` (default) or ``'channels_first'``.
+
+    Returns:
+        Tensor ``(N, *output_size, C)`` (channels-first when asked).
+
+    Example:
+        >>> import numpy as np
+        >>> from numdeep import ops
+        >>> x = np.arange(5, dtype="float32").reshape(1, 5, 1)
+        >>> ops.adaptive_max_pool(x, 3).data[0, :, 0]  # windows [0, 2), [1, 4), [3, 5)
+        array([1., 3., 4.], dtype=float32)
+    """
+    return _adaptive_pool(MaxPool, inputs, output_size, data_format)
+
+
+def adaptive_average_pool(inputs, output_size, data_format=None):
+    """Mean over ``output_size`` windows per spatial axis (the windows of
+    ``adaptive_max_pool``; PyTorch's ``AdaptiveAvgPool``).
+
+    Example:
+        >>> import numpy as np
+        >>> from numdeep import ops
+        >>> x = np.arange(16, dtype="float32").reshape(1, 4, 4, 1)
+        >>> ops.adaptive_average_pool(x, 2).data[0, :, :, 0]
+        array([[ 2.5,  4.5],
+               [10.5, 12.5]], dtype=float32)
+    """
+    return _adaptive_pool(AvgPool, inputs, output_size, data_format)

@@ -1,4 +1,6 @@
-"""Neural-network functions: activations, softmax, cross-entropies, one-hot, normalization.
+"""Neural-network functions (``keras.ops.nn``): activations and softmax here; cross-entropies,
+CTC and PSNR in ``nn_losses``; normalization in ``nn_norm``; attention in ``nn_attention``;
+one-hot encodings and layout changes in ``nn_layout``. All are re-exported here.
 
 Example:
     >>> import numdeep as nd
@@ -10,42 +12,54 @@ Example:
 """
 
 import math
+import warnings
+
+import numpy as np
 
 from numdeep.autograd.primitives import (
     Abs,
     Add,
-    BatchNorm,
     Div,
     Exp,
+    Expm1,
     Gelu,
-    LayerNorm,
+    GetItem,
     Log1p,
     LogSoftmax,
-    MaskedSoftmax,
     Maximum,
+    Minimum,
     Mul,
     Neg,
     Relu,
     Sigmoid,
-    SigmoidBinaryCrossEntropy,
     Softmax,
-    SoftmaxCrossEntropy,
-    SparseCrossEntropyFromProbs,
-    SparseSoftmaxCrossEntropy,
+    Sqrt,
     Sub,
     Tanh,
+    Where,
 )
-from numdeep.autograd.tensor import data_of
-from numdeep.backend import floatx, xp_of
-from numdeep.ops.core import _data, _mask, _operand, _t
+from numdeep.ops import nn_attention, nn_layout, nn_losses, nn_norm
+from numdeep.ops.core import _mask, _t, as_float
+from numdeep.ops.nn_attention import *  # noqa: F403
+from numdeep.ops.nn_layout import *  # noqa: F403
+from numdeep.ops.nn_losses import *  # noqa: F403
+from numdeep.ops.nn_norm import *  # noqa: F403
 
-__all__ = [
+_ACTIVATIONS = [
     "relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "sigmoid", "hard_sigmoid", "tanh",
-    "softplus", "softsign", "silu", "hard_swish", "mish", "log_sigmoid", "softmax",
-    "log_softmax", "sparse_softmax_cross_entropy", "sparse_cross_entropy_from_probs",
-    "softmax_cross_entropy", "sigmoid_binary_cross_entropy", "one_hot", "batch_norm",
-    "batch_normalization", "swish", "layer_normalization", "masked_softmax",
+    "softplus", "softsign", "silu", "swish", "hard_swish", "mish", "log_sigmoid", "softmax",
+    "log_softmax", "celu", "glu", "hard_silu", "hard_tanh", "hard_shrink", "soft_shrink",
+    "tanh_shrink", "threshold", "sparse_plus", "sparse_sigmoid", "squareplus", "sparsemax",
 ]
+__all__ = [*_ACTIVATIONS, *nn_losses.__all__, *nn_norm.__all__, *nn_attention.__all__,
+           *nn_layout.__all__]
+
+
+def _f(x):
+    """``x`` as a float Tensor (integers become ``floatx()``); float Tensors pass straight."""
+    return x if type(x).__name__ in ("Tensor", "Variable") and x.data.dtype.kind == "f" \
+        else as_float(x)
+
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
@@ -80,7 +94,7 @@ def leaky_relu(x, negative_slope=0.2):
 
 def elu(x, alpha=1.0):
     """``x`` for ``x > 0``, ``alpha * (exp(x) - 1)`` otherwise."""
-    x = _t(x)
+    x = _f(x)
     pos = _mask(x, x.data > 0)
     # NOTE: x * [x > 0] + alpha * (exp(x * [x <= 0]) - 1) with constant masks: exp only sees
     # min(x, 0), so a large x cannot overflow into an inf * 0 = NaN gradient; the slope at 0 is
@@ -102,7 +116,7 @@ def gelu(x, approximate=False):
         >>> nd.ops.gelu(nd.Tensor([-1.0, 0.0, 1.0])).numpy().round(4)
         array([-0.1587,  0.    ,  0.8413], dtype=float32)
     """
-    x = _t(x)
+    x = _f(x)
     if approximate:
         # 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
         inner = Mul.apply(x, Add.apply(Mul.apply(Mul.apply(x, x), 0.044715), 1.0))
@@ -114,17 +128,17 @@ def gelu(x, approximate=False):
 
 def sigmoid(x):
     """Logistic sigmoid ``1 / (1 + exp(-x))``, overflow-free for any input."""
-    return Sigmoid.apply(_t(x))
+    return Sigmoid.apply(_f(x))
 
 
 def hard_sigmoid(x):
     """Piecewise-linear sigmoid, Keras 3's ``relu6(x + 3) / 6``."""
-    return Mul.apply(relu6(Add.apply(_t(x), 3.0)), 1.0 / 6.0)
+    return Mul.apply(relu6(Add.apply(_f(x), 3.0)), 1.0 / 6.0)
 
 
 def tanh(x):
     """Hyperbolic tangent."""
-    return Tanh.apply(_t(x))
+    return Tanh.apply(_f(x))
 
 
 def softplus(x):
@@ -136,7 +150,7 @@ def softplus(x):
         >>> [round(v, 4) for v in y.numpy().tolist()]
         [0.0, 0.6931, 1000.0]
     """
-    x = _t(x)
+    x = _f(x)
     # NOTE: maximum(x, 0), not relu: maximum's tie split gives the exact slope 0.5 at x == 0
     # (|x| contributes 0 there), whereas relu would give 0.
     return Add.apply(Maximum.apply(x, 0.0), Log1p.apply(Exp.apply(Neg.apply(Abs.apply(x)))))
@@ -144,13 +158,13 @@ def softplus(x):
 
 def softsign(x):
     """``x / (1 + |x|)``."""
-    x = _t(x)
+    x = _f(x)
     return Div.apply(x, Add.apply(Abs.apply(x), 1.0))
 
 
 def silu(x):
     """Sigmoid-weighted linear unit ``x * sigmoid(x)`` (also called swish)."""
-    x = _t(x)
+    x = _f(x)
     return Mul.apply(x, Sigmoid.apply(x))
 
 
@@ -159,19 +173,19 @@ swish = silu
 
 def hard_swish(x):
     """``x * hard_sigmoid(x)`` (MobileNetV3's hard swish)."""
-    x = _t(x)
+    x = _f(x)
     return Mul.apply(x, hard_sigmoid(x))
 
 
 def mish(x):
     """``x * tanh(softplus(x))``."""
-    x = _t(x)
+    x = _f(x)
     return Mul.apply(x, Tanh.apply(softplus(x)))
 
 
 def log_sigmoid(x):
     """``log(sigmoid(x)) = -softplus(-x)``, finite for any input (-1000 at ``x = -1000``)."""
-    return Neg.apply(softplus(Neg.apply(_t(x))))
+    return Neg.apply(softplus(Neg.apply(_f(x))))
 
 
 def softmax(x, axis=-1):
@@ -182,169 +196,126 @@ def softmax(x, axis=-1):
         >>> nd.ops.softmax(nd.Tensor([[1e4, 1e4, -1e4]]))
         Tensor(array([[0.5, 0.5, 0. ]], dtype=float32))
     """
-    return Softmax.apply(_t(x), axis=axis)
+    x = _f(x)
+    if isinstance(axis, int) and -x.ndim <= axis < x.ndim and x.shape[axis] == 1:
+        warnings.warn(f"You are using a softmax over axis {axis} of a tensor of shape {x.shape}. "
+                      f"This axis has size 1. The softmax operation will always return the value "
+                      f"1, which is likely not what you intended. Did you mean to use a sigmoid "
+                      f"instead?", stacklevel=2)
+    return Softmax.apply(x, axis=axis)
 
 
 def log_softmax(x, axis=-1):
     """Log of the softmax along ``axis``, computed stably (``x - logsumexp(x)``)."""
-    return LogSoftmax.apply(_t(x), axis=axis)
+    return LogSoftmax.apply(_f(x), axis=axis)
 
 
-def sparse_softmax_cross_entropy(logits, labels):
-    """Per-sample ``-log softmax(logits)[label]`` for integer class ids ``labels``.
-
-    ``labels`` has shape ``logits.shape[:-1]``; integral float labels are accepted and cast.
-    Labels outside ``[0, num_classes)`` raise ``ValueError``.
-
-    Example:
-        >>> import numdeep as nd
-        >>> logits = nd.Tensor([[2.0, 0.0], [0.0, 2.0]], requires_grad=True)
-        >>> loss = nd.ops.sparse_softmax_cross_entropy(logits, [0, 0])
-        >>> loss
-        Tensor(array([0.12692805, 2.126928  ], dtype=float32), requires_grad=True)
-    """
-    labels = _data(labels)
-    if labels.dtype.kind == "f":
-        as_int = labels.astype("int64")
-        if not bool((as_int == labels).all()):
-            raise ValueError("sparse_softmax_cross_entropy expects integer class ids; received "
-                             "non-integral float labels.")
-        labels = as_int
-    elif labels.dtype.kind not in "iu":
-        raise ValueError(f"sparse_softmax_cross_entropy expects integer class ids; received "
-                         f"labels of dtype {labels.dtype}.")
-    return SparseSoftmaxCrossEntropy.apply(_t(logits), labels=labels)
+def celu(x, alpha=1.0):
+    """``max(x, 0) + alpha * expm1(min(x, 0) / alpha)`` (continuously differentiable ELU)."""
+    x = _f(x)
+    return Add.apply(Maximum.apply(x, 0.0),
+                     Mul.apply(Expm1.apply(Mul.apply(Minimum.apply(x, 0.0), 1.0 / alpha)), alpha))
 
 
-def sparse_cross_entropy_from_probs(probs, labels, epsilon=1e-7):
-    """Per-sample ``-log(clip(probs[label] / sum(probs), epsilon, 1 - epsilon))``.
-
-    The cross-entropy of a softmax *output* (Keras's ``from_logits=False`` path) as one fused op;
-    ``labels`` must already be valid class ids of shape ``probs.shape[:-1]``.
+def glu(x, axis=-1):
+    """Gated linear unit: ``a * sigmoid(b)`` for the two halves ``a, b`` of ``x`` along ``axis``.
 
     Example:
         >>> import numdeep as nd
-        >>> probs = nd.Tensor([[0.5, 0.5], [0.9, 0.1]], requires_grad=True)
-        >>> nd.ops.sparse_cross_entropy_from_probs(probs, [0, 0])
-        Tensor(array([0.6931472 , 0.10536055], dtype=float32), requires_grad=True)
-    """
-    labels = _data(labels)
-    return SparseCrossEntropyFromProbs.apply(_t(probs), labels=labels, epsilon=float(epsilon))
-
-
-def softmax_cross_entropy(logits, targets):
-    """Per-sample ``-sum(targets * log_softmax(logits), -1)`` for one-hot or soft targets."""
-    return SoftmaxCrossEntropy.apply(_t(logits), _operand(targets))
-
-
-def sigmoid_binary_cross_entropy(logits, targets):
-    """Elementwise binary cross-entropy from logits, stable for any logit magnitude."""
-    return SigmoidBinaryCrossEntropy.apply(_t(logits), _operand(targets))
-
-
-def one_hot(labels, num_classes, dtype=None):
-    """One-hot encode integer ``labels`` into a new last axis (a plain array, no gradient).
-
-    Example:
-        >>> import numdeep as nd
-        >>> nd.ops.one_hot([0, 2], 3)
-        array([[1., 0., 0.],
-               [0., 0., 1.]], dtype=float32)
-    """
-    labels = _data(labels)
-    xp = xp_of(labels)
-    if labels.size and (int(labels.min()) < 0 or int(labels.max()) >= num_classes):
-        raise ValueError(f"one_hot: labels must lie in [0, {num_classes}); received values from "
-                         f"{int(labels.min())} to {int(labels.max())}.")
-    classes = xp.arange(num_classes)
-    return (labels[..., None] == classes).astype(dtype or floatx())
-
-
-def batch_norm(x, gamma=None, beta=None, axis=-1, epsilon=1e-3, moving_mean=None,
-               moving_variance=None, momentum=0.99):
-    """Normalize with the batch's statistics over all axes but ``axis`` (fused primitive).
-
-    ``moving_mean``/``moving_variance`` (Tensors or arrays), when given, are updated in place:
-    ``moving = moving * momentum + batch_stat * (1 - momentum)``.
-
-    Example:
-        >>> import numpy as np
-        >>> from numdeep import ops
-        >>> mean = np.zeros(1, dtype="float32")
-        >>> x = np.array([[1.0], [3.0]], dtype="float32")
-        >>> ops.batch_norm(x, moving_mean=mean, momentum=0.5).data.round(3)
-        array([[-1.],
-               [ 1.]], dtype=float32)
-        >>> mean
+        >>> nd.ops.glu(nd.Tensor([2.0, 0.0])).numpy()
         array([1.], dtype=float32)
     """
-    return BatchNorm.apply(_t(x), gamma, beta, axis=axis, epsilon=epsilon, momentum=momentum,
-                           moving_mean=data_of(moving_mean),
-                           moving_variance=data_of(moving_variance))
+    x = _f(x)
+    n = x.shape[axis]
+    if n % 2:
+        raise ValueError(f"axis size must be divisible by 2. Received: x.shape={x.shape} with "
+                         f"axis={axis}")
+    lead = (slice(None),) * (axis % x.ndim)
+    a = GetItem.apply(x, index=lead + (slice(0, n // 2),))
+    b = GetItem.apply(x, index=lead + (slice(n // 2, None),))
+    return Mul.apply(a, Sigmoid.apply(b))
 
 
-def batch_normalization(x, mean, variance, axis=-1, offset=None, scale=None, epsilon=1e-3):
-    """``(x - mean) / sqrt(variance + epsilon) * scale + offset`` with given statistics
-    (``keras.ops.batch_normalization``); composed from primitives, so all inputs get gradients.
-    """
-    x = _t(x)
-    shape = [1] * x.ndim
-    shape[axis] = x.shape[axis]
-    inv = (_t(variance) + epsilon) ** -0.5
-    if scale is not None:
-        inv = inv * scale
-    shift = -_t(mean) * inv
-    if offset is not None:
-        shift = shift + offset
-    return x * inv.reshape(shape) + shift.reshape(shape)
+def hard_silu(x):
+    """``x * hard_sigmoid(x)`` (also called hard swish)."""
+    x = _f(x)
+    return Mul.apply(x, hard_sigmoid(x))
 
-def layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon=1e-3):
-    """Layer normalization of ``x`` over ``axis`` as one fused primitive (``LayerNorm``).
 
-    Args:
-        x: input Tensor.
-        gamma: scale Tensor of shape ``tuple(x.shape[a] for a in axis)``, or None.
-        beta: offset Tensor of the same shape, or None.
-        axis: the normalized axis or axes.
-        epsilon: added to the variance.
+def hard_tanh(x):
+    """``x`` clipped to ``[-1, 1]``."""
+    x = _f(x)
+    return Where.apply((x.data > -1) & (x.data < 1), x, x.dtype.type(1) * (x.data >= 1)
+                       - x.dtype.type(1) * (x.data <= -1))
 
-    Returns:
-        A Tensor of ``x``'s shape.
+
+def hard_shrink(x, threshold=0.5):
+    """``x`` where ``|x| > threshold``, else 0."""
+    x = _f(x)
+    return Where.apply(abs(x.data) > threshold, x, x.dtype.type(0))
+
+
+def soft_shrink(x, threshold=0.5):
+    """``x`` moved ``threshold`` towards 0, and 0 within ``threshold`` of it."""
+    x = _f(x)
+    shift = x.dtype.type(threshold) * ((x.data > threshold).astype(x.dtype)
+                                      - (x.data < -threshold).astype(x.dtype))
+    return Where.apply(abs(x.data) > threshold, Sub.apply(x, shift), x.dtype.type(0))
+
+
+def tanh_shrink(x):
+    """``x - tanh(x)``."""
+    x = _f(x)
+    return Sub.apply(x, Tanh.apply(x))
+
+
+def threshold(x, threshold, default_value):
+    """``x`` where ``x > threshold``, else ``default_value``."""
+    x = _f(x)
+    return Where.apply(x.data > threshold, x, x.dtype.type(default_value))
+
+
+def sparse_plus(x):
+    """0 below -1, ``(x + 1)**2 / 4`` on ``[-1, 1]``, ``x`` above (a smooth ReLU)."""
+    x = _f(x)
+    inner = Mul.apply(Mul.apply(Add.apply(x, 1.0), Add.apply(x, 1.0)), 0.25)
+    return Where.apply(x.data <= -1, x.dtype.type(0), Where.apply(x.data < 1, inner, x))
+
+
+def sparse_sigmoid(x):
+    """0 below -1, ``(x + 1) / 2`` on ``[-1, 1]``, 1 above."""
+    x = _f(x)
+    inner = Mul.apply(Add.apply(x, 1.0), 0.5)
+    return Where.apply(x.data <= -1, x.dtype.type(0),
+                       Where.apply(x.data >= 1, x.dtype.type(1), inner))
+
+
+def squareplus(x, b=4):
+    """``(x + sqrt(x**2 + b)) / 2`` (a smooth ReLU)."""
+    x = _f(x)
+    return Mul.apply(Add.apply(x, Sqrt.apply(Add.apply(Mul.apply(x, x), x.dtype.type(b)))), 0.5)
+
+
+def sparsemax(x, axis=-1):
+    """Sparsemax along ``axis``: the Euclidean projection of ``x`` onto the probability simplex,
+    which (unlike softmax) gives exact zeros (Martins & Astudillo, 2016).
 
     Example:
         >>> import numdeep as nd
-        >>> nd.ops.layer_normalization(nd.Tensor([[1.0, 2.0, 3.0]]), epsilon=0.0).numpy().round(4)
-        array([[-1.2247,  0.    ,  1.2247]], dtype=float32)
+        >>> nd.ops.sparsemax(nd.Tensor([2.0, 0.0, -1.0])).numpy()
+        array([1., 0., 0.], dtype=float32)
     """
-    x = _t(x)
-    args = [x, gamma, beta]
-    while args and args[-1] is None:
-        args.pop()
-    return LayerNorm.apply(*args, axis=axis, epsilon=float(epsilon))
+    from numdeep.ops.numpy_reduce import sum as _sum
 
-
-def masked_softmax(x, mask=None, axis=-1):
-    """Softmax of Tensor ``x`` along ``axis`` restricted to where ``mask`` is True.
-
-    Args:
-        x: logits Tensor.
-        mask: boolean (or 0/1) array broadcastable to ``x``; ``None`` keeps every entry.
-        axis: the normalized axis.
-
-    Returns:
-        A Tensor of ``x``'s shape; masked entries and fully masked rows are 0.
-
-    Example:
-        >>> import numpy as np
-        >>> import numdeep as nd
-        >>> x = nd.Tensor([[1.0, 1.0, 5.0], [2.0, 3.0, 4.0]])
-        >>> nd.ops.masked_softmax(x, np.array([[True, True, False], [False, False, False]]))
-        Tensor(array([[0.5, 0.5, 0. ],
-               [0. , 0. , 0. ]], dtype=float32))
-    """
-    x = _t(x)
-    if mask is not None:
-        mask = xp_of(x.data).asarray(_data(mask))
-        if mask.dtype != bool:
-            mask = mask.astype(bool)
-    return MaskedSoftmax.apply(x, mask=mask, axis=axis)
+    x = _f(x)
+    z = -np.sort(-x.data, axis=axis)
+    shape = [1] * z.ndim
+    shape[axis] = z.shape[axis]
+    k = np.arange(1, z.shape[axis] + 1, dtype=z.dtype).reshape(shape)
+    k_max = (1 + k * z > np.cumsum(z, axis=axis)).sum(axis=axis, keepdims=True)
+    kth = np.take_along_axis(z, k_max - 1, axis=axis)
+    # tau = (sum of x over the support - 1) / support size, built from x so gradients flow.
+    support = (x.data >= kth).astype(x.dtype)
+    tau = Div.apply(Sub.apply(_sum(Mul.apply(x, support), axis=axis, keepdims=True), 1.0),
+                    k_max.astype(x.dtype))
+    return Relu.apply(Sub.apply(x, tau))

@@ -19,9 +19,10 @@ import numpy as np
 from numdeep import tree
 from numdeep.autograd import Tensor, no_grad
 from numdeep.backend import floatx, standardize_dtype, unique_name
+from numdeep.backend.symbolic_scope import SymbolicScope
 
-__all__ = ["KerasTensor", "Node", "SymbolicOp", "any_symbolic", "is_keras_tensor",
-           "symbolic_call"]
+__all__ = ["KerasTensor", "Node", "SymbolicOp", "any_symbolic", "compute_output_spec",
+           "is_keras_tensor", "symbolic_call"]
 
 
 def any_symbolic(*structures):
@@ -118,7 +119,8 @@ class KerasTensor:
     def __le__(self, o): return self._op("less_equal", self, o)  # noqa: E704
     def __gt__(self, o): return self._op("greater", self, o)  # noqa: E704
     def __ge__(self, o): return self._op("greater_equal", self, o)  # noqa: E704
-    def __eq__(self, o): return self._op("equal", self, o)  # noqa: E704
+    # No elementwise `__eq__` (as in Keras): `==` on symbolic tensors is identity, so they can
+    # be compared and found in lists (`assertEqual(layer.output, x)`, `t in model.inputs`).
     def __ne__(self, o): return self._op("not_equal", self, o)  # noqa: E704
 
     def reshape(self, *shape):
@@ -204,12 +206,17 @@ def _dummy(t, fill):
 def output_spec(fn, args, kwargs):
     """The KerasTensors ``fn(*args, **kwargs)`` would return: it runs on small dummy values for
     the symbolic arguments, twice with different sizes for the unknown dimensions; a dimension
-    that follows them is unknown in the result."""
+    that follows them is unknown in the result. A function's own ``symbolic_spec`` (see
+    ``numdeep.ops.operation.infer_spec``) is used first when it has one."""
+    own = getattr(fn, "symbolic_spec", None)
+    spec = None if own is None else own(*args, **kwargs)
+    if spec is not None:
+        return spec
     runs = []
     for fill in (2, 3):
         values = tree.map_structure(
             lambda v, f=fill: _dummy(v, f) if isinstance(v, KerasTensor) else v, [args, kwargs])
-        with no_grad(), np.errstate(all="ignore"):
+        with no_grad(), np.errstate(all="ignore"), SymbolicScope():
             runs.append(fn(*values[0], **values[1]))
 
     def merge(a, b):
@@ -224,6 +231,19 @@ def output_spec(fn, args, kwargs):
         return KerasTensor(shape, dtype=dtype)
 
     return tree.map_structure(merge, runs[0], runs[1])
+
+
+def compute_output_spec(fn, *args, **kwargs):
+    """The symbolic outputs ``fn(*args, **kwargs)`` would give for symbolic arguments (Keras's
+    ``backend.compute_output_spec``): ``fn`` runs on small stand-in values, its state frozen.
+
+    Example:
+        >>> import numdeep as nd
+        >>> from numdeep.ops.symbolic import KerasTensor, compute_output_spec
+        >>> compute_output_spec(nd.layers.Reshape((-1, 8)), KerasTensor((None, 6, 4))).shape
+        (None, 3, 8)
+    """
+    return output_spec(fn, args, kwargs)
 
 
 def symbolic_call(fn, args, kwargs):

@@ -17,7 +17,8 @@ class Adagrad(Optimizer):
         initial_accumulator_value: non-negative starting value of the accumulators. Defaults
             to 0.1 (torch: 0).
         epsilon: added inside the square root. Defaults to 1e-7.
-        weight_decay, clipnorm, clipvalue, global_clipnorm, name: see ``Optimizer``.
+        name, weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, ...: see
+            ``Optimizer``.
 
     Example:
         >>> import numpy as np
@@ -30,11 +31,8 @@ class Adagrad(Optimizer):
     """
 
     def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7,
-                 weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
-                 name="adagrad"):
-        super().__init__(learning_rate=learning_rate, weight_decay=weight_decay,
-                         clipnorm=clipnorm, clipvalue=clipvalue,
-                         global_clipnorm=global_clipnorm, name=name)
+                 name=None, **kwargs):
+        super().__init__(learning_rate=learning_rate, name=name, **kwargs)
         self.initial_accumulator_value = _check_number(
             initial_accumulator_value, "initial_accumulator_value", "Adagrad", 0.0)
         self.epsilon = _check_number(epsilon, "epsilon", "Adagrad", 0.0)

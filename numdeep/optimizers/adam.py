@@ -23,7 +23,9 @@ class Adam(Optimizer):
         epsilon: the "epsilon hat" added to ``sqrt(v)``. Defaults to 1e-7 (torch uses 1e-8,
             added to the bias-corrected root).
         amsgrad: whether to use the AMSGrad variant.
-        weight_decay, clipnorm, clipvalue, global_clipnorm, name: see ``Optimizer``.
+        name, weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
+            ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps: see
+            ``Optimizer``.
 
     Example:
         >>> import numpy as np
@@ -34,16 +36,13 @@ class Adam(Optimizer):
         ...     opt.apply([2 * (w - 1.0)], [w])   # gradient of sum((w - 1) ** 2)
         >>> np.round(w, 2)
         array([1., 1.])
-        >>> opt.iterations
+        >>> int(opt.iterations)
         200
     """
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
-                 amsgrad=False, weight_decay=None, clipnorm=None, clipvalue=None,
-                 global_clipnorm=None, name="adam"):
-        super().__init__(learning_rate=learning_rate, weight_decay=weight_decay,
-                         clipnorm=clipnorm, clipvalue=clipvalue,
-                         global_clipnorm=global_clipnorm, name=name)
+                 amsgrad=False, name=None, **kwargs):
+        super().__init__(learning_rate=learning_rate, name=name, **kwargs)
         owner = type(self).__name__
         self.beta_1 = _check_number(beta_1, "beta_1", owner, 0.0, 1.0)
         self.beta_2 = _check_number(beta_2, "beta_2", owner, 0.0, 1.0)
@@ -64,7 +63,7 @@ class Adam(Optimizer):
         return groups + ((("velocity_hat",),) if self.amsgrad else ())
 
     def begin_step(self, lr):
-        t = self.iterations + 1
+        t = self._step_count() + 1
         self._alpha = lr * math.sqrt(1.0 - self.beta_2**t) / (1.0 - self.beta_1**t)
 
     def update(self, param, grad, state, lr):

@@ -1,412 +1,345 @@
-"""``Optimizer``: the update loop, clipping, schedules, weight decay and explicit state.
+"""``Optimizer``: Keras 3's optimizer contract on numdeep ``Variable``s, updating arrays in place.
 
-A subclass supplies only the per-variable rule: ``init_state(param)`` returns the slot arrays of one
-variable, ``update(param, grad, state, lr)`` changes ``param`` and the slots in place, and
-``begin_step(lr)`` (optional) computes the per-step Python scalars (bias corrections) once.
-State is keyed by the variable's position in the list given to ``build`` (or the first ``apply``),
-so it saves and reloads without names.
+A subclass supplies the per-variable rule on arrays: ``init_state(param)`` returns the slot arrays
+of one variable (``_slot_groups()`` gives their Keras creation order), ``update(param, grad,
+state, lr)`` changes ``param`` and the slots in place, and ``begin_step(lr)`` (optional) computes
+the per-step Python scalars (bias corrections) once. Each slot is also a ``Variable`` listed in
+``optimizer.variables`` under its Keras name, so optimizer state moves between numdeep and Keras
+files. Keras-style subclasses (``build`` with ``add_variable_from_reference``, ``update_step`` on
+Variables) work as well.
+
+Each ``apply`` runs Keras's pipeline: drop missing gradients (warning), overwrite variables that
+ask for it, unscale by ``loss_scale_factor``, accumulate (``gradient_accumulation_steps``), clip,
+decay weights, update, track the EMA, apply each variable's ``constraint``, count the step.
 """
 
-import math
 import re
 import warnings
 
 import numpy as np
 
-from numdeep.backend import to_numpy, xp_of
+from numdeep.autograd import Tensor, Variable
+from numdeep.backend import name_scope, unique_name, xp_of
 from numdeep.optimizers import schedules as _schedules
+from numdeep.optimizers._features import OptimizerFeatures, _check_number
+from numdeep.optimizers._state import _FLUSH_EVERY, OptimizerState, _array_of, reference_name
 
 __all__ = ["Optimizer"]
 
-# Keras optimizer arguments numdeep does not implement: ``from_config`` drops them, warning when
-# one asks for a feature (a value other than None/False/0).
-_KERAS_ONLY_FEATURES = ("use_ema", "ema_overwrite_frequency", "loss_scale_factor",
-                        "gradient_accumulation_steps", "decay")
-_KERAS_ONLY_SILENT = ("ema_momentum", "jit_compile", "is_legacy_optimizer")
+_OLD_KERAS_KEYS = ("jit_compile", "is_legacy_optimizer")  # in older Keras configs; no meaning
 
 
-def _array_of(variable):
-    """The array a variable holds: a Tensor's ``.data``, or the array itself."""
-    if hasattr(variable, "__array_interface__") or hasattr(variable, "__cuda_array_interface__"):
-        return variable
-    return variable.data
+def _snake(name):
+    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
-def _grad_array(grad):
-    return grad if type(grad) is np.ndarray else _array_of(grad)
-
-
-def _check_number(value, name, owner, low=None, high=None):
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise ValueError(f"{owner}: `{name}` must be a number. Received: {name}={value!r}")
-    if (low is not None and value < low) or (high is not None and value > high):
-        raise ValueError(f"{owner}: `{name}` must be in [{low}, {high}]. Received: {name}={value}")
-    return float(value)
-
-
-
-# Slot entries smaller than this (by float width in bytes) are flushed to zero every
-# _FLUSH_EVERY steps: far below any meaningful update, far above the subnormal range.
-_FLUSH_BELOW = {2: 0.0, 4: 1e-30, 8: 1e-290}
-_FLUSH_EVERY = 32
-
-class Optimizer:
-    """Base class of numdeep optimizers (Keras 3 semantics, NumPy arrays, in-place updates).
+class Optimizer(OptimizerFeatures, OptimizerState):
+    """Base class of numdeep optimizers (Keras 3 semantics, in-place array updates).
 
     Args:
-        learning_rate: a float, or a ``schedules.LearningRateSchedule`` evaluated at the current
-            ``iterations`` before each step.
-        weight_decay: optional float; decoupled decay ``var -= var * weight_decay * lr`` applied
-            before each update, as Keras does.
+        learning_rate: a float, a ``schedules.LearningRateSchedule`` (evaluated at every
+            ``apply`` count), or a callable of no arguments returning the rate.
+        weight_decay: optional float; decoupled decay ``w -= w * weight_decay * lr`` before each
+            update (``exclude_from_weight_decay`` exempts variables).
         clipnorm: optional float; clip each gradient to this L2 norm.
         clipvalue: optional float; clip each gradient element to ``[-clipvalue, clipvalue]``.
         global_clipnorm: optional float; scale all gradients so their joint L2 norm is at most this.
-        name: the optimizer's name.
+        use_ema: keep an exponential moving average of the weights (``finalize_variable_values``
+            copies it into them; ``fit`` does so at its end).
+        ema_momentum: the EMA's momentum. Defaults to 0.99.
+        ema_overwrite_frequency: copy the EMA into the weights every this many steps.
+        loss_scale_factor: multiply the loss by this (``scale_loss``) and divide gradients by it.
+        gradient_accumulation_steps: update every this many ``apply`` calls with the mean of
+            the gradients since the last update (``iterations`` counts updates).
+        name: the optimizer's name (default: the snake-case class name, made unique).
 
-    Only one of ``clipnorm``, ``clipvalue`` and ``global_clipnorm`` may be set (as in Keras).
+    Only one of ``clipnorm``, ``clipvalue`` and ``global_clipnorm`` may be set.
 
-    Subclass hooks: ``init_state(param) -> dict`` of slot arrays, ``update(param, grad, state, lr)``
-    (in place; ``state`` also holds scratch buffers under keys starting with ``_``, named by the
-    class attribute ``_scratch``), optional ``begin_step(lr)``, and ``_slot_groups()`` giving the
-    Keras creation order of the slots for ``variables()``.
+    Example:
+        >>> import numdeep as nd
+        >>> class SignSGD(nd.optimizers.Optimizer):
+        ...     def update(self, param, grad, state, lr):
+        ...         param -= lr * nd.backend.xp_of(grad).sign(grad)
+        >>> w = nd.Variable([1.0, -1.0])
+        >>> opt = SignSGD(learning_rate=0.25)
+        >>> opt.apply([[3.0, -0.1]], [w])
+        >>> w.numpy(), int(opt.iterations)
+        (array([ 0.75, -0.75], dtype=float32), 1)
     """
 
     _scratch = ("_buf",)
-    _extra_state = ()  # optimizer-level float state saved after the slots (Nadam's u_product)
+    _extra_state = ()  # optimizer-level 0-d Variables ``self._<name>`` (Nadam's u_product)
 
     def __init__(self, learning_rate=0.001, weight_decay=None, clipnorm=None, clipvalue=None,
-                 global_clipnorm=None, name=None):
+                 global_clipnorm=None, use_ema=False, ema_momentum=0.99,
+                 ema_overwrite_frequency=None, loss_scale_factor=None,
+                 gradient_accumulation_steps=None, name=None, **kwargs):
+        if kwargs.pop("decay", None) is not None:
+            warnings.warn("Argument `decay` is no longer supported and will be ignored.",
+                          stacklevel=2)
+        if kwargs:
+            raise ValueError(f"Argument(s) not recognized: {kwargs}")
         owner = type(self).__name__
-        clips = {"clipnorm": clipnorm, "clipvalue": clipvalue, "global_clipnorm": global_clipnorm}
-        if sum(v is not None for v in clips.values()) > 1:
-            raise ValueError(f"{owner}: only one of `clipnorm`, `clipvalue` and `global_clipnorm` "
-                             f"can be set. Received: {clips}")
-        for key, value in clips.items():
-            if value is not None:
-                _check_number(value, key, owner, low=0.0)
-        if weight_decay is not None:
-            weight_decay = _check_number(weight_decay, "weight_decay", owner)
-        self.name = name if name is not None else owner.lower()
-        self.weight_decay = weight_decay
-        self.clipnorm = clipnorm
-        self.clipvalue = clipvalue
-        self.global_clipnorm = global_clipnorm
-        self._learning_rate = self._check_learning_rate(learning_rate)
-        self.iterations = 0
-        self._states = None
-        self._built_variables = None
-        self._decay_mask = None
-        self._pending = None
-        self._extra_dtype = np.float32
-        self._exclude_ids = set()
-        self._exclude_pattern = None
+        self._check_features(clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
+                             ema_overwrite_frequency, gradient_accumulation_steps)
+        self.name = name if name is not None else unique_name(_snake(owner))
+        self.weight_decay = None if weight_decay is None else _check_number(
+            weight_decay, "weight_decay", owner)
+        self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
+        self.use_ema, self.ema_momentum = use_ema, ema_momentum
+        self.ema_overwrite_frequency = ema_overwrite_frequency
+        self.loss_scale_factor = loss_scale_factor
+        self.gradient_accumulation_steps = gradient_accumulation_steps
+        self.built = False
+        self._variables, self._trainable_variables, self._index = [], [], {}
+        self._states, self._slot_variables, self._pending = [], [], None
+        self._has_overwrite, self._overwrite_flags = False, []
+        self._exclude_from_weight_decay, self._exclude_from_weight_decay_pattern = set(), None
+        self._decay_cache = {}
+        self._keras_style = type(self).update is Optimizer.update
+        with name_scope(self.name):
+            self._iterations = self._track(Variable(0, name="iteration", dtype="int64",
+                                                    trainable=False))
+        self._lr_variable = None
+        self._learning_rate = None
+        self._set_learning_rate(learning_rate)
 
-    # ----- learning rate ---------------------------------------------------------------------
-    def _check_learning_rate(self, learning_rate):
-        if isinstance(learning_rate, _schedules.LearningRateSchedule):
-            return learning_rate
-        if isinstance(learning_rate, np.ndarray) and learning_rate.ndim == 0:
-            learning_rate = learning_rate.item()
-        if isinstance(learning_rate, bool) or not isinstance(
-                learning_rate, (int, float, np.integer, np.floating)):
-            raise ValueError(
-                f"{type(self).__name__}: `learning_rate` must be a float or a "
-                f"LearningRateSchedule. Received: learning_rate={learning_rate!r}")
-        return float(learning_rate)
-
+    # ----- iterations ---------------------------------------------------------------------------
     @property
-    def learning_rate(self):
-        """The learning rate for the next step (a schedule is evaluated at ``iterations``)."""
-        lr = self._learning_rate
-        if isinstance(lr, float):
-            return lr
-        return float(lr(self.iterations))
+    def iterations(self):
+        """The number of updates applied (a ``Variable``; with gradient accumulation, a Tensor
+        counting completed accumulation cycles)."""
+        if self.gradient_accumulation_steps:
+            return Tensor(self._iterations.data // self.gradient_accumulation_steps)
+        return self._iterations
 
-    @learning_rate.setter
-    def learning_rate(self, value):
-        if isinstance(self._learning_rate, _schedules.LearningRateSchedule) and not isinstance(
-                value, _schedules.LearningRateSchedule):
-            raise TypeError(
-                f"{type(self).__name__} was created with a LearningRateSchedule, so its learning "
-                "rate is not settable to a float; create it with a float `learning_rate` instead.")
-        self._learning_rate = self._check_learning_rate(value)
+    def _step_count(self):
+        it = int(self._iterations.data)
+        steps = self.gradient_accumulation_steps
+        return it // steps if steps else it
 
-    # ----- building --------------------------------------------------------------------------
-    @property
-    def built(self):
-        """Whether the per-variable state exists."""
-        return self._states is not None
-
-    def exclude_from_weight_decay(self, var_list=None, var_names=None):
-        """Exclude variables (objects, or name substrings/regexes) from ``weight_decay``.
-
-        Must be called before the optimizer is built.
-        """
-        if self.built:
-            raise ValueError(f"{self.name}: exclude_from_weight_decay() must be called before "
-                             "the optimizer is built.")
-        self._exclude_ids = {id(v) for v in (var_list or ())}
-        self._exclude_pattern = re.compile("|".join(var_names)) if var_names else None
-
-    def _uses_decay(self, variable):
-        if id(variable) in self._exclude_ids:
-            return False
-        name = getattr(variable, "name", None)
-        return not (self._exclude_pattern is not None and name
-                    and self._exclude_pattern.search(str(name)))
-
-    def build(self, variables):
-        """Create the slot arrays for ``variables`` (Tensors or arrays); no-op when built."""
-        if self.built:
-            return
-        variables = list(variables)
-        arrays = [_array_of(v) for v in variables]
-        states = []
-        for p in arrays:
-            state = self.init_state(p)
-            xp = xp_of(p)
-            for key in self._scratch:
-                state[key] = xp.empty_like(p)
-            states.append(state)
-        self._states = states
-        self._built_variables = variables
-        self._decay_mask = [self._uses_decay(v) for v in variables]
-        if arrays:
-            self._extra_dtype = arrays[0].dtype
-        self._reset_extra_state()
-        pending, self._pending = self._pending, None
-        if pending is not None:
-            kind, payload = pending
-            if kind == "state":
-                self.load_state_dict(payload)
-            else:
-                self.set_variables(payload)
-
-    def _reset_extra_state(self):
-        pass
-
+    # ----- building ---------------------------------------------------------------------------
     def init_state(self, param):
-        """Return the dict of slot arrays for one parameter (overridden by subclasses)."""
+        """The dict of slot arrays for one parameter (overridden by subclasses)."""
         return {}
+
+    def _init_state_of(self, variable, param):
+        """``init_state`` for a rule that depends on the variable itself (Muon: its path)."""
+        return self.init_state(param)
 
     def _slot_groups(self):
         """Keras slot creation order: each group is created for every variable, interleaved."""
         return ()
 
+    def _base_slots(self, param, overwrite=False):
+        xp = xp_of(param)
+        slots = {"average": xp.zeros_like(param)} if self.use_ema and not overwrite else {}
+        if self.gradient_accumulation_steps:
+            slots["gradient_accumulator"] = xp.zeros_like(param)
+        return slots
+
+    def build(self, var_list):
+        """Create the optimizer's variables for ``var_list`` (once; later calls do nothing)."""
+        if self.built:
+            return
+        variables = list(var_list)
+        self._trainable_variables = variables
+        self._index = {id(v): i for i, v in enumerate(variables)}
+        arrays = [_array_of(v) for v in variables]
+        # Variables overwritten by their gradient get no slots but a gradient accumulator.
+        skip = [bool(getattr(v, "overwrite_with_gradient", False)) for v in variables]
+        initial = [self._base_slots(p, s) if s else
+                   {**self._base_slots(p, s), **self._init_state_of(v, p)}
+                   for s, v, p in zip(skip, variables, arrays)]
+        groups = ((("average",),) if self.use_ema else ()) + (
+            (("gradient_accumulator",),) if self.gradient_accumulation_steps else ())
+        self._slot_variables = [{} for _ in variables]
+        with name_scope(self.name):
+            for group in groups + tuple(self._slot_groups()):
+                for i, v in enumerate(variables):
+                    for key in group:
+                        if key in initial[i]:
+                            self._slot_variables[i][key] = self._track(Variable(
+                                initial[i][key], name=f"{reference_name(v, i)}_{key}",
+                                trainable=False))
+        self._states = [{k: var.data for k, var in slots.items()}
+                        for slots in self._slot_variables]
+        for state, p, s in zip(self._states, arrays, skip):
+            if not s:
+                state.update({key: xp_of(p).empty_like(p) for key in self._scratch})
+        self._overwrite_flags = skip
+        self._has_overwrite = any(skip)
+        self._model_variables_moving_average = [s.get("average") for s in self._slot_variables]
+        self._accumulated_gradients = [s.get("gradient_accumulator")
+                                       for s in self._slot_variables]
+        self._build_extra_state(arrays[0].dtype if arrays else None)
+        self.built = True
+        if type(self).build is Optimizer.build:
+            self._load_pending()
+
+    def _build_extra_state(self, dtype):
+        """Create optimizer-level variables after the slots (Nadam's ``u_product``)."""
+
+    def _var_key(self, variable):
+        return id(variable)
+
+    def _get_variable_index(self, variable):
+        return self._index[id(variable)]
+
+    # ----- the update rule --------------------------------------------------------------------
     def begin_step(self, lr):
         """Compute per-step Python scalars once before the per-variable updates."""
 
     def update(self, param, grad, state, lr):
         """Update ``param`` and ``state`` in place from ``grad`` (overridden by subclasses)."""
-        raise NotImplementedError(f"{type(self).__name__} must implement update().")
+        raise NotImplementedError(f"{type(self).__name__} must implement update() (arrays) or "
+                                  f"update_step() (Variables).")
 
-    # ----- applying gradients ----------------------------------------------------------------
-    def apply(self, grads, variables=None):
-        """Apply one step of ``grads`` (aligned with ``variables``; ``None`` entries skipped).
+    def update_step(self, gradient, variable, learning_rate):
+        """One update of ``variable`` (a built one) from ``gradient`` at ``learning_rate``."""
+        i = self._get_variable_index(variable)
+        lr = float(learning_rate)
+        param = _array_of(variable)
+        self.begin_step(lr)
+        self.update(param, self._grad_array(gradient, param), self._states[i], lr)
+
+    # ----- applying gradients -------------------------------------------------------------------
+    def apply_gradients(self, grads_and_vars):
+        """Apply ``(gradient, variable)`` pairs; returns the ``iteration`` variable."""
+        grads, variables = zip(*grads_and_vars)
+        self.apply(grads, variables)
+        return self._iterations
+
+    def apply(self, grads, trainable_variables=None):
+        """Apply one step of ``grads`` to ``trainable_variables`` (updated in place).
 
         Args:
-            grads: list of gradient arrays (or Tensors), one per variable, ``None`` to skip.
-            variables: the list of variables (Tensors or arrays) updated in place. Optional once
-                the optimizer is built; must then have the same length as at build time.
+            grads: gradients (arrays or Tensors), one per variable; ``None`` skips a variable.
+            trainable_variables: the variables (``Variable``s, Tensors or arrays). The first call
+                builds the optimizer on them; later calls may pass any of them. Optional once
+                built: the gradients then match the variables it was built with.
         """
-        if len(grads) == 0:
+        grads = list(grads)
+        if not grads:
             return
-        if variables is None:
+        if trainable_variables is None:
             if not self.built:
-                raise ValueError(f"{self.name}: pass `variables` to apply() or call "
-                                 "build(variables) first.")
-            variables = self._built_variables
-        elif not self.built:
-            self.build(variables)
-        states = self._states
-        if len(grads) != len(states) or len(variables) != len(states):
-            raise ValueError(
-                f"{self.name}: expected {len(states)} gradients and variables (the count it was "
-                f"built with). Received {len(grads)} gradients and {len(variables)} variables.")
-        index = [i for i, g in enumerate(grads) if g is not None]
-        if len(index) < len(grads):
-            self._report_missing(grads, variables, index)
-        garrays = [_grad_array(grads[i]) for i in index]
-        if self.clipnorm or self.clipvalue or self.global_clipnorm:
-            garrays = self._clip(index, garrays)
-        lr = self.learning_rate
-        self.begin_step(lr)
-        decay = 1.0 - self.weight_decay * lr if self.weight_decay else None
-        mask = self._decay_mask
-        update = self.update
-        for i, g in zip(index, garrays):
+                raise ValueError("When passing `grads` without `variables`, the optimizer must "
+                                 "already be built on a list of variables. Call "
+                                 "`optimizer.build(trainable_variables)` first. ")
+            if len(grads) != len(self._trainable_variables):
+                raise ValueError(f"When passing `grads` as a list of gradient tensors, the "
+                                 f"gradients must match `optimizer.variables` one-to-on. "
+                                 f"Received a list of {len(grads)} gradients, but the optimizer "
+                                 f"is tracking {len(self._trainable_variables)} trainable "
+                                 f"variables.")
+            indices = list(range(len(grads)))
+        else:
+            variables = list(trainable_variables)
+            if len(variables) != len(grads):
+                raise ValueError(f"{self.name}: received {len(grads)} gradients for "
+                                 f"{len(variables)} variables.")
+            if not self.built:
+                self.build(variables)
+                self.built = True
+                self._load_pending()
+            indices = self._indices_of(variables)
+        self._apply_indexed(grads, indices)
+
+    def _indices_of(self, variables):
+        index = self._index
+        try:
+            return [index[id(v)] for v in variables]
+        except KeyError:
+            unknown = next(v for v in variables if id(v) not in index)
+            raise ValueError(f"Unknown variable: {unknown}. This optimizer can only be called "
+                             f"for the variables it was originally built with. When working "
+                             f"with a new set of variables, you should recreate a new optimizer "
+                             f"instance.") from None
+
+    def _grad_array(self, grad, param):
+        g = grad if type(grad) is np.ndarray else _array_of(grad)
+        return g if g.dtype == param.dtype else g.astype(param.dtype)
+
+    def _apply_indexed(self, grads, indices):
+        variables = self._trainable_variables
+        arrays = []
+        for g, i in zip(grads, indices):
+            if g is None:
+                return self._apply_present(grads, indices)
             param = _array_of(variables[i])
-            if decay is not None and mask[i]:
-                xp_of(param).multiply(param, decay, param)
-            update(param, g, states[i], lr)
-        self.iterations += 1
-        if self.iterations % _FLUSH_EVERY == 0:
+            if type(g) is not np.ndarray:
+                g = _array_of(g)
+            arrays.append(g if g.dtype == param.dtype else g.astype(param.dtype))
+        if self._has_overwrite:
+            arrays, indices = self._overwrite_with_gradients(arrays, indices)
+        if arrays:
+            if self.loss_scale_factor is not None:
+                arrays = [g / self.loss_scale_factor for g in arrays]
+            self._backend_apply_gradients(indices, arrays)
+            for i in indices:
+                constraint = getattr(variables[i], "constraint", None)
+                if constraint is not None:
+                    variables[i].assign(constraint(variables[i]))
+        self._iterations.data += 1
+        if int(self._iterations.data) % _FLUSH_EVERY == 0:
             self._flush_subnormals()
 
-    def _flush_subnormals(self):
-        """Zero slot entries too small to matter before decay makes them subnormal.
+    def _backend_apply_gradients(self, indices, grads):
+        steps = self.gradient_accumulation_steps
+        if not steps:
+            self._update_indexed(indices, grads)
+        elif (int(self._iterations.data) + 1) % steps == 0:
+            accumulated = [self._states[i]["gradient_accumulator"] for i in indices]
+            self._update_indexed(indices, [(g + a) / steps for g, a in zip(grads, accumulated)])
+            for acc in self._accumulated_gradients:
+                if acc is not None:
+                    acc.data[...] = 0
+        else:
+            for g, i in zip(grads, indices):
+                acc = self._states[i]["gradient_accumulator"]
+                xp_of(acc).add(acc, g, acc)
+        if self.use_ema:
+            self._update_model_variables_moving_average(self._trainable_variables)
+            frequency = self.ema_overwrite_frequency
+            if frequency and (self._step_count() + 1) % frequency == 0:
+                self._overwrite_model_variables_with_average_value(self._trainable_variables)
 
-        A unit whose gradient stays exactly zero (a dead ReLU) has its moments decay
-        geometrically; once they are subnormal, every pass over them runs many times slower on
-        x86 (measured: Adam on the tutorial MLP went from ~0.3 to ~1.2 ms per step). Entries
-        below ~1e-30 (float32) change no update, so they are set to exactly zero every
-        ``_FLUSH_EVERY`` steps, at the same iterations in every run (exact resume holds).
-        """
-        for state in self._states:
-            for key, arr in state.items():
-                if key.startswith("_") or getattr(arr, "dtype", None) is None:
-                    continue
-                if arr.dtype.kind != "f":
-                    continue
-                xp = xp_of(arr)
-                tiny = xp.abs(arr) < _FLUSH_BELOW.get(arr.dtype.itemsize, 0.0)
-                if tiny.any():
-                    arr[tiny] = 0
+    def _update_indexed(self, indices, grads):
+        grads = self._clip_gradients(grads)
+        if self.weight_decay is not None or type(self)._apply_weight_decay is not \
+                Optimizer._apply_weight_decay:
+            self._apply_weight_decay([self._trainable_variables[i] for i in indices])
+        self._backend_update_step(indices, grads, self._get_current_learning_rate())
 
-    def _report_missing(self, grads, variables, index):
-        if not index:
-            raise ValueError(f"{self.name}: no gradients provided for any variable.")
-        missing = [getattr(variables[i], "name", i) for i, g in enumerate(grads) if g is None]
-        warnings.warn(f"{self.name}: gradients do not exist for variables {missing}; they are "
-                      "not updated.", stacklevel=3)
-
-    def apply_gradients(self, grads_and_vars):
-        """Apply ``(grad, variable)`` pairs (Keras API); returns ``iterations``."""
-        pairs = list(grads_and_vars)
-        if pairs:
-            grads, variables = zip(*pairs)
-            self.apply(list(grads), list(variables))
-        return self.iterations
-
-    def _clip_buffer(self, i, g):
-        state = self._states[i]
-        buf = state.get("_clip")
-        if buf is None or buf.shape != g.shape or buf.dtype != g.dtype:
-            buf = state["_clip"] = xp_of(g).empty_like(g)
-        return buf
-
-    def _clip(self, index, grads):
-        """Clipped copies of ``grads`` (written to per-variable buffers; inputs never mutated)."""
-        if self.clipvalue:
-            v = float(self.clipvalue)
-            return [xp_of(g).clip(g, -v, v, out=self._clip_buffer(i, g))
-                    for i, g in zip(index, grads)]
-        if self.clipnorm:
-            c = float(self.clipnorm)
-            out = []
-            for i, g in zip(index, grads):
-                norm = math.sqrt(float(xp_of(g).vdot(g, g)))
-                if norm > c:
-                    g = xp_of(g).multiply(g, c / norm, out=self._clip_buffer(i, g))
-                out.append(g)
-            return out
-        c = float(self.global_clipnorm)
-        norm = math.sqrt(sum(float(xp_of(g).vdot(g, g)) for g in grads))
-        if math.isfinite(norm) and norm <= c:
-            return grads
-        # Keras turns every gradient into NaN when the global norm is not finite.
-        scale = c / norm if math.isfinite(norm) else math.nan
-        return [xp_of(g).multiply(g, scale, out=self._clip_buffer(i, g))
-                for i, g in zip(index, grads)]
-
-    # ----- state -----------------------------------------------------------------------------
-    def _slot_order(self):
-        n = len(self._states)
-        return [(i, name) for group in self._slot_groups() for i in range(n) for name in group]
-
-    def variables(self):
-        """Optimizer state as arrays in Keras order (what ``.keras`` files store).
-
-        Returns:
-            ``[iterations (int64 0-d), learning_rate (float32 0-d; omitted with a schedule)]``
-            followed by the slot arrays in Keras creation order and any optimizer-level state.
-        """
-        out = [np.array(self.iterations, dtype=np.int64)]
-        if isinstance(self._learning_rate, float):
-            out.append(np.array(self._learning_rate, dtype=np.float32))
-        if self.built:
-            out += [to_numpy(self._states[i][name]).copy() for i, name in self._slot_order()]
-            out += [np.array(getattr(self, "_" + k), dtype=self._extra_dtype)
-                    for k in self._extra_state]
-        return out
-
-    def set_variables(self, values):
-        """Load arrays in the order of ``variables()`` (deferred until build when unbuilt)."""
-        values = list(values)
-        if not self.built:
-            self._pending = ("vars", values)
+    def _backend_update_step(self, indices, grads, lr):
+        variables, states = self._trainable_variables, self._states
+        if self._keras_style:
+            for i, g in zip(indices, grads):
+                self.update_step(g, variables[i], lr)
             return
-        expected = len(self.variables())
-        if len(values) != expected:
-            raise ValueError(f"{self.name}: expected {expected} optimizer variables, received "
-                             f"{len(values)}.")
-        self.iterations = int(values[0])
-        rest = values[1:]
-        if isinstance(self._learning_rate, float):
-            saved = float(np.asarray(rest[0]))
-            if float(np.float32(self._learning_rate)) != saved:
-                self._learning_rate = saved
-            rest = rest[1:]
-        for (i, name), value in zip(self._slot_order(), rest):
-            self._copy_slot(i, name, value)
-        for key, value in zip(self._extra_state, rest[len(rest) - len(self._extra_state):]):
-            setattr(self, "_" + key, float(np.asarray(value)))
+        self.begin_step(lr)
+        update = self.update
+        for i, g in zip(indices, grads):
+            update(_array_of(variables[i]), g, states[i], lr)
 
-    def _copy_slot(self, i, name, value):
-        slot = self._states[i][name]
-        value = xp_of(slot).asarray(value)
-        if value.shape != slot.shape:
-            raise ValueError(f"{self.name}: slot {name!r} of variable {i} has shape {slot.shape}; "
-                             f"received shape {value.shape}.")
-        slot[...] = value
-
-    def state_dict(self):
-        """Everything needed for an exact resume, as plain Python numbers and NumPy arrays.
-
-        Keys: ``iterations`` (int), ``learning_rate`` (float; absent with a schedule), optimizer
-        level state (e.g. Nadam ``u_product``) and ``slot/<index>/<name>`` arrays (copies).
-        """
-        out = {"iterations": int(self.iterations)}
-        if isinstance(self._learning_rate, float):
-            out["learning_rate"] = self._learning_rate
-        if self.built:
-            for key in self._extra_state:
-                out[key] = float(getattr(self, "_" + key))
-            for i, name in self._slot_order():
-                out[f"slot/{i}/{name}"] = to_numpy(self._states[i][name]).copy()
-        return out
-
-    def load_state_dict(self, state):
-        """Restore ``state_dict()`` output (deferred until build when the optimizer is unbuilt)."""
-        state = dict(state)
-        if not self.built:
-            self._pending = ("state", state)
-            return
-        expected = {f"slot/{i}/{name}" for i, name in self._slot_order()}
-        expected.update(self._extra_state)
-        given = {k for k in state if k not in ("iterations", "learning_rate")}
-        if given != expected:
-            raise ValueError(f"{self.name}: state keys do not match this optimizer. Missing: "
-                             f"{sorted(expected - given)}; unexpected: {sorted(given - expected)}.")
-        self.iterations = int(state["iterations"])
-        if "learning_rate" in state and isinstance(self._learning_rate, float):
-            self._learning_rate = float(state["learning_rate"])
-        for key in self._extra_state:
-            setattr(self, "_" + key, float(state[key]))
-        for i, name in self._slot_order():
-            self._copy_slot(i, name, state[f"slot/{i}/{name}"])
-
-    # ----- config ----------------------------------------------------------------------------
+    # ----- config -------------------------------------------------------------------------------
     def get_config(self):
-        """The constructor arguments, with Keras names (a schedule is serialized to a dict)."""
+        """The constructor arguments with Keras's names (a schedule becomes its config dict)."""
         lr = self._learning_rate
+        if isinstance(lr, float):
+            lr = self._get_current_learning_rate()
+        elif isinstance(lr, _schedules.LearningRateSchedule):
+            lr = _schedules.serialize(lr)
         return {
-            "name": self.name,
-            "learning_rate": lr if isinstance(lr, float) else _schedules.serialize(lr),
-            "weight_decay": self.weight_decay,
-            "clipnorm": self.clipnorm,
-            "global_clipnorm": self.global_clipnorm,
-            "clipvalue": self.clipvalue,
+            "name": self.name, "learning_rate": lr, "weight_decay": self.weight_decay,
+            "clipnorm": self.clipnorm, "global_clipnorm": self.global_clipnorm,
+            "clipvalue": self.clipvalue, "use_ema": self.use_ema,
+            "ema_momentum": self.ema_momentum,
+            "ema_overwrite_frequency": self.ema_overwrite_frequency,
+            "loss_scale_factor": self.loss_scale_factor,
+            "gradient_accumulation_steps": self.gradient_accumulation_steps,
         }
 
     @classmethod
@@ -415,17 +348,18 @@ class Optimizer:
         config = dict(config)
         if "lr" in config:
             config.setdefault("learning_rate", config.pop("lr"))
-        for key in _KERAS_ONLY_SILENT:
+        for key in _OLD_KERAS_KEYS:
             config.pop(key, None)
-        for key in _KERAS_ONLY_FEATURES:
-            value = config.pop(key, None)
-            if value not in (None, False, 0):
-                warnings.warn(f"{cls.__name__}: `{key}={value!r}` is not supported by numdeep "
-                              "and is ignored.", stacklevel=2)
         if isinstance(config.get("learning_rate"), dict):
             config["learning_rate"] = _schedules.deserialize(config["learning_rate"],
                                                              custom_objects=custom_objects)
         return cls(**config)
+
+    def __setstate__(self, state):
+        # Variables are matched by identity: an unpickled copy indexes its own objects.
+        self.__dict__.update(state)
+        self._index = {id(v): i for i, v in enumerate(self._trainable_variables)}
+        self._decay_cache = {}
 
     def __repr__(self):
         return f"{type(self).__name__}(name={self.name!r}, learning_rate={self._learning_rate!r})"

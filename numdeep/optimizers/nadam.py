@@ -1,6 +1,7 @@
 """Nadam: Adam with Nesterov momentum, Keras formulation (Dozat's momentum schedule)."""
 
-from numdeep.backend import xp_of
+from numdeep.autograd import Variable
+from numdeep.backend import floatx, xp_of
 from numdeep.optimizers.base import Optimizer, _check_number
 
 __all__ = ["Nadam"]
@@ -19,7 +20,8 @@ class Nadam(Optimizer):
         beta_1: decay rate of the first moment. Defaults to 0.9.
         beta_2: decay rate of the second moment. Defaults to 0.999.
         epsilon: added to ``sqrt(v_hat)``. Defaults to 1e-7.
-        weight_decay, clipnorm, clipvalue, global_clipnorm, name: see ``Optimizer``.
+        name, weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, ...: see
+            ``Optimizer``.
 
     Example:
         >>> import numpy as np
@@ -36,19 +38,17 @@ class Nadam(Optimizer):
     _extra_state = ("u_product",)
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
-                 weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
-                 name="nadam"):
-        super().__init__(learning_rate=learning_rate, weight_decay=weight_decay,
-                         clipnorm=clipnorm, clipvalue=clipvalue,
-                         global_clipnorm=global_clipnorm, name=name)
+                 name=None, **kwargs):
+        super().__init__(learning_rate=learning_rate, name=name, **kwargs)
         self.beta_1 = _check_number(beta_1, "beta_1", "Nadam", 0.0, 1.0)
         self.beta_2 = _check_number(beta_2, "beta_2", "Nadam", 0.0, 1.0)
         self.epsilon = _check_number(epsilon, "epsilon", "Nadam", 0.0)
-        self._u_product = 1.0
+        self._u_product = None
         self._coef = (0.0, 0.0, 0.0)
 
-    def _reset_extra_state(self):
-        self._u_product = 1.0
+    def _build_extra_state(self, dtype):
+        self._u_product = self._track(Variable(1.0, dtype=dtype or floatx(), name="u_product",
+                                               trainable=False))
 
     def init_state(self, param):
         xp = xp_of(param)
@@ -57,13 +57,19 @@ class Nadam(Optimizer):
     def _slot_groups(self):
         return (("momentum", "velocity"),)
 
+    def _backend_update_step(self, indices, grads, lr):
+        # The running product advances once per update, before the per-variable rules read it.
+        t = self._step_count() + 1
+        u_product = self._u_product.data
+        u_product *= self.beta_1 * (1.0 - 0.5 * 0.96**t)
+        super()._backend_update_step(indices, grads, lr)
+
     def begin_step(self, lr):
-        t = self.iterations + 1
+        t = self._step_count() + 1
         u_t = self.beta_1 * (1.0 - 0.5 * 0.96**t)
         u_next = self.beta_1 * (1.0 - 0.5 * 0.96 ** (t + 1))
-        self._u_product *= u_t
-        self._coef = (u_next / (1.0 - self._u_product * u_next),
-                      (1.0 - u_t) / (1.0 - self._u_product),
+        u_product = float(self._u_product.data)
+        self._coef = (u_next / (1.0 - u_product * u_next), (1.0 - u_t) / (1.0 - u_product),
                       1.0 / (1.0 - self.beta_2**t))
 
     def update(self, param, grad, state, lr):

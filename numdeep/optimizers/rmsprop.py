@@ -19,7 +19,8 @@ class RMSprop(Optimizer):
         momentum: float in [0, 1]. Defaults to 0.0.
         epsilon: added inside the square root. Defaults to 1e-7.
         centered: normalize by the estimated variance instead of the second moment.
-        weight_decay, clipnorm, clipvalue, global_clipnorm, name: see ``Optimizer``.
+        name, weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, ...: see
+            ``Optimizer``.
 
     Example:
         >>> import numpy as np
@@ -32,11 +33,8 @@ class RMSprop(Optimizer):
     """
 
     def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7,
-                 centered=False, weight_decay=None, clipnorm=None, clipvalue=None,
-                 global_clipnorm=None, name="rmsprop"):
-        super().__init__(learning_rate=learning_rate, weight_decay=weight_decay,
-                         clipnorm=clipnorm, clipvalue=clipvalue,
-                         global_clipnorm=global_clipnorm, name=name)
+                 centered=False, name=None, **kwargs):
+        super().__init__(learning_rate=learning_rate, name=name, **kwargs)
         self.rho = _check_number(rho, "rho", "RMSprop", 0.0, 1.0)
         self.momentum = _check_number(momentum, "momentum", "RMSprop", 0.0, 1.0)
         self.epsilon = _check_number(epsilon, "epsilon", "RMSprop", 0.0)

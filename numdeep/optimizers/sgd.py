@@ -1,7 +1,9 @@
 """Stochastic gradient descent with optional (Nesterov) momentum, Keras convention."""
 
+import numpy as np
+
 from numdeep.backend import xp_of
-from numdeep.optimizers.base import Optimizer, _check_number
+from numdeep.optimizers.base import Optimizer
 
 __all__ = ["SGD"]
 
@@ -16,7 +18,8 @@ class SGD(Optimizer):
         learning_rate: float or schedule. Defaults to 0.01.
         momentum: float in [0, 1]. Defaults to 0.0 (no velocity slot is created).
         nesterov: whether to use Nesterov momentum.
-        weight_decay, clipnorm, clipvalue, global_clipnorm, name: see ``Optimizer``.
+        name, weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, ...: see
+            ``Optimizer``.
 
     Example:
         >>> import numpy as np
@@ -29,12 +32,13 @@ class SGD(Optimizer):
         True
     """
 
-    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, weight_decay=None,
-                 clipnorm=None, clipvalue=None, global_clipnorm=None, name="SGD"):
-        super().__init__(learning_rate=learning_rate, weight_decay=weight_decay,
-                         clipnorm=clipnorm, clipvalue=clipvalue,
-                         global_clipnorm=global_clipnorm, name=name)
-        self.momentum = _check_number(momentum, "momentum", "SGD", 0.0, 1.0)
+    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, name=None, **kwargs):
+        super().__init__(learning_rate=learning_rate, name=name, **kwargs)
+        if isinstance(momentum, bool) or not isinstance(
+                momentum, (int, float, np.integer, np.floating)) or not 0 <= momentum <= 1:
+            raise ValueError(f"`momentum` must be a float between [0, 1]. Received: "
+                             f"momentum={momentum!r}")
+        self.momentum = float(momentum)
         self.nesterov = bool(nesterov)
 
     def init_state(self, param):

@@ -16,26 +16,10 @@ from numdeep.layers import Dense, Dropout, Layer, LayerNormalization, MultiHeadA
 from numdeep.models import Model
 from numdeep.ops import eager as ops
 from numdeep.pretrained.config import ACTIVATIONS, BertConfig
+from numdeep.pretrained.outputs import BertOutput, SequenceClassifierOutput
 
-__all__ = ["BertConfig", "BertModel", "BertForSequenceClassification", "BertOutput"]
-
-
-class BertOutput(dict):
-    """The encoder's outputs: ``last_hidden_state`` ``(batch, steps, hidden)`` and
-    ``pooler_output`` ``(batch, hidden)``, as dict items and as attributes.
-
-    Example:
-        >>> from numdeep.pretrained import BertOutput
-        >>> out = BertOutput(last_hidden_state=1, pooler_output=2)
-        >>> out.pooler_output, out["last_hidden_state"]
-        (2, 1)
-    """
-
-    def __getattr__(self, name):
-        try:
-            return self[name]
-        except KeyError:
-            raise AttributeError(name) from None
+__all__ = ["BertConfig", "BertModel", "BertForSequenceClassification", "BertOutput",
+           "SequenceClassifierOutput"]
 
 
 class BertEmbeddings(Layer):
@@ -123,9 +107,11 @@ class BertModel(Model):
         name: model name.
 
     Call arguments:
-        inputs: ``[input_ids, attention_mask]`` (optionally ``token_type_ids`` third), a dict with
-            those keys, or ``input_ids`` alone; integer arrays ``(batch, steps)``; the mask is 1
-            for real tokens and 0 for padding.
+        input_ids: integer token ids ``(batch, steps)``; or ``[input_ids, attention_mask]``
+            (optionally ``token_type_ids`` third); or a tokenizer's dict with those keys.
+        attention_mask: 1 for real tokens, 0 for padding (also as a keyword, as in
+            transformers: ``bert(input_ids=..., attention_mask=...)`` or ``bert(**encoded)``).
+        token_type_ids: segment ids (keyword too).
         training: apply dropout.
 
     Returns:
@@ -164,8 +150,9 @@ class BertModel(Model):
         with no_grad():
             self.call([np.zeros((1, 2), np.int64), np.ones((1, 2), np.int64)])
 
-    def call(self, inputs, training=False):
-        input_ids, attention_mask, token_type_ids = _unpack_inputs(inputs)
+    def call(self, input_ids, attention_mask=None, token_type_ids=None, training=False):
+        input_ids, attention_mask, token_type_ids = _merge_inputs(input_ids, attention_mask,
+                                                                  token_type_ids)
         ids = _ids(input_ids, self.config.vocab_size, "input_ids")
         types = np.zeros_like(ids) if token_type_ids is None else _array(token_type_ids)
         x = self.embeddings([ids, types], training=training)
@@ -189,21 +176,28 @@ class BertModel(Model):
         return self.dtype
 
     @classmethod
-    def from_pretrained(cls, directory, add_pooling_layer=True, **kwargs):
-        """Load a Hugging Face BERT checkpoint directory (``config.json`` + ``model.safetensors``).
+    def from_pretrained(cls, name_or_dir, add_pooling_layer=True, revision=None, cache_dir=None,
+                        **kwargs):
+        """Load a Hugging Face BERT checkpoint (``config.json`` + ``model.safetensors``).
 
         Args:
-            directory: the checkpoint directory.
+            name_or_dir: the checkpoint folder, or a model name (``"bert-base-uncased"``,
+                ``"org/name"``) found in the Hugging Face cache or, with the optional
+                ``huggingface_hub``, downloaded (see ``numdeep.pretrained.hub``).
             add_pooling_layer: load the pooler (its weights must then be in the checkpoint).
+            revision, cache_dir: the hub revision and cache folder, for names.
 
         Raises:
-            FileNotFoundError: no ``config.json`` / ``model.safetensors`` (a
-                ``pytorch_model.bin`` is refused: pickle files are never read).
+            FileNotFoundError: no checkpoint by that name, or no ``config.json`` /
+                ``model.safetensors`` (a ``pytorch_model.bin`` is refused: pickle files are
+                never read).
             ValueError: the tensors disagree with the config; the message lists every missing,
                 unexpected and mismatched tensor.
         """
+        from numdeep.pretrained.hub import resolve_checkpoint
         from numdeep.pretrained.weights import load_bert_weights, read_checkpoint
 
+        directory = resolve_checkpoint(name_or_dir, revision=revision, cache_dir=cache_dir)
         config, tensors = read_checkpoint(directory)
         kwargs.setdefault("initializer", "zeros")  # every weight is overwritten
         model = cls(config, add_pooling_layer=add_pooling_layer, **kwargs)
@@ -222,12 +216,19 @@ class BertForSequenceClassification(Model):
         num_labels: number of classes.
         initializer: as in ``BertModel`` (also used for the classifier kernel).
 
+    Call arguments:
+        As ``BertModel``'s (ids, a list, a tokenizer's dict, or keywords).
+
+    Returns:
+        A ``SequenceClassifierOutput`` dict with ``logits`` ``(batch, num_labels)``
+        (``out.logits`` or ``out["logits"]``; ``fit`` takes one loss for it as it is).
+
     Example:
         >>> import numpy as np
         >>> from numdeep.pretrained import BertConfig, BertForSequenceClassification
         >>> config = BertConfig(vocab_size=50, hidden_size=16, num_hidden_layers=1,
         ...                     num_attention_heads=2, intermediate_size=32)
-        >>> BertForSequenceClassification(config, num_labels=3)(np.array([[2, 7]])).shape
+        >>> BertForSequenceClassification(config, num_labels=3)(np.array([[2, 7]])).logits.shape
         (1, 3)
     """
 
@@ -245,22 +246,27 @@ class BertForSequenceClassification(Model):
         with no_grad():
             self.call(np.zeros((1, 2), np.int64))
 
-    def call(self, inputs, training=False):
-        pooled = self.bert(inputs, training=training)["pooler_output"]
-        return self.classifier(self.dropout(pooled, training=training))
+    def call(self, input_ids, attention_mask=None, token_type_ids=None, training=False):
+        pooled = self.bert(input_ids, attention_mask=attention_mask,
+                           token_type_ids=token_type_ids, training=training)["pooler_output"]
+        return SequenceClassifierOutput(
+            logits=self.classifier(self.dropout(pooled, training=training)))
 
     def compute_output_shape(self, input_shape):
-        return (_unpack_inputs(input_shape, shapes=True)[0][0], self.num_labels)
+        return {"logits": (_unpack_inputs(input_shape, shapes=True)[0][0], self.num_labels)}
 
     @classmethod
-    def from_pretrained(cls, directory, **kwargs):
-        """Load a ``BertForSequenceClassification`` checkpoint directory."""
+    def from_pretrained(cls, name_or_dir, revision=None, cache_dir=None, **kwargs):
+        """Load a fine-tuned ``BertForSequenceClassification`` checkpoint (a folder or a model
+        name, as ``BertModel.from_pretrained``)."""
+        from numdeep.pretrained.hub import resolve_checkpoint
         from numdeep.pretrained.weights import (
             CheckpointMismatchError,
             load_bert_weights,
             read_checkpoint,
         )
 
+        directory = resolve_checkpoint(name_or_dir, revision=revision, cache_dir=cache_dir)
         config, tensors = read_checkpoint(directory)
         if "classifier.weight" not in tensors:
             raise CheckpointMismatchError(
@@ -277,6 +283,19 @@ class BertForSequenceClassification(Model):
 
 def _array(x):
     return np.asarray(data_of(x))
+
+
+def _merge_inputs(inputs, attention_mask, token_type_ids):
+    """The three inputs from the first argument (ids, a list or a tokenizer's dict) and the
+    keywords; a value given both ways is an error."""
+    ids, mask, types = _unpack_inputs(inputs)
+    for name, given, keyword in (("attention_mask", mask, attention_mask),
+                                 ("token_type_ids", types, token_type_ids)):
+        if given is not None and keyword is not None:
+            raise ValueError(f"BERT received {name} both inside the inputs and as a keyword "
+                             f"argument; pass it once.")
+    return ids, mask if attention_mask is None else attention_mask, (
+        types if token_type_ids is None else token_type_ids)
 
 
 def _unpack_inputs(inputs, shapes=False):

@@ -8,6 +8,7 @@ plain BERT checkpoints get normalized mean pooling) and ``"text-classification"`
 """
 
 import json
+import logging
 import os
 
 import numpy as np
@@ -89,7 +90,7 @@ class TextClassificationPipeline(FeatureExtractionPipeline):
             enc = self.tokenizer(chunk, max_length=self.max_length)
             with no_grad():
                 logits = self.model([enc["input_ids"], enc["attention_mask"],
-                                     enc["token_type_ids"]], training=False).numpy()
+                                     enc["token_type_ids"]], training=False).logits.numpy()
             if multi:
                 probs = 1 / (1 + np.exp(-logits))
             else:
@@ -121,15 +122,42 @@ def _sentence_transformers_setup(directory):
     return pooling, normalize
 
 
-def pipeline(task, model, batch_size=32, max_length=None, **kwargs):
-    """Build a text pipeline on a local BERT checkpoint directory.
+#: The checkpoint ``pipeline(task)`` uses without a ``model`` (BERT architectures, which numdeep
+#: runs; transformers' own defaults are DistilBERT models).
+DEFAULT_MODELS = {
+    "feature-extraction": "sentence-transformers/all-MiniLM-L6-v2",
+    "sentence-embedding": "sentence-transformers/all-MiniLM-L6-v2",
+    "sentence-similarity": "sentence-transformers/all-MiniLM-L6-v2",
+    "text-classification": "textattack/bert-base-uncased-SST-2",
+    "sentiment-analysis": "textattack/bert-base-uncased-SST-2",
+}
+
+
+def _default_model(task):
+    from numdeep.pretrained.hub import resolve_checkpoint
+
+    name = DEFAULT_MODELS[task]
+    try:
+        directory = resolve_checkpoint(name)
+    except FileNotFoundError as e:
+        raise FileNotFoundError(
+            f"pipeline({task!r}) was given no model; its default is {name!r}. {e} Or pass "
+            f"model= a BERT checkpoint folder or name.") from None
+    logging.getLogger("numdeep").warning("No model was supplied, defaulted to %s.", name)
+    return directory
+
+
+def pipeline(task, model=None, batch_size=32, max_length=None, **kwargs):
+    """Build a text pipeline on a BERT checkpoint (a folder or a Hugging Face model name).
 
     Args:
         task: ``"feature-extraction"``, ``"sentence-embedding"`` (alias
             ``"sentence-similarity"``) or ``"text-classification"`` (alias
             ``"sentiment-analysis"``).
-        model: the checkpoint directory (``config.json``, ``model.safetensors`` and the
-            tokenizer files).
+        model: the checkpoint folder (``config.json``, ``model.safetensors`` and the
+            tokenizer files) or a model name in the Hugging Face cache (downloaded with the
+            optional ``huggingface_hub``); ``None`` uses ``DEFAULT_MODELS[task]`` and, when it
+            is not at hand, says which model that is and how to get it.
         batch_size: texts per forward pass.
         max_length: truncation length (default: the tokenizer's ``model_max_length``).
         **kwargs: for sentence embeddings, ``pooling`` and ``normalize`` override the
@@ -150,7 +178,9 @@ def pipeline(task, model, batch_size=32, max_length=None, **kwargs):
              "sentiment-analysis": "classification"}
     if task not in known:
         raise ValueError(f"Unknown pipeline task {task!r}; numdeep supports {sorted(known)}.")
-    directory = os.fspath(model)
+    from numdeep.pretrained.hub import resolve_checkpoint
+
+    directory = _default_model(task) if model is None else resolve_checkpoint(model)
     tokenizer = Tokenizer.from_pretrained(directory)
     common = dict(batch_size=batch_size, max_length=max_length)
     if known[task] == "classification":

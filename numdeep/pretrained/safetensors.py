@@ -69,12 +69,14 @@ def _check_entry(name, entry, buffer_size, path):
         raise _refuse(f"tensor {name!r}: shape must be a list of integers; found {shape!r}", path)
     if any(d < 0 for d in shape):
         raise _refuse(f"tensor {name!r}: negative dimension in shape {shape}", path)
-    count = 1
+    count = span = 1
     for d in shape:
         count *= d
+        span *= max(d, 1)  # NumPy refuses [0, 10**30] too: every dimension must fit
     nbytes = count * _DTYPES[code].itemsize
-    if nbytes > _INT64_MAX:
-        raise _refuse(f"tensor {name!r}: shape {shape} overflows int64 ({count} elements)", path)
+    if span * _DTYPES[code].itemsize > _INT64_MAX:
+        raise _refuse(f"tensor {name!r}: shape {shape} overflows int64 ({span} elements "
+                      f"without its zero dimensions)", path)
     if (not isinstance(offsets, list) or len(offsets) != 2
             or not all(_is_int(o) for o in offsets)):
         raise _refuse(f"tensor {name!r}: data_offsets must be [begin, end]; found {offsets!r}",

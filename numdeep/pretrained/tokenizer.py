@@ -10,7 +10,7 @@ import os
 
 import numpy as np
 
-__all__ = ["Tokenizer"]
+__all__ = ["Tokenizer", "BertTokenizer", "BertTokenizerFast", "AutoTokenizer"]
 
 _EXTRA_HINT = ("numdeep's tokenizer needs the `tokenizers` package: pip install 'numdeep[nlp]' "
                "(or pip install tokenizers).")
@@ -59,19 +59,23 @@ class Tokenizer:
             raise ValueError(f"Tokenizer: padding token {pad_token!r} is not in the vocabulary.")
 
     @classmethod
-    def from_pretrained(cls, directory, model_max_length=None):
-        """Load the tokenizer of a checkpoint directory.
+    def from_pretrained(cls, name_or_dir, model_max_length=None, revision=None, cache_dir=None):
+        """Load the tokenizer of a checkpoint.
 
         Args:
-            directory: holds ``tokenizer.json`` or ``vocab.txt`` (and optionally
-                ``tokenizer_config.json``).
+            name_or_dir: a folder holding ``tokenizer.json`` or ``vocab.txt`` (and optionally
+                ``tokenizer_config.json``), or a model name found in the Hugging Face cache or
+                downloaded (see ``numdeep.pretrained.hub``).
             model_max_length: override the maximum length (default: the config's, else 512).
+            revision, cache_dir: the hub revision and cache folder, for names.
 
         Raises:
-            FileNotFoundError: neither tokenizer file is in ``directory``.
+            FileNotFoundError: no such checkpoint, or neither tokenizer file is in it.
             ImportError: the ``tokenizers`` package is not installed (the ``nlp`` extra).
         """
-        directory = os.fspath(directory)
+        from numdeep.pretrained.hub import resolve_checkpoint
+
+        directory = resolve_checkpoint(name_or_dir, revision=revision, cache_dir=cache_dir)
         tok_json = os.path.join(directory, "tokenizer.json")
         vocab = os.path.join(directory, "vocab.txt")
         if not os.path.isfile(tok_json) and not os.path.isfile(vocab):
@@ -107,12 +111,13 @@ class Tokenizer:
                 ``max_length``; ``False`` requires equal lengths.
             truncation: cut texts to ``max_length`` (default ``model_max_length``).
             max_length: the length limit for truncation and ``"max_length"`` padding.
-            return_tensors: ``"np"`` (int64 arrays); only NumPy is supported.
+            return_tensors: ``"np"`` (int64 arrays); ``"tf"`` (from TensorFlow snippets) gives
+                the same NumPy arrays, which numdeep models take.
 
         Returns:
             ``{"input_ids", "attention_mask", "token_type_ids"}``, each ``(batch, steps)``.
         """
-        if return_tensors not in ("np", None):
+        if return_tensors not in ("np", "tf", None):
             raise ValueError(f"Tokenizer returns NumPy arrays; received "
                              f"return_tensors={return_tensors!r}.")
         if padding not in (True, False, "longest", "max_length"):
@@ -152,3 +157,7 @@ class Tokenizer:
     def decode(self, ids, skip_special_tokens=True):
         """Text for a sequence of token ids."""
         return self.backend.decode([int(i) for i in ids], skip_special_tokens=skip_special_tokens)
+
+
+# transformers' names, so its snippets run with the import line changed.
+BertTokenizer = BertTokenizerFast = AutoTokenizer = Tokenizer

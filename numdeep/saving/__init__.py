@@ -2,9 +2,12 @@
 
 Files move between numdeep and Keras in both directions (configs use Keras class names and
 arguments, weights the Keras variable layouts). Loading resolves every class and function through
-an allow-list, never imports a ``module`` string, never unpickles and never runs bytecode; damaged
-files raise ``CorruptFileError`` and refused ones ``UnsafeFileError`` (a ``CorruptFileError``),
-both naming the file and the problem. Every write is atomic.
+an allow-list, never imports a ``module`` string, never unpickles and never runs code from the
+file; damaged files raise ``CorruptFileError`` and refused ones ``UnsafeFileError`` (a
+``CorruptFileError``), both naming the file and the problem. Every write is atomic.
+
+Keras's module layout is kept: ``saving_api`` (``api``), ``saving_lib``, ``serialization_lib``
+and ``object_registration`` (``numdeep.registry``).
 
 Example:
     >>> import os, tempfile
@@ -21,8 +24,18 @@ Example:
     True
 """
 
-from numdeep.registry import custom_object_scope, get_custom_objects
+from numdeep.registry import (
+    CustomObjectScope,
+    custom_object_scope,
+    get_custom_objects,
+    get_registered_name,
+    get_registered_object,
+    register_keras_serializable,
+    register_serializable,
+)
+from numdeep.saving import saving_lib, serialization_lib
 from numdeep.saving.api import (
+    compile_from_config,
     get_compile_config,
     load_model,
     load_weights,
@@ -32,27 +45,23 @@ from numdeep.saving.api import (
     save_weights,
 )
 from numdeep.saving.atomic import atomic_write
-from numdeep.saving.errors import CorruptFileError, UnsafeFileError
+from numdeep.saving.cloning import clone_model
+from numdeep.saving.errors import ConfigTypeError, CorruptFileError, UnsafeFileError
 from numdeep.saving.object_config import deserialize
-from numdeep.saving.registry import (
-    get_registered_name,
-    get_registered_object,
-    register_serializable,
-)
 from numdeep.saving.safety import LIMITS, Limits
 from numdeep.saving.serialization import serialize
+from numdeep.saving.sharing import ObjectSharingScope, SafeModeScope
 
 __all__ = [
-    "CorruptFileError", "LIMITS", "Limits", "UnsafeFileError", "atomic_write", "deserialize",
-    "get_compile_config", "get_registered_name", "get_registered_object", "load_model",
-    "load_weights", "model_from_config", "model_from_json", "register_serializable",
-    "save_model", "save_weights", "serialize", "custom_object_scope", "get_custom_objects",
+    "ConfigTypeError", "CorruptFileError", "LIMITS", "Limits", "UnsafeFileError",
+    "atomic_write", "deserialize", "compile_from_config", "get_compile_config",
+    "get_registered_name", "get_registered_object", "load_model", "load_weights",
+    "model_from_config", "model_from_json", "register_serializable", "save_model",
+    "save_weights", "serialize", "custom_object_scope", "get_custom_objects",
     "register_keras_serializable", "serialize_keras_object", "deserialize_keras_object",
-    "CustomObjectScope",
+    "CustomObjectScope", "ObjectSharingScope", "SafeModeScope", "saving_lib",
+    "serialization_lib", "clone_model",
 ]
 
-# Keras's names for the same things (`keras.saving.*`).
-register_keras_serializable = register_serializable
 serialize_keras_object = serialize
 deserialize_keras_object = deserialize
-CustomObjectScope = custom_object_scope

@@ -1,161 +1,26 @@
-"""``save_model``/``load_model``/``save_weights``/``load_weights``: pick the format from the file
-name, restore the compile state (optimizer with its slots, loss, metrics) and keep loads
-all-or-nothing: nothing is assigned until the whole file has been read and matched."""
+"""Keras's ``saving_api``: ``save_model``/``load_model``/``save_weights``/``load_weights`` pick
+the format from the file name (``.keras`` zip or directory, ``.weights.h5``/``.weights.json``,
+legacy ``.h5``), check Keras's arguments, and keep loads all-or-nothing: nothing is assigned
+until the whole file has been read and matched."""
 
 import os
+import warnings
 
-from numdeep.saving import h5io, keras_zip, legacy_h5
-from numdeep.saving.atomic import atomic_write
-from numdeep.saving.errors import CorruptFileError
-from numdeep.saving.object_config import Reader
+from numdeep.callbacks import orbax_checkpoint
+from numdeep.saving import legacy_h5, saving_lib
+from numdeep.saving.compile_config import compile_from_config, get_compile_config
+from numdeep.saving.errors import ConfigTypeError, CorruptFileError, MissingFileError
+from numdeep.saving.object_config import Reader, deserialize
 from numdeep.saving.safety import load_json
-from numdeep.saving.serialization import function_entry, serialize, serialize_layer
-from numdeep.saving.weights_store import (
-    assign,
-    plan_assignment,
-    restore_optimizer,
-    warn_config_only_state,
-    write_store,
-)
+from numdeep.saving.weights_plan import assign, plan_optimizer, warn_config_only_state
 
 __all__ = ["save_model", "load_model", "save_weights", "load_weights", "model_from_config",
-           "model_from_json", "get_compile_config"]
-
-
-def _kind(filepath, weights=False):
-    path = os.fspath(filepath)
-    if path.endswith(".weights.h5"):
-        return "store"
-    if path.endswith(".keras"):
-        return "keras"
-    if path.endswith((".h5", ".hdf5")):
-        return "h5"
-    if not weights and os.path.isdir(path):
-        return "keras"
-    return None
+           "model_from_json", "get_compile_config", "compile_from_config"]
 
 
 def _check_overwrite(filepath, overwrite):
     if not overwrite and os.path.exists(filepath):
         raise FileExistsError(f"{os.fspath(filepath)!r} exists and overwrite=False.")
-
-
-# ----- compile config ----------------------------------------------------------------------------
-def _loss_entry(loss):
-    from numdeep import losses
-
-    if loss is None or isinstance(loss, str):
-        return loss
-    if isinstance(loss, list | tuple):
-        return [_loss_entry(x) for x in loss]
-    if isinstance(loss, dict):
-        return {k: _loss_entry(v) for k, v in loss.items()}
-    if isinstance(loss, losses.LossFunctionWrapper):
-        return function_entry(loss.fn)
-    return serialize(loss)
-
-
-def _metric_entry(metric):
-    from numdeep import metrics
-
-    if metric is None or isinstance(metric, str):
-        return metric
-    if isinstance(metric, list | tuple):
-        return [_metric_entry(x) for x in metric]
-    if isinstance(metric, dict):
-        return {k: _metric_entry(v) for k, v in metric.items()}
-    if type(metric) is metrics.MeanMetricWrapper:
-        return function_entry(metric._fn)
-    return serialize(metric)
-
-
-def get_compile_config(model):
-    """The Keras ``compile_config`` of a compiled model (``None`` when not compiled). Reads the
-    live model without changing it (Keras's legacy save pops the optimizer; numdeep does not).
-
-    Example:
-        >>> import numdeep as nd
-        >>> from numdeep.saving import get_compile_config
-        >>> model = nd.Sequential([nd.Input((3,)), nd.layers.Dense(2)])
-        >>> model.compile(optimizer="adam", loss="mse", metrics=["mae"])
-        >>> config = get_compile_config(model)
-        >>> config["optimizer"]["class_name"], config["loss"], config["metrics"]
-        ('Adam', 'mse', ['mae'])
-    """
-    cc = getattr(model, "_compile_config", None)
-    if not getattr(model, "compiled", False) or cc is None:
-        return None
-    return {
-        "optimizer": serialize(model.optimizer),
-        "loss": _loss_entry(cc.get("loss")),
-        "loss_weights": serialize(cc.get("loss_weights")),
-        "metrics": _metric_entry(cc.get("metrics")),
-        "weighted_metrics": _metric_entry(cc.get("weighted_metrics")),
-        "run_eagerly": bool(cc.get("run_eagerly", False)),
-        "steps_per_execution": cc.get("steps_per_execution", 1),
-        "jit_compile": False,
-    }
-
-
-def _resolve_names(reader, value, where, category):
-    """Check (and build) loss/metric entries: strings must be known names."""
-    from numdeep import losses, metrics
-
-    if isinstance(value, str):
-        try:
-            (losses.get if category == "loss" else metrics.get)(value)
-        except ValueError:
-            if reader.custom_objects.get(value) is None:
-                reader.fail(where, f"{category} {value!r} is not on the allow-list")
-            return reader.custom_objects[value]
-        return value
-    if isinstance(value, list):
-        return [_resolve_names(reader, v, f"{where}[{i}]", category)
-                for i, v in enumerate(value)]
-    if isinstance(value, dict) and "class_name" not in value:
-        return {k: _resolve_names(reader, v, f"{where}.{k}", category) for k, v in value.items()}
-    return reader.value(value, where, category)
-
-
-def _compile_args(reader, cc, legacy):
-    from numdeep import optimizers
-
-    opt = cc.get("optimizer_config") if legacy else cc.get("optimizer")
-    where = "training_config" if legacy else "compile_config"
-    reader.check_keys(cc, where)
-    if isinstance(opt, str):
-        try:
-            optimizers.get(opt)
-        except ValueError:
-            reader.fail(f"{where}.optimizer", f"optimizer {opt!r} is not on the allow-list")
-        optimizer = optimizers.get(opt) if reader.build else None
-    elif isinstance(opt, dict):
-        optimizer = reader.value(opt, f"{where}.optimizer", "optimizer")
-    else:
-        optimizer = "rmsprop" if reader.build else None
-    args = {"optimizer": optimizer}
-    for key, cat in (("loss", "loss"), ("metrics", "metric"), ("weighted_metrics", "metric")):
-        args[key] = _resolve_names(reader, cc.get(key), f"{where}.{key}", cat)
-    args["loss_weights"] = reader.value(cc.get("loss_weights"), f"{where}.loss_weights")
-    return args
-
-
-def compile_from_config(model, cc, custom_objects=None, legacy=False):
-    """Compile ``model`` from a Keras compile/training config (checked first, then built)."""
-    if not isinstance(cc, dict) or not cc:
-        return
-    _compile_args(Reader(custom_objects, build=False), cc, legacy)
-    args = _compile_args(Reader(custom_objects, build=True), cc, legacy)
-    outputs = model.outputs
-    for key in ("metrics", "weighted_metrics"):
-        value = args[key]
-        if (outputs is None or len(outputs) == 1) and isinstance(value, list) and \
-                len(value) == 1 and isinstance(value[0], list):
-            args[key] = value[0]  # Keras 2 writes one metrics list per output
-    try:
-        model.compile(**args)
-    except (ValueError, TypeError) as e:
-        raise CorruptFileError(f"compile() from the saved config failed ({e})") from e
 
 
 # ----- models ------------------------------------------------------------------------------------
@@ -177,9 +42,17 @@ def model_from_config(config, custom_objects=None):
         ...                            "config": model.get_config()})
         >>> clone.output_shape
         (None, 2)
+
+    Raises:
+        ConfigTypeError: (a ``TypeError``) ``config`` is not a dict.
     """
-    Reader(custom_objects, build=False).value(config, "config", "layer")
-    return Reader(custom_objects, build=True).value(config, "config", "layer")
+    if not isinstance(config, dict):
+        hint = (" Did you mean to use `Sequential.from_config(config)`?"
+                if isinstance(config, list) else "")
+        kind = "a list" if isinstance(config, list) else f"a value of type {type(config).__name__}"
+        raise ConfigTypeError(f"`model_from_config` expects a dictionary, not {kind}. "
+                              f"Received: config={str(config)[:200]}.{hint}")
+    return deserialize(config, custom_objects, category="layer")
 
 
 def model_from_json(json_string, custom_objects=None):
@@ -195,36 +68,21 @@ def model_from_json(json_string, custom_objects=None):
     return model_from_config(load_json(json_string, "JSON config"), custom_objects)
 
 
-def _full_config(model):
-    entry = serialize_layer(model)
-    cc = get_compile_config(model)
-    if cc is not None:
-        entry["compile_config"] = cc
-    return entry
-
-
-def _training_config(model):
-    cc = get_compile_config(model)
-    if cc is None:
-        return None
-    optimizer = cc.pop("optimizer")
-    return {**cc, "optimizer_config": {"class_name": optimizer["class_name"],
-                                       "config": optimizer["config"]}}
-
-
-def save_model(model, filepath, overwrite=True, zipped=None):
+def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
     """Save a whole model: architecture, weights, compile config and optimizer state.
 
-    ``.keras`` writes the Keras 3 zip (``zipped=False``: the same files in a directory);
-    ``.h5`` writes the legacy HDF5 layout. The write is atomic: a failure (exception,
-    ``KeyboardInterrupt``, full disk) leaves any previous file untouched. The model itself is
-    never modified.
+    ``.keras`` writes the Keras 3 zip (``zipped=False``: the same files in a directory whose
+    name does not end in ``.keras``); ``.h5`` writes the legacy HDF5 layout (with a warning).
+    The write is atomic: a failure (exception, ``KeyboardInterrupt``, full disk) leaves any
+    previous file untouched. The model itself is never modified.
 
     Args:
-        model: a ``Sequential`` or functional ``Model``.
+        model: a ``Sequential``, functional or subclassed ``Model``.
         filepath: path ending in ``.keras`` or ``.h5``.
         overwrite: when false, refuse (``FileExistsError``) to replace an existing file.
         zipped: ``.keras`` only; ``False`` writes a directory.
+        **kwargs: Keras's ``include_optimizer`` (legacy ``.h5``) and the deprecated
+            ``save_format``.
 
     Example:
         >>> import os, tempfile
@@ -238,37 +96,51 @@ def save_model(model, filepath, overwrite=True, zipped=None):
         >>> bool((load_model(path).predict(x, verbose=0) == model.predict(x, verbose=0)).all())
         True
     """
-    kind = _kind(filepath)
-    if kind not in ("keras", "h5"):
-        raise ValueError(f"Invalid filepath extension for saving {os.fspath(filepath)!r}: use "
-                         f"'.keras' (the native zip format) or '.h5' (legacy HDF5).")
-    if not model.built:
-        raise ValueError(f"Model '{model.name}' is not built yet: give it an input shape or call "
-                         f"it on data before saving.")
+    include_optimizer = kwargs.pop("include_optimizer", True)
+    save_format = kwargs.pop("save_format", False)
+    path = str(filepath)
+    if save_format:
+        if not path.endswith((".h5", ".hdf5", ".keras")):
+            raise ValueError(f"The `save_format` argument is deprecated in Keras 3. Please remove "
+                             f"this argument and pass a file path with either `.keras` or `.h5` "
+                             f"extension.Received: save_format={save_format}")
+        warnings.warn(f"The `save_format` argument is deprecated in Keras 3. We recommend "
+                      f"removing this argument as it can be inferred from the file path. "
+                      f"Received: save_format={save_format}", stacklevel=2)
+    if kwargs:
+        raise ValueError(f"The following argument(s) are not supported: {list(kwargs.keys())}")
+    if path.endswith((".h5", ".hdf5")):
+        warnings.warn("You are saving your model as an HDF5 file via `model.save()` or "
+                      "`keras.saving.save_model(model)`. This file format is considered legacy. "
+                      "We recommend using instead the native Keras format, e.g. "
+                      "`model.save('my_model.keras')` or "
+                      "`keras.saving.save_model(model, 'my_model.keras')`. ", stacklevel=2)
+    zipped = True if zipped is None else zipped
     _check_overwrite(filepath, overwrite)
-    if kind == "keras":
-        keras_zip.save_keras(model, filepath, _full_config(model), zipped=zipped is not False)
-    else:
-        entry = serialize_layer(model)
-        config = {"class_name": entry["class_name"], "config": entry["config"]}
-        legacy_h5.save_h5(model, filepath, config, _training_config(model))
+    if not zipped or path.endswith(".keras"):
+        return saving_lib.save_model(model, filepath, zipped=zipped)
+    if path.endswith((".h5", ".hdf5")):
+        return legacy_h5.save_model_to_hdf5(model, filepath, overwrite, include_optimizer)
+    raise ValueError(f"Invalid filepath extension for saving. Please add either a `.keras` "
+                     f"extension for the native Keras format (recommended) or a `.h5` extension. "
+                     f"Received: filepath={filepath}.")
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
-    """Load a model saved as ``.keras`` (file or directory) or legacy ``.h5`` (Keras 3 or
-    tf.keras 2 dialects), by numdeep or by Keras.
+    """Load a model saved as ``.keras`` (file, directory or file object) or legacy ``.h5``
+    (Keras 3 or tf.keras 2 dialects), by numdeep or by Keras.
 
-    Safe loading is always on: classes and functions resolve only through the allow-list
-    (numdeep built-ins, ``register_serializable``, ``custom_objects``), no module is imported
-    and no bytecode or pickle is ever loaded. ``safe_mode`` is accepted for Keras compatibility;
-    ``False`` does not enable anything unsafe.
+    Loading is always safe: classes and functions resolve only through the allow-list (numdeep
+    built-ins, ``register_keras_serializable``, ``custom_objects``), no module is imported and no
+    code or pickle is ever loaded. ``safe_mode=False`` does not change that: a lambda in a file
+    is refused either way (the message says how to pass the function instead).
 
     Args:
         filepath: the file (or ``.keras`` directory).
         custom_objects: ``{name: class or function}`` for user objects, including the
             functions of ``Lambda`` layers.
         compile: restore the compile state (optimizer and its slots, loss, metrics).
-        safe_mode: ignored (always safe).
+        safe_mode: Keras's flag (see above).
 
     Returns:
         The model.
@@ -276,6 +148,8 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     Raises:
         CorruptFileError: the file is damaged or inconsistent (names the file and format).
         UnsafeFileError: the file asks for something safe loading refuses.
+        ValueError: a missing ``.keras`` file (also a ``FileNotFoundError``) or an unsupported
+            file name.
 
     Example:
         >>> import os, tempfile
@@ -283,73 +157,62 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         >>> from numdeep.saving import CorruptFileError, load_model
         >>> model = nd.Sequential([nd.Input((3,)), nd.layers.Dense(2)])
         >>> model.compile(optimizer="adam", loss="mse")
-        >>> path = os.path.join(tempfile.mkdtemp(), "m.h5")
+        >>> path = os.path.join(tempfile.mkdtemp(), "m.keras")
         >>> model.save(path)
         >>> type(load_model(path).optimizer).__name__
         'Adam'
-        >>> with open(path, "r+b") as f:  # one damaged byte
-        ...     _ = f.seek(1000)
+        >>> with open(path, "r+b") as f:  # one damaged byte in the weights
+        ...     _ = f.seek(os.path.getsize(path) - 2000)
         ...     _ = f.write(b"?")
         >>> try:
         ...     load_model(path)
         ... except CorruptFileError as e:
-        ...     print(e.problem[:48])
-        the content does not match its SHA-256 checksum
+        ...     print(type(e).__name__)
+        CorruptFileError
     """
-    del safe_mode
-    kind = _kind(filepath)
-    if kind is None:
-        kind = "keras" if _magic(filepath) == b"PK" else "h5"
-    if kind == "keras":
-        config, store = keras_zip.read_keras(filepath)
-        fmt, training, legacy = keras_zip.FORMAT, config.get("compile_config"), False
-    else:
-        content = legacy_h5.read_h5(filepath)
-        if content.model_config is None:
-            raise CorruptFileError("no model_config attribute: the file holds weights only; "
-                                   "use model.load_weights()", os.fspath(filepath),
-                                   legacy_h5.FORMAT)
-        config, training, legacy = content.model_config, content.training_config, True
-        fmt = legacy_h5.FORMAT
-    try:
-        model = model_from_config(config, custom_objects)
-        if compile and training:
-            compile_from_config(model, training, custom_objects, legacy=legacy)
-        if kind == "keras":
-            pairs, opt_arrays = plan_assignment(model, store, what="the saved weights")
-        else:
-            pairs, opt_arrays = legacy_h5.plan_legacy(model, content.layers), content.optimizer
-    except CorruptFileError as e:
-        raise e.located(os.fspath(filepath), fmt) from e
-    except ValueError as e:
-        raise CorruptFileError(str(e), os.fspath(filepath), fmt) from e
-    assign(pairs)
-    if compile:
-        restore_optimizer(model, opt_arrays, os.fspath(filepath))
-    return model
+    if hasattr(filepath, "read"):
+        return saving_lib.load_model(filepath, custom_objects, compile, safe_mode)
+    path = orbax_checkpoint.latest_model_path(os.fspath(filepath))  # newest OrbaxCheckpoint step
+    if not os.path.lexists(path):  # a directory save killed between its two renames
+        saving_lib.keras_zip.recover_directory(path)
+    is_dir = os.path.isdir(path) and os.path.exists(os.path.join(path, "config.json"))
+    if is_dir or (path.endswith(".keras") and os.path.exists(path)):
+        return saving_lib.load_model(path, custom_objects, compile, safe_mode)
+    if path.endswith((".h5", ".hdf5")) or (os.path.isfile(path) and not path.endswith(".keras")
+                                           and _magic(path) != b"PK"):
+        return legacy_h5.load_model_from_hdf5(path, custom_objects, compile)
+    if path.endswith(".keras"):
+        raise MissingFileError(path, f"File not found: filepath={path}. Please ensure the file "
+                                     f"is an accessible `.keras` zip file.")
+    if os.path.isfile(path):  # a .keras zip under another name
+        return saving_lib.load_from_content(saving_lib.keras_zip.read_keras(path), path,
+                                            custom_objects, compile, safe_mode)
+    raise ValueError(f"File format not supported: filepath={path}. Keras 3 only supports V3 "
+                     f"`.keras` files, legacy H5 format files (`.h5` extension).")
 
 
-def _magic(filepath):
-    try:
-        with open(filepath, "rb") as f:
-            return f.read(2)
-    except IsADirectoryError:
-        return b"PK"
+def _magic(path):
+    with open(path, "rb") as f:
+        return f.read(2)
 
 
 # ----- weights -----------------------------------------------------------------------------------
-def save_weights(model, filepath, overwrite=True):
+def save_weights(model, filepath, overwrite=True, max_shard_size=None, **kwargs):
     """Save the weights (and the optimizer state, when compiled) atomically.
 
     ``.weights.h5`` uses the Keras 3 variable store layout
-    (``layers/<snake_case class>/vars/<i>``, ``optimizer/vars/<i>``); any other ``.h5`` the
-    legacy layout. Files carry a SHA-256 of their content in the HDF5 user block, which
-    ``load_weights`` checks before parsing.
+    (``layers/<snake_case class>/vars/<i>``, ``optimizer/vars/<i>``); with ``max_shard_size``
+    (GB) the variables are split over ``.weights.h5`` shards indexed by a ``.weights.json``;
+    any other ``.h5`` gets the legacy layout. Files carry a SHA-256 of their content in the
+    HDF5 user block, which ``load_weights`` checks before parsing.
 
     Args:
         model: a built model.
-        filepath: path ending in ``.weights.h5`` (or ``.h5``).
+        filepath: path ending in ``.weights.h5`` (``.weights.json`` when sharded, or a legacy
+            ``.h5``).
         overwrite: when false, refuse (``FileExistsError``) to replace an existing file.
+        max_shard_size: the largest shard in GB.
+        **kwargs: ``objects_to_skip``: layers (with their sub-layers) to leave out.
 
     Example:
         >>> import os, tempfile
@@ -363,32 +226,37 @@ def save_weights(model, filepath, overwrite=True):
         >>> all((a == b).all() for a, b in zip(other.get_weights(), model.get_weights()))
         True
     """
-    kind = _kind(filepath, weights=True)
-    if kind not in ("store", "h5"):
-        raise ValueError(f"Invalid filepath extension for save_weights "
-                         f"{os.fspath(filepath)!r}: use '.weights.h5' (or a legacy '.h5').")
-    if not model.built:
-        raise ValueError(f"Model '{model.name}' is not built yet, so it has no weights to save.")
+    path = os.fspath(filepath)
+    legacy = max_shard_size is None and path.endswith((".h5", ".hdf5")) and \
+        not path.endswith(".weights.h5")
+    if not legacy and max_shard_size is None and not path.endswith(".weights.h5"):
+        raise ValueError(f"Invalid filepath extension for save_weights: the filename must end in "
+                         f"`.weights.h5`. Received: filepath={path}")
+    if kwargs.keys() - {"objects_to_skip"}:
+        raise ValueError(f"Invalid keyword arguments: {kwargs}")
     _check_overwrite(filepath, overwrite)
+    if not legacy:
+        return saving_lib.save_weights_only(model, filepath, max_shard_size, **kwargs)
+    if not model.built:
+        raise ValueError("You are saving a model that has not yet been built. Try building the "
+                         "model first by calling it on some data or by using `build()`.")
     warn_config_only_state(model)
-    if kind == "h5":
-        legacy_h5.save_h5(model, filepath)
-        return
-    data = h5io.build_h5(lambda f: write_store(f, model), checksum=True)
-    with atomic_write(filepath, "wb") as f:
-        f.write(data)
+    legacy_h5.save_h5(model, filepath)
 
 
-def load_weights(model, filepath, skip_mismatch=False):
+def load_weights(model, filepath, skip_mismatch=False, **kwargs):
     """Load weights (and optimizer state, when the model is compiled) from ``.weights.h5``,
-    ``.keras`` or legacy ``.h5``. All-or-nothing: a damaged file raises ``CorruptFileError`` and a
-    mismatch raises ``ValueError`` listing every mismatched variable, before anything changes.
+    ``.weights.json``, ``.keras`` or legacy ``.h5``. All-or-nothing: a damaged file raises
+    ``CorruptFileError`` and a mismatch raises ``ValueError`` listing every mismatched variable,
+    before anything changes.
 
     Args:
         model: a built model; a compiled one also gets the optimizer state (its optimizer is
             built on ``model.trainable_weights`` first when needed).
         filepath: the file.
         skip_mismatch: load the layers that match and skip the others (with a warning).
+        **kwargs: ``objects_to_skip`` (``.weights.h5``: layers left as they are) and
+            ``by_name`` (legacy ``.h5``: match layers by name rather than order).
 
     Example:
         >>> import os, tempfile
@@ -401,25 +269,42 @@ def load_weights(model, filepath, skip_mismatch=False):
         ...     load_weights(wider, path)
         ... except ValueError as e:
         ...     print(str(e).splitlines()[1])
-          layers/dense/vars/0 (...): expected shape (3, 4) float32, found (3, 2) float32
+          layers/dense/vars/0 (...): expected shape (3, 4) float32, found (3, 2) float32 (...)
     """
+    filepath = path = orbax_checkpoint.latest_weights_path(os.fspath(filepath))
+    objects_to_skip = kwargs.pop("objects_to_skip", None)
+    by_name = kwargs.pop("by_name", None)
+    if kwargs:
+        raise ValueError(f"Invalid keyword arguments: {kwargs}")
+    weights_file = path.endswith((".weights.h5", ".weights.json"))
+    if objects_to_skip is not None and not weights_file:
+        raise ValueError(f"`objects_to_skip` only supports loading '.weights.h5' files."
+                         f"Received: {filepath}")
+    if by_name is not None and (weights_file or path.endswith(".keras")):
+        raise ValueError(f"`by_name` only supports loading legacy '.h5' or '.hdf5' files. "
+                         f"Received: {filepath}")
+    if not path.endswith((".keras", ".weights.h5", ".weights.json", ".h5", ".hdf5")) and \
+            not os.path.isfile(path):
+        raise ValueError(f"File format not supported: filepath={path}. Keras 3 only supports V3 "
+                         f"`.keras` files, `.weights.h5` files, legacy H5 format files (`.h5` "
+                         f"extension).")
     if not model.built:
-        raise ValueError(f"Model '{model.name}' is not built yet: build it (give it an input "
-                         f"shape or call it on data) before load_weights().")
-    kind = _kind(filepath, weights=True)
-    if kind == "keras" or (kind is None and _magic(filepath) == b"PK"):
-        _, store = keras_zip.read_keras(filepath)
-        pairs, opt_arrays = plan_assignment(model, store, skip_mismatch)
-    else:
-        content = legacy_h5.read_h5(filepath)
-        if content.store is not None:
-            pairs, opt_arrays = plan_assignment(model, content.store, skip_mismatch)
-        else:
-            pairs = legacy_h5.plan_legacy(model, content.layers, skip_mismatch)
-            opt_arrays = content.optimizer
+        raise ValueError("You are loading weights into a model that has not yet been built. Try "
+                         "building the model first by calling it on some data or by using "
+                         "`build()`.")
+    if weights_file or path.endswith(".keras") or _magic(path) == b"PK":
+        return saving_lib.load_weights_only(model, filepath, skip_mismatch, objects_to_skip)
+    content = legacy_h5.read_h5(path)
+    if content.store is not None:
+        return saving_lib.load_weights_only(model, filepath, skip_mismatch)
+    pairs = legacy_h5.plan_legacy(model, content.layers, skip_mismatch, by_name=bool(by_name))
+    try:
+        load_optimizer = plan_optimizer(model, content.optimizer, path)
+    except CorruptFileError as e:
+        raise e.located(path, legacy_h5.FORMAT) from e
     assign(pairs)
-    restore_optimizer(model, opt_arrays, os.fspath(filepath))
-
+    if load_optimizer is not None:
+        load_optimizer()
 
 
 def model_class_from_config(cls, config, custom_objects=None):

@@ -1,10 +1,24 @@
-"""Atomic file replacement: write a temporary file next to the target, then rename it over."""
+"""Atomic file replacement: write a temporary file next to the target, then rename it over.
+
+Temporary names carry the writer's process id (``.<name>.<pid>-<random>.tmp``), so that the
+next write of the same target can tell the leftovers of a killed process from a write still in
+progress, and delete them.
+"""
 
 import contextlib
 import os
+import re
+import shutil
 import tempfile
+import time
 
-__all__ = ["atomic_write"]
+__all__ = ["atomic_write", "temp_prefix", "clean_stale_temporaries", "in_flight", "is_stale"]
+
+# Temporaries whose writer cannot be identified (older names, or no way to probe a process)
+# are deleted once they are this old: no save takes that long between creating and renaming.
+_STALE_AGE_S = 3600
+BACKUP_SUFFIX = "-old.tmp"
+_IN_FLIGHT = set()  # absolute paths of the temporaries this process is writing now
 
 
 def _current_umask():
@@ -52,7 +66,9 @@ def atomic_write(path, mode="wb", encoding=None):
         raise ValueError(f"atomic_write: `mode` must be 'wb', 'w', 'ab' or 'a'. Received: {mode!r}")
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
+    clean_stale_temporaries(path)
+    fd, tmp = tempfile.mkstemp(prefix=temp_prefix(path), suffix=".tmp", dir=directory)
+    _IN_FLIGHT.add(tmp)
     try:
         binary = "b" in mode
         with os.fdopen(fd, "wb" if binary else "w",
@@ -68,6 +84,8 @@ def atomic_write(path, mode="wb", encoding=None):
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+    finally:
+        _IN_FLIGHT.discard(tmp)
     _fsync_directory(directory)
 
 
@@ -96,3 +114,91 @@ def _fsync_directory(directory):
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+def temp_prefix(path):
+    """The name prefix of this process's temporaries for ``path``: ``.<name>.<pid>-``."""
+    return f".{os.path.basename(os.path.abspath(path))}.{os.getpid()}-"
+
+
+def in_flight(full):
+    """Mark ``full`` as a temporary this process is writing now (a context manager)."""
+    return _InFlight(os.path.abspath(full))
+
+
+class _InFlight:
+    def __init__(self, full):
+        self.full = full
+
+    def __enter__(self):
+        _IN_FLIGHT.add(self.full)
+        return self.full
+
+    def __exit__(self, *exc):
+        _IN_FLIGHT.discard(self.full)
+
+
+def is_stale(full, pid):
+    """Whether temporary ``full``, named for process ``pid``, was left by a writer that is gone:
+    this process's own are stale unless in flight (a restarted container may reuse its pid)."""
+    if pid == os.getpid():
+        return os.path.abspath(full) not in _IN_FLIGHT
+    alive = _pid_alive(pid) if pid is not None else None
+    if alive is not None:
+        return not alive
+    try:
+        return time.time() - os.lstat(full).st_mtime > _STALE_AGE_S
+    except OSError:
+        return False
+
+
+def _pid_alive(pid):
+    if os.name != "posix":
+        return None  # no harmless probe (os.kill(pid, 0) signals on Windows)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # it exists but belongs to someone else
+    return True
+
+
+def clean_stale_temporaries(path):
+    """Delete the temporaries (files or folders) that writes of ``path`` left behind when their
+    process was killed; those of live writers are kept.
+
+    Example:
+        >>> import os, tempfile
+        >>> from numdeep.saving.atomic import clean_stale_temporaries
+        >>> folder = tempfile.mkdtemp()
+        >>> dead = os.path.join(folder, ".m.keras.999999999-abcd1234.tmp")  # no such process
+        >>> open(dead, "wb").close()
+        >>> clean_stale_temporaries(os.path.join(folder, "m.keras"))
+        >>> os.listdir(folder)
+        []
+    """
+    path = os.path.abspath(os.fspath(path))
+    directory, base = os.path.split(path)
+    pattern = re.compile(rf"\.{re.escape(base)}\.(?:(\d+)-)?[A-Za-z0-9_]+\.tmp")
+    # A backup of a folder being replaced (`keras_zip`) is the only copy while the target is
+    # missing: it is restored, never deleted, then.
+    keep_backups = not os.path.lexists(path)
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return
+    for name in names:
+        match = pattern.fullmatch(name)
+        if match is None:
+            continue
+        if keep_backups and name.endswith(BACKUP_SUFFIX):
+            continue
+        full = os.path.join(directory, name)
+        if not is_stale(full, int(match[1]) if match[1] else None):
+            continue
+        if os.path.isdir(full) and not os.path.islink(full):
+            shutil.rmtree(full, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                os.unlink(full)

@@ -1,6 +1,7 @@
-"""The two errors a refused file raises: ``CorruptFileError`` and its ``UnsafeFileError``."""
+"""The errors a refused file raises: ``CorruptFileError``, its ``UnsafeFileError`` and its
+``ConfigTypeError`` (also a ``TypeError``)."""
 
-__all__ = ["CorruptFileError", "UnsafeFileError"]
+__all__ = ["CorruptFileError", "UnsafeFileError", "ConfigTypeError", "MissingFileError"]
 
 
 class CorruptFileError(ValueError):
@@ -57,3 +58,34 @@ class UnsafeFileError(CorruptFileError):
             return f"Refusing to load config (safe mode): {self.problem}"
         return (f"Refusing to load {self.format or 'model'} file '{self.path}' (safe mode): "
                 f"{self.problem}")
+
+
+class ConfigTypeError(CorruptFileError, TypeError):
+    """A config entry of the wrong type, or a class that cannot be rebuilt from its config (no
+    ``from_config``, or one that fails on the config's values). Both a ``CorruptFileError`` and
+    the ``TypeError`` Keras raises in these cases.
+
+    Example:
+        >>> from numdeep.saving.errors import ConfigTypeError
+        >>> isinstance(ConfigTypeError("bad"), TypeError), isinstance(ConfigTypeError("bad"),
+        ...                                                            ValueError)
+        (True, True)
+    """
+
+
+class MissingFileError(FileNotFoundError, ValueError):
+    """A file that does not exist: a ``FileNotFoundError``, and the ``ValueError`` Keras raises
+    for a missing ``.keras`` file.
+
+    Example:
+        >>> from numdeep.saving.errors import MissingFileError
+        >>> e = MissingFileError("m.keras", "File not found: filepath=m.keras.")
+        >>> isinstance(e, FileNotFoundError), isinstance(e, ValueError), str(e)
+        (True, True, 'File not found: filepath=m.keras.')
+    """
+
+    def __init__(self, path, message):
+        super().__init__(2, message, path)
+
+    def __str__(self):
+        return self.strerror

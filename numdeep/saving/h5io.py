@@ -69,7 +69,7 @@ def open_h5(data):
     verify_h5_bytes(data)
     f = h5py.File(io.BytesIO(data), "r")
     try:
-        scan_h5(f)
+        scan_h5(f, len(data))
     except BaseException:
         f.close()
         raise

@@ -14,7 +14,8 @@ from numdeep.saving.errors import CorruptFileError
 from numdeep.saving.safety import LIMITS, load_json
 from numdeep.saving.weights_store import all_vars, own_vars, read_store
 
-__all__ = ["FORMAT", "save_h5", "read_h5", "plan_legacy", "legacy_order"]
+__all__ = ["FORMAT", "save_h5", "read_h5", "plan_legacy", "legacy_order", "save_model_to_hdf5",
+           "load_model_from_hdf5"]
 
 FORMAT = "HDF5 (.h5)"
 KERAS_FORMAT_VERSION = "3.6.0"
@@ -90,7 +91,7 @@ def _write_optimizer(h5, model):
     opt = getattr(model, "optimizer", None)
     if opt is None:
         return
-    values = opt.variables()
+    values = [np.asarray(v.numpy()) for v in opt.variables]
     group = h5.create_group("optimizer_weights")
     names = [f"{opt.name}/iteration"]
     if isinstance(opt._learning_rate, float):
@@ -101,9 +102,10 @@ def _write_optimizer(h5, model):
         group.create_dataset(name, data=value)
 
 
-def save_h5(model, filepath, config=None, training_config=None):
+def save_h5(model, filepath, config=None, training_config=None, include_optimizer=True):
     """Write a legacy ``.h5``: a whole model when ``config`` is given, else weights only (layer
-    groups at the root, as Keras's ``save_weights('w.h5')``). Optimizer state is included."""
+    groups at the root, as Keras's ``save_weights('w.h5')``). Optimizer state is included
+    unless ``include_optimizer`` is false."""
 
     def fill(h5):
         if config is None:
@@ -115,11 +117,69 @@ def save_h5(model, filepath, config=None, training_config=None):
             if training_config is not None:
                 h5.attrs["training_config"] = json.dumps(training_config)
             _write_layers(h5.create_group("model_weights"), model)
-        _write_optimizer(h5, model)
+        if include_optimizer:
+            _write_optimizer(h5, model)
 
     data = h5io.build_h5(fill, checksum=True)
     with atomic_write(filepath, "wb") as f:
         f.write(data)
+
+
+def _legacy_config(model):
+    from numdeep.saving.serialization import serialize_layer
+
+    entry = serialize_layer(model)
+    return {"class_name": entry["class_name"], "config": entry["config"]}
+
+
+def _training_config(model):
+    from numdeep.saving.compile_config import get_compile_config
+
+    cc = get_compile_config(model)
+    if cc is None:
+        return None
+    optimizer = cc.pop("optimizer")
+    return {**cc, "optimizer_config": {"class_name": optimizer["class_name"],
+                                       "config": optimizer["config"]}}
+
+
+def save_model_to_hdf5(model, filepath, overwrite=True, include_optimizer=True):
+    """Keras's legacy writer: the whole model (config, weights, compile state and, with
+    ``include_optimizer``, the optimizer's variables) in one ``.h5``, atomically."""
+    if not overwrite and os.path.exists(filepath):
+        raise FileExistsError(f"{os.fspath(filepath)!r} exists and overwrite=False.")
+    save_h5(model, filepath, _legacy_config(model),
+            _training_config(model) if include_optimizer else None,
+            include_optimizer=include_optimizer)
+
+
+def load_model_from_hdf5(filepath, custom_objects=None, compile=True, safe_mode=True):
+    """Keras's legacy reader: a model from a ``.h5`` (see ``numdeep.saving.load_model``)."""
+    from numdeep.saving.compile_config import compile_from_config
+    from numdeep.saving.object_config import deserialize
+    from numdeep.saving.weights_plan import assign, build_budget, plan_optimizer
+
+    path = os.fspath(filepath)
+    content = read_h5(path)
+    if content.model_config is None:
+        raise CorruptFileError("no model_config attribute: the file holds weights only; "
+                               "use model.load_weights()", path, FORMAT)
+    try:
+        arrays = [a for _, layer in content.layers for a in layer] + (content.optimizer or [])
+        with build_budget(arrays):
+            model = deserialize(content.model_config, custom_objects, category="layer")
+        if compile and content.training_config:
+            compile_from_config(model, content.training_config, custom_objects, legacy=True)
+        pairs = plan_legacy(model, content.layers)
+        load_optimizer = plan_optimizer(model, content.optimizer, path) if compile else None
+    except CorruptFileError as e:
+        raise e.located(path, FORMAT) from e
+    except ValueError as e:
+        raise CorruptFileError(str(e), path, FORMAT) from e
+    assign(pairs)
+    if load_optimizer is not None:
+        load_optimizer()
+    return model
 
 
 class LegacyContent:
@@ -171,6 +231,11 @@ def _read_content(h5):
                                "this is not a Keras weights file")
     out.model_config = _attr_json(h5, "model_config")
     out.training_config = _attr_json(h5, "training_config")
+    for key, value in (("model_config", out.model_config),
+                       ("training_config", out.training_config)):
+        if value is not None and not isinstance(value, dict):
+            raise CorruptFileError(f"root attribute {key!r} holds a JSON "
+                                   f"{type(value).__name__}, not a config object")
     out.layers = []
     for name in _load_names(group, "layer_names"):
         if name not in group:
@@ -194,19 +259,24 @@ def _read_content(h5):
     return out
 
 
-def plan_legacy(model, layers, skip_mismatch=False):
-    """Match legacy per-layer arrays to ``model`` by the order of layers with weights.
+def plan_legacy(model, layers, skip_mismatch=False, by_name=False):
+    """Match legacy per-layer arrays to ``model`` by the order of layers with weights (or, with
+    ``by_name``, by layer name: layers absent from the file keep their values).
 
     Returns ``[(Var, array)]``; raises ``ValueError`` listing every mismatch (expected vs found)
     unless ``skip_mismatch``.
     """
     import warnings
 
-    from numdeep.saving.weights_store import _compatible, _describe
+    from numdeep.saving.weights_plan import _compatible, _describe, value_problem
 
     model_layers = [(la, legacy_order(all_vars(la))) for la in model.layers]
     model_layers = [(la, vs) for la, vs in model_layers if vs]
     file_layers = [(name, arrays) for name, arrays in layers if arrays]
+    if by_name:
+        stored = dict(file_layers)
+        model_layers = [(la, vs) for la, vs in model_layers if la.name in stored]
+        file_layers = [(la.name, stored[la.name]) for la, _ in model_layers]
     problems, pairs = [], []
     if len(model_layers) != len(file_layers):
         problems.append(f"the model has {len(model_layers)} layers with weights "
@@ -218,10 +288,13 @@ def plan_legacy(model, layers, skip_mismatch=False):
             local.append(f"layer '{layer.name}' (file: '{name}'): expected {len(variables)} "
                          f"weights, found {len(arrays)} [{_describe(arrays)}]")
         else:
-            local += [f"{var.label} (file: '{name}' #{i}): expected shape {tuple(var.shape)} "
-                      f"{np.dtype(var.dtype)}, found {tuple(a.shape)} {a.dtype}"
-                      for i, (var, a) in enumerate(zip(variables, arrays))
-                      if not _compatible(var, a)]
+            for i, (var, a) in enumerate(zip(variables, arrays)):
+                where = f"{var.label} (file: '{name}' #{i})"
+                if not _compatible(var, a):
+                    local.append(f"{where}: expected shape {tuple(var.shape)} "
+                                 f"{np.dtype(var.dtype)}, found {tuple(a.shape)} {a.dtype}")
+                elif why := value_problem(var.dtype, a):
+                    local.append(f"{where}: {why}")
         problems += local
         if not local:
             pairs += list(zip(variables, arrays))

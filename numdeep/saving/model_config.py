@@ -5,7 +5,8 @@ dialect (``__keras_tensor__`` nodes, ``batch_shape``) and the Keras 2 one (neste
 
 from numdeep import tree
 from numdeep.layers.input_layer import InputLayer
-from numdeep.saving.errors import CorruptFileError
+from numdeep.saving import ops_config
+from numdeep.saving.errors import ConfigTypeError, CorruptFileError
 
 
 # ----- reading -----------------------------------------------------------------------------------
@@ -14,8 +15,11 @@ def model_from_config(reader, cls, config, where):
     from numdeep.models import Sequential
 
     if isinstance(config, list):  # Keras 2.0: a Sequential config was the bare layer list
-        config = {"layers": config}
+        config = {"name": None, "layers": config}
     layers = config.get("layers")
+    if issubclass(cls, Sequential) and ("name" not in config or not isinstance(layers, list)):
+        raise CorruptFileError(f"{where}: A Sequential model configuration must be a dictionary "
+                               f"containing the 'name' and 'layers' keys. Received: {config}")
     if not isinstance(layers, list):
         raise CorruptFileError(f"{where}: a model config needs a 'layers' list")
     reader.check_keys(config, f"{where}.config")
@@ -36,6 +40,10 @@ def _kwargs(config):
 
 
 def _sequential(reader, cls, config, where):
+    for entry in config["layers"]:
+        if not isinstance(entry, dict) or "config" not in entry:
+            raise CorruptFileError(f"{where}: Expected a dictionary containing a 'config' key. "
+                                   f"Received: {entry}")
     layers = [reader.value(_unbuilt(entry), f"{where}.config.layers[{i}]", "layer")
               for i, entry in enumerate(config["layers"])]
     if not reader.build:
@@ -90,26 +98,38 @@ def _collect_histories(value, into):
             _collect_histories(v, into)
 
 
-def _mask_only_ops(entries):
+def _mask_only_ops(entries, outputs):
     """Names of Keras op nodes (``keras.src.ops``: the ``NotEqual``/``Any`` a ``Masking`` layer
     records) whose outputs only feed ``mask=`` arguments; numdeep propagates masks itself."""
     ops = {e.get("name") for e in entries if isinstance(e, dict)
            and str(e.get("module", "")).startswith("keras.src.ops")}
-    used_as_data = set()
-    collect = _collect_histories
+    as_data, as_mask = set(), set()
+    _collect_histories(_as_tensor_entries(outputs), as_data)
     for e in entries:
-        if not isinstance(e, dict) or e.get("name") in ops:
+        if not isinstance(e, dict):
             continue
         for node in e.get("inbound_nodes") or []:
             if isinstance(node, dict):
-                collect(node.get("args"), used_as_data)
-                collect({k: v for k, v in (node.get("kwargs") or {}).items() if k != "mask"},
-                        used_as_data)
-    return ops - used_as_data
+                kwargs = node.get("kwargs") or {}
+                _collect_histories(node.get("args"), as_data)
+                _collect_histories({k: v for k, v in kwargs.items() if k != "mask"}, as_data)
+                _collect_histories(kwargs.get("mask"), as_mask)
+    return (ops & as_mask) - as_data
 
 
-def _drop_mask_ops(entries):
-    dropped = _mask_only_ops(entries)
+def _as_tensor_entries(spec):
+    """``output_layers`` histories as ``__keras_tensor__`` entries (for ``_collect_histories``)."""
+    if _is_history(spec):
+        return {"class_name": "__keras_tensor__", "config": {"keras_history": spec}}
+    if isinstance(spec, list):
+        return [_as_tensor_entries(s) for s in spec]
+    if isinstance(spec, dict):
+        return {k: _as_tensor_entries(v) for k, v in spec.items()}
+    return None
+
+
+def _drop_mask_ops(entries, outputs=None):
+    dropped = _mask_only_ops(entries, outputs)
     if not dropped:
         return entries
     def keep(key, value):
@@ -131,7 +151,7 @@ def _drop_mask_ops(entries):
 
 
 def _functional(reader, cls, config, where):
-    entries = _drop_mask_ops(config["layers"])
+    entries = _drop_mask_ops(config["layers"], config.get("output_layers"))
     layers, pending = {}, {}
     for i, entry in enumerate(entries):
         at = f"{where}.config.layers[{i}]"
@@ -140,7 +160,7 @@ def _functional(reader, cls, config, where):
         name = entry.get("name") or (entry.get("config") or {}).get("name")
         if not isinstance(name, str) or name in layers:
             raise CorruptFileError(f"{at}: missing or duplicate layer name {name!r}")
-        layer = reader.value(_unbuilt(entry), at, "layer")
+        layer = _operation(reader, entry, name, at)
         nodes = entry.get("inbound_nodes") or []
         if not isinstance(nodes, list):
             raise CorruptFileError(f"{at}: inbound_nodes must be a list")
@@ -158,14 +178,36 @@ def _functional(reader, cls, config, where):
         return None
     created = {name: [layer.output] for name, layer in layers.items()
                if isinstance(layer, InputLayer)}
-    _run_nodes(layers, pending, created, where)
+    _run_nodes(layers, pending, created, where, reader)
     legacy = isinstance(inputs_spec, list) and inputs_spec and _is_history(inputs_spec[0])
     inputs = _resolve_spec(inputs_spec, created, where, legacy)
     outputs = _resolve_spec(outputs_spec, created, where, legacy)
+    kwargs = _kwargs(config)
+    if cls.__name__ not in ("Functional", "Model"):
+        # A functional subclass gets its own config entries back as keyword arguments (its
+        # `get_config` added them), as in Keras; they are plain values, never code.
+        kwargs.update({k: v for k, v in config.items() if k not in (
+            "layers", "input_layers", "output_layers", "name", "trainable")})
     try:
-        return cls(inputs=inputs, outputs=outputs, **_kwargs(config))
+        return cls(inputs=inputs, outputs=outputs, **kwargs)
     except (TypeError, ValueError) as e:
         raise CorruptFileError(f"{where}: the functional graph is invalid ({e})") from e
+
+
+def _operation(reader, entry, name, where):
+    """The layer of a functional config entry, or the op (``keras.src.ops...``) it names."""
+    if not ops_config.is_op_entry(entry):
+        return reader.value(_unbuilt(entry), where, "layer")
+    fn = ops_config.find_op(entry.get("class_name"))
+    if fn is None:
+        reader.fail(where, f"op {entry.get('class_name')!r} ({entry.get('module')!r}) has no "
+                           f"numdeep counterpart")
+    config = entry.get("config") or {}
+    if not isinstance(config, dict):
+        raise ConfigTypeError(f"{where}: Expected 'config' to be a dict for "
+                              f"{entry.get('class_name')}, instead got {type(config)}")
+    kwargs = {k: reader.value(v, f"{where}.config.{k}") for k, v in config.items() if k != "name"}
+    return ops_config.OpCall(fn, name, kwargs) if reader.build else None
 
 
 def _without_tensors(value):
@@ -184,7 +226,7 @@ def _without_tensors(value):
 def _valid_spec(spec):
     if _is_history(spec):
         return True
-    if isinstance(spec, list):
+    if isinstance(spec, list | tuple):  # a tuple: an in-memory config of tuple outputs
         return all(_valid_spec(s) for s in spec)
     if isinstance(spec, dict):
         return all(_valid_spec(s) for s in spec.values())
@@ -201,8 +243,9 @@ def _lookup_tensor(history, created):
     return flat[tensor_index] if tensor_index < len(flat) else None
 
 
-def _resolve_tensors(value, created):
-    """Replace ``__keras_tensor__`` entries by created tensors; ``None`` when one is missing."""
+def _resolve_tensors(value, created, reader):
+    """Replace ``__keras_tensor__`` entries by created tensors and read the other entries
+    (slices, arrays, objects); ``None`` when a tensor is missing."""
     missing = []
 
     def walk(v):
@@ -211,6 +254,8 @@ def _resolve_tensors(value, created):
             if t is None:
                 missing.append(v)
             return t
+        if isinstance(v, dict) and "class_name" in v:
+            return reader.value(v, "inbound_nodes")
         if isinstance(v, list):
             return [walk(x) for x in v]
         if isinstance(v, dict):
@@ -221,22 +266,38 @@ def _resolve_tensors(value, created):
     return None if missing else out
 
 
-def _run_nodes(layers, pending, created, where):
+def _history_names(value):
+    """The layer names a node's saved arguments read tensors from."""
+    if isinstance(value, dict) and value.get("class_name") == "__keras_tensor__":
+        return [value["config"]["keras_history"][0]]
+    if isinstance(value, list | tuple):
+        return [n for v in value for n in _history_names(v)]
+    if isinstance(value, dict):
+        return [n for v in value.values() for n in _history_names(v)]
+    return []
 
+
+def _run_nodes(layers, pending, created, where, reader):
     todo = {name: list(calls) for name, calls in pending.items() if calls}
     while todo:
         progress = False
         for name in list(todo):
             calls = todo[name]
             while calls:
-                args = _resolve_tensors(calls[0][0], created)
-                kwargs = _resolve_tensors(calls[0][1], created)
+                args = _resolve_tensors(calls[0][0], created, reader)
+                kwargs = _resolve_tensors(calls[0][1], created, reader)
                 if args is None or kwargs is None:
                     break
                 kwargs = {k: v for k, v in kwargs.items() if not (k == "mask" and v is None)}
                 try:
                     out = layers[name](*args, **kwargs)
-                except (TypeError, ValueError) as e:
+                except TypeError as e:
+                    raise ConfigTypeError(
+                        f"{where}: calling layer {name!r} on its inputs failed ({e}). Please "
+                        f"ensure that components that are Python object instances (layers, "
+                        f"models, etc.) returned by `get_config()` are explicitly deserialized "
+                        f"in the model's `from_config()` method.") from e
+                except ValueError as e:
                     raise CorruptFileError(f"{where}: calling layer {name!r} on its inputs "
                                            f"failed ({e})") from e
                 created.setdefault(name, []).append(tree.flatten(out))
@@ -245,8 +306,16 @@ def _run_nodes(layers, pending, created, where):
             if not calls:
                 del todo[name]
         if not progress:
-            raise CorruptFileError(f"{where}: the graph cannot be rebuilt; layers "
-                                   f"{sorted(todo)} wait for inputs that are never produced")
+            wanted = sorted({h for calls in todo.values() for call in calls
+                             for h in _history_names(call)} - set(layers) - set(created))
+            if wanted:
+                raise CorruptFileError(f"{where}: Invalid Functional model configuration. "
+                                       f"Missing node: {', '.join(wanted)} (needed by layers "
+                                       f"{sorted(todo)})")
+            raise CorruptFileError(f"{where}: Invalid Functional model configuration. The graph "
+                                   f"of the Functional model either has loops or disconnected "
+                                   f"nodes: layers {sorted(todo)} wait for inputs that are "
+                                   f"never produced")
 
 
 def _resolve_spec(spec, created, where, legacy):
@@ -258,4 +327,6 @@ def _resolve_spec(spec, created, where, legacy):
     if isinstance(spec, dict):
         return {k: _resolve_spec(v, created, where, False) for k, v in spec.items()}
     out = [_resolve_spec(s, created, where, False) for s in spec]
+    if isinstance(spec, tuple):
+        return tuple(out)
     return out[0] if legacy and len(out) == 1 else out

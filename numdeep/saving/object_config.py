@@ -1,51 +1,58 @@
-"""Reading: the safe reader that turns Keras dicts back into objects. Every ``class_name`` and
-function name goes through the allow-list in ``registry``, the whole config is checked before the
-first constructor runs, and nothing is imported. (Writing them is ``serialization``.)"""
+"""Reading: the safe reader that turns Keras dicts back into objects (Keras's
+``deserialize_keras_object``). Every ``class_name`` and function name goes through the
+allow-list in ``registry``, the whole config is checked before the first constructor runs, and
+nothing is imported and no code is loaded. (Writing them is ``serialization``.)"""
 
 import inspect
 
 import numpy as np
 
+from numdeep.autograd import Tensor
+from numdeep.ops.symbolic import KerasTensor
+from numdeep.registry import custom_object_scope, record_shared, shared_object
 from numdeep.saving import registry
-from numdeep.saving.errors import CorruptFileError, UnsafeFileError
+from numdeep.saving.errors import ConfigTypeError, CorruptFileError, UnsafeFileError
 from numdeep.saving.keras_compat import numdeep_layer_config
 from numdeep.saving.serialization import category_of
+from numdeep.saving.sharing import SafeModeScope, in_safe_mode
+from numdeep.saving.special_entries import SpecialEntries
+
+__all__ = ["deserialize", "Reader", "build_layer", "filter_kwargs"]
 
 _DTYPE_POLICIES = ("DTypePolicy", "FloatDTypePolicy", "Policy")
-
-
 _FORBIDDEN = ("enable_unsafe_deserialization", "safe_mode")
-
-
 _PATH_KEYS = ("filepath", "file_path", "filename", "path", "url", "vocabulary_path",
               "weights_path")
-
-
 # Keras-only arguments that numdeep may drop whatever their value (they do not change results).
 _HARMLESS_KEYS = ("autocast", "ema_momentum", "jit_compile", "sparse", "ragged", "optional",
                   "renorm_momentum", "input_length", "implementation", "time_major")
+_NUMERIC = "fiub"
 
 
-# ----- reading -----------------------------------------------------------------------------------
-def deserialize(config, custom_objects=None, category=None):
-    """Build a numdeep object from its Keras dict form, through the allow-list only.
+def deserialize(config, custom_objects=None, category=None, safe_mode=True, **kwargs):
+    """Build an object from its Keras dict form (Keras's ``deserialize_keras_object``), through
+    the allow-list only.
 
     The whole config is checked first (every class and function name must be a numdeep built-in,
-    registered with ``register_serializable`` or given in ``custom_objects``; no ``module`` is
-    imported, no bytecode is loaded); then the objects are constructed.
+    registered with ``register_keras_serializable`` or given in ``custom_objects``; no
+    ``module`` is imported, no code is loaded); then the objects are constructed. Plain values,
+    lists and dicts without ``class_name`` come back as they are, their entries read.
 
     Args:
         config: the dict form (or a list / plain value).
         custom_objects: ``{name: class or function}`` for user objects.
         category: where a name is ambiguous, the kind expected (``'layer'``,
             ``'initializer'``, ``'loss'``...).
+        safe_mode: Keras's flag. numdeep never loads code either way; a lambda entry is refused
+            with Keras's message when true, and asks for the function by name when false.
 
     Returns:
         The object.
 
     Raises:
-        UnsafeFileError: a name not on the allow-list, bytecode, or a forbidden key.
-        CorruptFileError: a malformed entry.
+        UnsafeFileError: a name not on the allow-list, code, or a forbidden key.
+        ConfigTypeError: a malformed entry, or a class that cannot be rebuilt (a ``TypeError``).
+        CorruptFileError: a config its class refuses.
 
     Example:
         >>> from numdeep.saving import deserialize
@@ -56,21 +63,27 @@ def deserialize(config, custom_objects=None, category=None):
         Traceback (most recent call last):
         ...
         numdeep.saving.errors.UnsafeFileError: Refusing to load config (safe mode): config: \
-class 'system' (module 'os') is not on the allow-list: ...
+Could not locate class 'system': class 'system' (module 'os') is not on the allow-list...
     """
-    Reader(custom_objects, build=False).value(config, "config", category)
-    return Reader(custom_objects, build=True).value(config, "config", category)
+    kwargs.pop("module_objects", None)
+    scoped = in_safe_mode()
+    safe_mode = scoped if scoped is not None else safe_mode
+    if config is None:
+        return None
+    if isinstance(config, str):
+        user = registry.get_registered_object(config, custom_objects)
+        if user is not None:
+            return user
+    Reader(custom_objects, build=False, safe_mode=safe_mode).value(config, "config", category)
+    out = Reader(custom_objects, build=True, safe_mode=safe_mode).value(config, "config",
+                                                                        category)
+    return list(out) if isinstance(out, tuple) and isinstance(config, tuple) else out
 
 
 def _hint(key, inherited=None):
-    if key.endswith("initializer"):
-        return "initializer"
-    if key.endswith("regularizer"):
-        return "regularizer"
-    if key.endswith("constraint"):
-        return "constraint"
-    if key.endswith("activation"):
-        return "activation"
+    for suffix in ("initializer", "regularizer", "constraint", "activation"):
+        if key.endswith(suffix):
+            return suffix
     if key in ("layer", "layers", "cell", "cells", "forward_layer", "backward_layer"):
         return "layer"
     return {"optimizer": "optimizer", "learning_rate": "schedule", "loss": "loss",
@@ -78,14 +91,15 @@ def _hint(key, inherited=None):
                                                                                   inherited)
 
 
-class Reader:
+class Reader(SpecialEntries):
     """One pass over a config: with ``build=False`` it only checks, with ``build=True`` it also
     constructs. Errors name the position in the config (``config.layers[2].config.activation``).
     """
 
-    def __init__(self, custom_objects=None, build=True):
+    def __init__(self, custom_objects=None, build=True, safe_mode=True):
         self.custom_objects = dict(custom_objects or {})
         self.build = build
+        self.safe_mode = safe_mode
         self._depth = 0  # > 0 while reading the inner config of an object
 
     def fail(self, where, problem, unsafe=True):
@@ -96,12 +110,14 @@ class Reader:
             return self.string(node, where, hint)
         if node is None or isinstance(node, bool | int | float | np.generic):
             return node
-        if isinstance(node, np.ndarray) and node.dtype.kind in "fiub":
+        if isinstance(node, np.ndarray) and node.dtype.kind in _NUMERIC:
             return node  # in-memory configs may hold arrays; JSON never does
         if isinstance(node, list | tuple):
             out = [self.value(v, f"{where}[{i}]", hint) for i, v in enumerate(node)]
             return type(node)(out) if self.build else None
         if not isinstance(node, dict):
+            if isinstance(node, Tensor | KerasTensor) or callable(node):
+                return node  # an object already built (an in-memory config)
             self.fail(where, f"unexpected {type(node).__name__} value", unsafe=False)
         self.check_keys(node, where)
         if "class_name" in node:
@@ -111,7 +127,7 @@ class Reader:
 
     def check_keys(self, node, where):
         for key in node:
-            if not isinstance(key, str) or key in _FORBIDDEN:
+            if key in _FORBIDDEN or not isinstance(key, str | int):
                 self.fail(where, f"forbidden key {key!r}")
 
     def string(self, text, where, hint):
@@ -141,91 +157,78 @@ class Reader:
             return self.function(node, where, hint)
         if class_name in ("MeanMetricWrapper", "LossFunctionWrapper"):
             return self.wrapper(class_name, inner, where)
+        if inner is not None and not isinstance(inner, dict):
+            raise ConfigTypeError(f"{where}: Expected 'config' to be a dict for {class_name}, "
+                                  f"instead got {type(inner)}. Full config: {node}")
         registered = node.get("registered_name")
+        if hint is None:  # Poisson, Hinge, ... are both losses and metrics: the module decides
+            hint = {"keras.losses": "loss", "keras.metrics": "metric"}.get(node.get("module"))
         cls = registry.lookup_class(class_name, registered if isinstance(registered, str)
                                     else None, hint, self.custom_objects)
         if cls is None:
-            module = node.get("module")
-            self.fail(where, f"class {class_name!r} (module {module!r}) is not on the "
-                             f"allow-list: use a numdeep class, decorate yours with "
-                             f"numdeep.saving.register_serializable, or pass it in "
-                             f"custom_objects")
-        if inner is not None and not isinstance(inner, dict):
-            self.fail(where, f"the config of {class_name!r} must be a dict", unsafe=False)
+            self.fail(where, f"Could not locate class {class_name!r}: class {class_name!r} "
+                             f"(module {node.get('module')!r}) is not on the allow-list. Use a "
+                             f"numdeep class, decorate yours with "
+                             f"numdeep.saving.register_serializable (Keras's "
+                             f"register_keras_serializable), or pass it in custom_objects")
+        if not inspect.isclass(cls):
+            return cls if self.build else None
+        self.check_builtin_name(node, cls, class_name)
         self.check_keys(inner or {}, f"{where}.config")
-        return self.instantiate(cls, dict(inner or {}), node, where)
+        return self.instantiate(cls, dict(inner or {}), node, where, hint)
 
-    def special(self, class_name, inner, where):
-        if class_name == "__lambda__":
-            self.fail(where, "Python bytecode (a lambda) is never loaded; give the function "
-                             "in custom_objects by name instead")
-        if not isinstance(inner, dict):
-            self.fail(where, f"malformed {class_name} entry", unsafe=False)
-        if class_name == "__tuple__":
-            items = self.value(inner.get("value", []), f"{where}.value")
-            return tuple(items) if self.build else None
-        if class_name == "__numpy__":
-            dtype = np.dtype(str(inner.get("dtype", "float32")))
-            if dtype.kind not in "fiub":
-                self.fail(where, f"numpy value of dtype {dtype} (only numeric arrays)")
-            self.value(inner.get("value"), f"{where}.value")
-            return np.asarray(inner.get("value"), dtype=dtype) if self.build else None
-        if class_name == "__bytes__":
-            return str(inner.get("value", "")).encode("utf-8")
-        if class_name == "__keras_tensor__":
-            return inner  # only meaningful inside a functional model's inbound nodes
-        self.fail(where, f"special object {class_name!r} is not supported")
-
-    def dtype_policy(self, inner, where):
-        name = (inner or {}).get("name") if isinstance(inner, dict) else None
-        if not isinstance(name, str):
-            self.fail(where, "malformed dtype policy", unsafe=False)
-        dtype = name.split("_", 1)[-1] if name.startswith("mixed_") else name
-        if dtype not in ("float16", "float32", "float64", "bfloat16"):
-            self.fail(where, f"unsupported dtype policy {name!r}", unsafe=False)
-        return "float32" if name.startswith("mixed_") else dtype
+    def check_builtin_name(self, node, resolved, name):
+        """Keras's rule: a config that resolves to a built-in names no other registered
+        object (a stray ``registered_name`` must not be silently ignored)."""
+        explicit = node.get("registered_name")
+        if not explicit or explicit in (name, node.get("class_name"), "function"):
+            return
+        if registry.is_registered(resolved) or registry.get_registered_object(
+                explicit, self.custom_objects) is not None:
+            return
+        raise UnsafeFileError(f"`registered_name={explicit!r}` was provided in the config, but "
+                              f"'{name}' resolved to a Keras built-in and does not use registered "
+                              f"names. Remove the `registered_name` field from the config. Full "
+                              f"object config: {node}")
 
     def function(self, node, where, hint):
         name, registered = node.get("config"), node.get("registered_name")
         if not isinstance(name, str):
-            self.fail(where, "a function entry must name the function", unsafe=False)
-        fn = registry.lookup_function(name, registered if isinstance(registered, str) else None,
-                                      hint if hint in ("activation", "loss", "metric") else None,
-                                      self.custom_objects)
+            raise ConfigTypeError(f"{where}: Expected 'config' to be a non-null str for a "
+                                  f"function classname, instead got {type(name)}. Full config: "
+                                  f"{node}")
+        if name == "<lambda>":
+            self.refuse_lambda(where)
+        registered = registered if isinstance(registered, str) and registered != "function" \
+            else None
+        category = hint if hint in ("activation", "loss", "metric") else None
+        fn = registry.lookup_function(name, registered, category, self.custom_objects)
+        if fn is None:
+            fn = registry.kind("activation").find_suffixed(name, self.custom_objects)
         if fn is None:
             self.fail(where, f"function {name!r} (module {node.get('module')!r}) is not on the "
                              f"allow-list: pass it in custom_objects or register it")
-        return fn
+        if registered and registered != name and not registry.is_registered(fn) and \
+                registry.get_registered_object(registered, self.custom_objects) is None:
+            self.check_builtin_name(node, fn, name)
+        return fn if self.build else None
 
-    def wrapper(self, class_name, inner, where):
-        # Keras 2 writes compiled metrics as MeanMetricWrapper(fn='binary_accuracy').
-        inner = dict(inner or {})
-        fn_name = inner.pop("fn", None)
-        fn = registry.lookup_function(fn_name, category="metric",
-                                      custom_objects=self.custom_objects) \
-            if isinstance(fn_name, str) else None
-        if fn is None:
-            self.fail(where, f"{class_name} function {fn_name!r} is not on the allow-list")
-        if not self.build:
-            return None
-        from numdeep import losses, metrics
+    def instantiate(self, cls, inner, node, where, hint=None):
+        from numdeep.saving import model_config
 
-        cls = metrics.MeanMetricWrapper if class_name == "MeanMetricWrapper" \
-            else losses.LossFunctionWrapper
-        kwargs = {k: v for k, v in inner.items() if k in ("name", "dtype")}
-        return cls(fn, **kwargs)
-
-    def instantiate(self, cls, inner, node, where):
         cat = category_of(cls)
-        if cat == "layer" and registry.is_model_class(cls) and not registry.is_registered(cls):
-            from numdeep.saving import model_config
-
-            return model_config.model_from_config(self, cls, inner, where)
+        builtin = not registry.is_registered(cls) and cls.__module__.startswith("numdeep.")
+        if cat == "layer" and registry.is_model_class(cls) and builtin:
+            obj = model_config.model_from_config(self, cls, inner, where)
+            return self.finish(obj, node) if self.build else None
         nested = self._depth > 0
         self._depth += 1
         try:
-            if cat == "layer" and cls.__name__ == "Lambda" and not registry.is_registered(cls):
+            if cat == "layer" and cls.__name__ == "Lambda" and builtin:
                 inner = self.lambda_config(inner, where)
+            elif cat == "layer" and registry.is_model_class(cls, subclasses=True) and \
+                    "layers" in inner:
+                pass  # a graph config: the class's from_config reads it (checked, then built)
             else:
                 inner = {k: self.value(v, f"{where}.config.{k}", _hint(k))
                          for k, v in inner.items()}
@@ -233,52 +236,64 @@ class Reader:
             self._depth -= 1
         if not self.build:
             return None
+        shared = shared_object(node)
+        if shared is not None and not (cat == "layer" and nested and hint != "activation"):
+            return shared
         if cat == "loss" and inner.get("reduction") == "auto":
             inner["reduction"] = "sum_over_batch_size"  # the Keras 2 default
-        if cat not in (None, "optimizer") and not registry.is_registered(cls):
+        if cat not in (None, "optimizer") and builtin:
             if cat == "layer":
                 inner = numdeep_layer_config(cls.__name__, inner)
             inner = filter_kwargs(cls, inner, where)
-        if cat == "layer" and nested:
+        if cat == "layer" and nested and hint != "activation":
             # A layer inside a layer's config (a wrapper's `layer`) stays a dict, checked and
             # cleaned: the wrapper's from_config rebuilds it, as in Keras.
+            keep = {k: node[k] for k in ("build_config", "shared_object_id") if k in node}
             return {"module": node.get("module"), "class_name": cls.__name__, "config": inner,
-                    "registered_name": node.get("registered_name")}
-        try:
-            obj = cls.from_config(inner)
-        except (UnsafeFileError, CorruptFileError):
-            raise
-        except Exception as e:
-            raise CorruptFileError(f"{where}: {cls.__name__} could not be created from its "
-                                   f"config ({type(e).__name__}: {e})") from e
-        build = node.get("build_config")
-        if cat == "layer" and isinstance(build, dict) and build.get("input_shape") is not None:
-            build_layer(obj, build["input_shape"])
-        return obj
+                    "registered_name": node.get("registered_name"), **keep}
+        return self.finish(self.construct(cls, inner, node, where), node)
 
-    def lambda_config(self, inner, where):
-        inner = dict(inner)
-        fn = inner.get("function")
-        name = fn.get("config") if isinstance(fn, dict) else fn
-        if isinstance(fn, dict) and fn.get("class_name") == "__lambda__":
-            name = None
-        supplied = self.custom_objects.get(name) if isinstance(name, str) else None
-        if supplied is None and isinstance(inner.get("name"), str):
-            supplied = self.custom_objects.get(inner["name"])
-        if supplied is None:
-            self.fail(f"{where}.config.function",
-                      f"Lambda layer {inner.get('name')!r} wraps Python code "
-                      f"{'(bytecode) ' if name is None else repr(name) + ' '}that is never "
-                      f"loaded from a file; pass the function as custom_objects="
-                      f"{{{name or inner.get('name')!r}: fn}}")
-        inner["function"] = supplied
-        for key in ("output_shape", "mask"):
-            if isinstance(inner.get(key), dict):
-                self.fail(f"{where}.config.{key}", f"Lambda `{key}` functions are not loaded")
-        inner["arguments"] = self.value(inner.get("arguments") or {}, f"{where}.config.arguments")
-        for key in ("function_type", "module", "output_shape_type", "output_shape_module"):
-            inner.pop(key, None)
-        return inner
+    def construct(self, cls, inner, node, where):
+        if not hasattr(cls, "from_config"):
+            raise ConfigTypeError(f"{where}: Unable to reconstruct an instance of "
+                                  f"'{node['class_name']}' because the class is missing a "
+                                  f"`from_config()` method. Full object config: {node}")
+        with custom_object_scope(self.custom_objects), SafeModeScope(self.safe_mode):
+            try:
+                return cls.from_config(inner)
+            except (UnsafeFileError, CorruptFileError):
+                raise
+            except TypeError as e:
+                raise ConfigTypeError(
+                    f"{where}: {cls} could not be deserialized properly. Please ensure that "
+                    f"components that are Python object instances (layers, models, etc.) "
+                    f"returned by `get_config()` are explicitly deserialized in the model's "
+                    f"`from_config()` method.\n\nconfig={node}.\n\nException encountered: {e}"
+                ) from e
+            except Exception as e:
+                raise CorruptFileError(f"{where}: {cls.__name__} could not be created from its "
+                                       f"config ({type(e).__name__}: {e})") from e
+
+    def finish(self, obj, node):
+        """Build (``build_config``) and compile (``compile_config``) a new object, and remember
+        it for later entries with the same ``shared_object_id``."""
+        build = node.get("build_config")
+        if isinstance(build, dict) and not getattr(obj, "built", True):
+            custom = getattr(type(obj), "build_from_config", None)
+            from numdeep.layers import Layer
+
+            if custom is not None and custom is not Layer.build_from_config:
+                obj.build_from_config(build)
+            elif build.get("input_shape") is not None:
+                build_layer(obj, build["input_shape"])
+            elif build.get("shapes_dict"):
+                obj.build_from_config(build)
+        compile_config = node.get("compile_config")
+        if compile_config and callable(getattr(obj, "compile_from_config", None)):
+            with custom_object_scope(self.custom_objects):
+                obj.compile_from_config(compile_config)
+        return record_shared(node, obj)
+
 
 
 def build_layer(layer, input_shape):

@@ -1,8 +1,8 @@
 """The allow-list as the file readers see it, over ``numdeep.registry``.
 
 Nothing is ever imported from a config's ``module`` string: a name resolves to a numdeep class
-(layers, models, optimizers, schedules, initializers, regularizers, losses, metrics), a numdeep
-function (activations, loss and metric functions), an object registered with
+(layers, models, optimizers, schedules, initializers, regularizers, constraints, losses,
+metrics), a numdeep function (activations, loss and metric functions), an object registered with
 ``register_serializable``, or an entry of the caller's ``custom_objects`` — or it is refused.
 """
 
@@ -10,12 +10,14 @@ import inspect
 
 from numdeep import (  # noqa: F401 - importing each kind's module registers its built-ins
     activations,
+    constraints,
     initializers,
     layers,
     losses,
     metrics,
     models,
     optimizers,
+    random,
     regularizers,
 )
 from numdeep.registry import (
@@ -31,7 +33,8 @@ __all__ = ["register_serializable", "get_registered_name", "get_registered_objec
            "is_registered", "find_registered_function", "builtin_classes", "lookup_class",
            "lookup_function", "is_model_class", "CATEGORIES"]
 
-CATEGORIES = ("layer", "optimizer", "schedule", "initializer", "regularizer", "loss", "metric")
+CATEGORIES = ("layer", "optimizer", "schedule", "initializer", "regularizer", "constraint",
+              "loss", "metric", "seed_generator")
 
 
 def builtin_classes(category):
@@ -76,7 +79,9 @@ def lookup_function(name, registered_name=None, category=None, custom_objects=No
     return None
 
 
-def is_model_class(cls):
+def is_model_class(cls, subclasses=False):
     """Whether ``cls`` is numdeep's ``Model`` or ``Sequential`` (configs built by
-    ``model_config``)."""
-    return cls in (models.Model, models.Sequential)
+    ``model_config``), or with ``subclasses``, any model class."""
+    if subclasses:
+        return inspect.isclass(cls) and issubclass(cls, models.Model)
+    return cls in (models.Model, models.Sequential, getattr(models, "Functional", models.Model))

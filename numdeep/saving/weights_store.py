@@ -1,20 +1,32 @@
 """The Keras 3 variable store (``model.weights.h5`` inside ``.keras`` files and standalone
-``*.weights.h5``): ``layers/<snake_case class name>[_n]/vars/<i>`` for the layers of a model
-(attribute names for sub-layers held by a layer), ``optimizer/vars/<i>``, ``vars`` for the
-model's own variables. Paths never use layer names, so files move between models and tools."""
+``*.weights.h5``): where each object of a model keeps its variables.
+
+A model is walked as Keras walks it: the layers of a ``Sequential``/functional model first, then
+its attributes by name (private ones last), each layer or optimizer at
+``<attribute>/vars`` and the items of lists, tuples and dicts at
+``<attribute>/<snake_case class name>[_n]`` (nested containers at ``container[_n]``); the
+optimizer keeps ``optimizer/vars``, the model's own variables ``vars``. Paths never use layer
+names, so files move between models and tools. An object that defines its own
+``save_own_variables``/``load_own_variables`` (or ``save_assets``/``load_assets``) writes and
+reads its entry itself.
+"""
 
 import re
-import warnings
 
 import numpy as np
 
 from numdeep.backend import to_numpy, xp_of
+from numdeep.layers.auto_config import is_library_function
 from numdeep.saving.errors import CorruptFileError
 
-__all__ = ["layout", "all_vars", "write_store", "read_store", "plan_assignment", "assign",
-           "keras_snake_case"]
+__all__ = ["Slot", "Var", "layout", "all_vars", "own_vars", "write_store", "read_store",
+           "keras_snake_case", "StoreEntry", "HOOK", "SKIP"]
 
-_SKIP_ATTRS = {"_layers", "_seq", "_input_layer", "_graph", "_inbound_nodes", "_outbound"}
+_SKIP_ATTRS = {"_layers", "_seq", "_input_layer", "_graph", "_inbound_nodes", "_outbound",
+               "_trainable_weights", "_non_trainable_weights", "_seed_generators", "_metrics",
+               "_losses", "_tracking"}
+HOOK = "hook"  # the object reads and writes its own entry
+SKIP = "skip"  # objects_to_skip: neither written nor read
 
 
 def keras_snake_case(name):
@@ -49,6 +61,46 @@ class Var:
             data[...] = xp_of(data).asarray(np.asarray(value), dtype=data.dtype)
 
 
+class Slot:
+    """One saveable object of a model: its store ``path``, the ``Var``s numdeep reads and
+    writes for it (``None`` for the optimizer, ``HOOK`` when the object does it itself,
+    ``SKIP`` when excluded) and the other paths it is reachable by (``aliases``)."""
+
+    def __init__(self, path, obj, variables):
+        self.path, self.obj, self.variables, self.aliases = path, obj, variables, []
+
+    @property
+    def paths(self):
+        return [self.path] + self.aliases
+
+
+class StoreEntry(dict):
+    """The ``store`` a ``save_own_variables``/``load_own_variables`` hook receives: a dict of
+    NumPy arrays by key (``'0'``, ``'1'``, ... or names the hook chooses)."""
+
+    def __setitem__(self, key, value):
+        super().__setitem__(str(key), np.asarray(to_numpy(getattr(value, "data", value))))
+
+
+def _user_override(obj, name):
+    owner = next((k for k in type(obj).__mro__ if name in vars(k)), None)
+    return owner is not None and not is_library_function(vars(owner)[name])
+
+
+def has_hooks(obj):
+    """Whether ``obj`` reads and writes its variables itself: a user class overriding
+    ``save_own_variables``/``load_own_variables``, or a layer with LoRA on (whose file holds the
+    merged weight). numdeep's other layers follow the layout below, which lets a load check
+    every variable before assigning any."""
+    from numdeep.layers import Layer
+
+    if not isinstance(obj, Layer):
+        return False
+    return _user_override(obj, "save_own_variables") or \
+        _user_override(obj, "load_own_variables") or bool(getattr(obj, "lora_enabled", False)) \
+        or bool(getattr(obj, "_saves_own_variables", False))  # e.g. lookups' `idf_weights`
+
+
 def own_vars(layer):
     """The variables a layer stores itself, in Keras order (trainable, then non-trainable, in
     creation order), with the few layout adaptations Keras needs."""
@@ -66,30 +118,6 @@ def own_vars(layer):
         for v in weights:
             v.trainable = False
     return weights
-
-
-def warn_config_only_state(model):
-    """Warn when a weights-only file cannot hold some state: a ``Normalization`` created with
-    ``mean``/``variance`` keeps them in its config (as in Keras), so values changed since then
-    (``set_weights``) are only saved by ``model.save``."""
-    from numdeep.layers import Normalization
-
-    stack, seen = [model], set()
-    while stack:
-        layer = stack.pop()
-        if id(layer) in seen:
-            continue
-        seen.add(id(layer))
-        stack.extend(layer._layers)
-        if isinstance(layer, Normalization) and layer.input_mean is not None and layer.built:
-            given = [np.broadcast_to(np.asarray(v, layer.dtype), w.shape) for v, w in
-                     ((layer.input_mean, layer.mean), (layer.input_variance, layer.variance))]
-            if not all(np.array_equal(g, to_numpy(w.data)) for g, w in
-                       zip(given, (layer.mean, layer.variance))):
-                warnings.warn(f"Normalization layer '{layer.name}' was created with fixed "
-                              f"mean/variance, which weights files do not store (Keras keeps "
-                              f"them in the config); its changed statistics are saved only by "
-                              f"model.save().", stacklevel=3)
 
 
 def all_vars(layer):
@@ -121,8 +149,24 @@ def _name_key(name):
     return "~" + name if name.startswith("_") else name
 
 
-def _children(obj):
+def _saveable(value):
     from numdeep.layers import Layer
+    from numdeep.optimizers import Optimizer
+
+    return isinstance(value, Layer | Optimizer)
+
+
+def _user_properties(obj):
+    """Properties that classes outside numdeep define (Keras walks them too, so a layer
+    reachable under another name still finds its entry)."""
+    names = set()
+    for klass in type(obj).__mro__:
+        names.update(k for k, v in vars(klass).items() if isinstance(v, property)
+                     and not is_library_function(v.fget))
+    return names
+
+
+def _children(obj):
     from numdeep.models import Model, Sequential
 
     graph_model = isinstance(obj, Sequential) or (isinstance(obj, Model) and
@@ -132,8 +176,14 @@ def _children(obj):
     for attr, value in vars(obj).items():
         if attr.startswith("__") or attr in _SKIP_ATTRS:
             continue
-        if isinstance(value, Layer) or (isinstance(value, list | tuple | dict) and value and
-                                        any(isinstance(v, Layer) for v in _values(value))):
+        if _saveable(value) or isinstance(value, list | tuple | dict):
+            found[attr] = value
+    for attr in _user_properties(obj) - set(found):
+        try:
+            value = getattr(obj, attr)
+        except Exception:  # noqa: BLE001 - a property that cannot be read holds no state
+            continue
+        if _saveable(value) or isinstance(value, list | tuple | dict):
             found[attr] = value
     if isinstance(obj, Model):
         if not graph_model:
@@ -147,71 +197,105 @@ def _values(container):
     return list(container.values()) if isinstance(container, dict) else list(container)
 
 
-def layout(model):
-    """``{store path: (object, [Var...])}`` in Keras traversal order; the optimizer (when the
-    model has one) maps to ``(optimizer, None)`` under ``optimizer/vars``."""
-    from numdeep.layers import Layer
+def layout(model, objects_to_skip=()):
+    """``{store path: Slot}`` for every saveable object of ``model``, in Keras's traversal order.
+
+    Args:
+        model: the model (or layer).
+        objects_to_skip: objects (with everything below them) left out; their paths are kept
+            with ``SKIP`` so that their stored entries are recognised.
+    """
     from numdeep.optimizers import Optimizer
 
-    out, visited = {}, set()
+    out, slots = {}, {}
+    skipped = {id(o) for o in objects_to_skip or ()}
 
     def join(a, b):
         return f"{a}/{b}" if a else b
 
     def visit(obj, path):
-        if id(obj) in visited:
+        if id(obj) in slots:
+            slot = slots[id(obj)]
+            slot.aliases.append(join(path, "cell/vars" if slot.path.endswith("/cell/vars")
+                                     else "vars"))
             return
-        visited.add(id(obj))
+        if id(obj) in skipped:
+            slots[id(obj)] = out[join(path, "vars")] = Slot(join(path, "vars"), obj, SKIP)
+            return
         if isinstance(obj, Optimizer):
-            out[join(path, "vars")] = (obj, None)
+            slots[id(obj)] = out[join(path, "vars")] = Slot(join(path, "vars"), obj, None)
             return
-        if _keeps_cell(obj):
+        if has_hooks(obj):
+            slot = Slot(join(path, "vars"), obj, HOOK)
+        elif _keeps_cell(obj):
             # Keras keeps an RNN's weights in its cell: layers/lstm/cell/vars.
-            out[join(path, "vars")] = (obj, [])
-            out[join(path, "cell/vars")] = (obj, own_vars(obj))
+            out[join(path, "vars")] = Slot(join(path, "vars"), obj, [])
+            slot = Slot(join(path, "cell/vars"), obj, own_vars(obj))
         else:
-            out[join(path, "vars")] = (obj, own_vars(obj))
+            slot = Slot(join(path, "vars"), obj, own_vars(obj))
+        slots[id(obj)] = out[slot.path] = slot
         for attr, child in _children(obj):
-            if isinstance(child, Layer | Optimizer):
+            if _saveable(child):
                 visit(child, join(path, attr))
             else:
-                visit_list(_values(child), join(path, attr))
+                visit_container(child, join(path, attr), set())
 
-    def visit_list(items, path):
+    def visit_container(container, path, seen):
+        if id(container) in seen:
+            return
+        seen.add(id(container))
         used = {}
-        for item in items:
-            if not isinstance(item, Layer | Optimizer):
-                continue
-            name = keras_snake_case(type(item).__name__)
-            if name in used:
-                used[name] += 1
-                name = f"{name}_{used[name]}"
-            else:
-                used[name] = 0
-            visit(item, join(path, name))
+        for item in _values(container):
+            if _saveable(item):
+                visit(item, join(path, _unique(keras_snake_case(type(item).__name__), used)))
+            elif isinstance(item, list | tuple | dict):
+                visit_container(item, join(path, _unique("container", used)), seen)
 
     visit(model, "")
     return out
 
 
-def write_store(h5, model, include_optimizer=True):
-    """Write every variable of ``model`` (and its optimizer's state) into an open h5py file."""
-    for path, (obj, variables) in layout(model).items():
+def _unique(name, used):
+    if name in used:
+        used[name] += 1
+        return f"{name}_{used[name]}"
+    used[name] = 0
+    return name
+
+
+def collect(model, objects_to_skip=(), include_optimizer=True):
+    """``{store path: (object, {key: array})}``: what a weights file holds for ``model``.
+    Objects with hooks fill their entry through ``save_own_variables``."""
+    out = {}
+    for path, slot in layout(model, objects_to_skip).items():
+        obj, variables = slot.obj, slot.variables
+        if variables == SKIP:
+            continue
         if variables is None:
             if not include_optimizer:
                 continue
-            arrays = obj.variables()
+            entry = {str(i): np.asarray(to_numpy(v.data)) for i, v in enumerate(obj.variables)}
+        elif variables == HOOK:
+            entry = StoreEntry()
+            obj.save_own_variables(entry)
         else:
-            arrays = [v.get() for v in variables]
+            entry = {str(i): v.get() for i, v in enumerate(variables)}
+        out[path] = (obj, dict(entry))
+    return out
+
+
+def write_store(h5, model, include_optimizer=True, objects_to_skip=()):
+    """Write every variable of ``model`` (and its optimizer's state) into an open h5py file."""
+    for path, (obj, entry) in collect(model, objects_to_skip, include_optimizer).items():
         group = h5.require_group(path)
         group.attrs["name"] = str(obj.name)
-        for i, value in enumerate(arrays):
-            group.create_dataset(str(i), data=value)
+        for key, value in entry.items():
+            group.create_dataset(key, data=value)
 
 
 def read_store(h5):
-    """``{path: [arrays]}`` of every ``vars`` group of a scanned h5py file (read by integer
-    index: HDF5 lists ``0, 1, 10, 11, 2``)."""
+    """``{path: {key: array}}`` of every ``vars`` group of a scanned h5py file (numeric keys in
+    integer order: HDF5 lists ``0, 1, 10, 11, 2``)."""
     import h5py
 
     out = {}
@@ -225,108 +309,13 @@ def read_store(h5):
 
 
 def _read_vars(group, path):
-    keys = list(group.keys())
-    if any(not k.isdigit() or (k != "0" and k.startswith("0")) for k in keys):
-        raise CorruptFileError(f"variable group {path!r} holds non-numeric keys {keys[:5]}")
-    count = len(keys)
-    if sorted(int(k) for k in keys) != list(range(count)):
-        raise CorruptFileError(f"variable group {path!r} has keys {sorted(keys)}, not 0..{count}")
-    arrays = []
-    for i in range(count):
-        ds = group[str(i)]
+    keys = sorted(group.keys(), key=lambda k: (0, int(k), "") if k.isdigit() else (1, 0, k))
+    entry = {}
+    for key in keys:
+        ds = group[key]
         if not hasattr(ds, "dtype"):
-            raise CorruptFileError(f"{path}/{i} is not a dataset")
+            raise CorruptFileError(f"{path}/{key} is not a dataset")
         if ds.attrs.get("dtype") == "bfloat16":
-            raise CorruptFileError(f"{path}/{i} is bfloat16, which numdeep does not support")
-        arrays.append(np.asarray(ds[()]))
-    return arrays
-
-
-def _compatible(var, value):
-    if tuple(var.shape) != tuple(value.shape):
-        return False
-    return (np.dtype(var.dtype).kind == "f") == (value.dtype.kind == "f")
-
-
-def _describe(arrays):
-    return ", ".join(f"{tuple(a.shape)} {a.dtype}" for a in arrays) or "nothing"
-
-
-def plan_assignment(model, stored, skip_mismatch=False, what="weights"):
-    """Match stored arrays to the model's variables without changing anything.
-
-    Returns:
-        ``(pairs, optimizer_arrays)``: ``[(Var, array)]`` to assign and the stored optimizer
-        arrays (``None`` when absent).
-
-    Raises:
-        ValueError: listing every mismatched variable (expected vs found), unless
-            ``skip_mismatch`` (then mismatched layers are skipped with a warning).
-    """
-    pairs, problems, expected_paths, optimizer_arrays = [], [], set(), None
-    for path, (obj, variables) in layout(model).items():
-        if variables is None:
-            optimizer_arrays = stored.get(path)
-            expected_paths.add(path)
-            continue
-        expected_paths.add(path)
-        found = stored.get(path, [])
-        layer_problems = []
-        if len(found) != len(variables):
-            layer_problems.append(
-                f"{path} (layer '{obj.name}'): expected {len(variables)} variables "
-                f"[{_describe([np.empty(v.shape, v.dtype) for v in variables])}], found "
-                f"{len(found)} [{_describe(found)}]")
-        else:
-            for i, (var, value) in enumerate(zip(variables, found)):
-                if not _compatible(var, value):
-                    layer_problems.append(
-                        f"{path}/{i} ({var.label}): expected shape {tuple(var.shape)} "
-                        f"{np.dtype(var.dtype)}, found {tuple(value.shape)} {value.dtype}")
-        if layer_problems:
-            problems += layer_problems
-        else:
-            pairs += list(zip(variables, found))
-    extra = sorted(p for p, arrays in stored.items() if p not in expected_paths and arrays
-                   and not p.startswith("optimizer/"))  # optimizer state of an uncompiled model
-    problems += [f"{p}: {len(stored[p])} stored variables match no layer of the model"
-                 for p in extra]
-    if problems:
-        message = (f"Cannot load {what} into model '{model.name}': "
-                   f"{len(problems)} mismatch(es):\n  " + "\n  ".join(problems))
-        if not skip_mismatch:
-            raise ValueError(message + "\nNothing was assigned. Pass skip_mismatch=True to "
-                                       "load the matching layers only.")
-        warnings.warn(message + "\nskip_mismatch=True: these were skipped.", stacklevel=3)
-    return pairs, optimizer_arrays
-
-
-def assign(pairs):
-    for var, value in pairs:
-        var.set(value)
-
-
-def restore_optimizer(model, arrays, source):
-    """Load stored optimizer arrays into ``model.optimizer`` (built on the model's trainable
-    weights first). A count or shape mismatch skips the optimizer with a warning, as Keras."""
-    opt = getattr(model, "optimizer", None)
-    if opt is None or arrays is None:
-        return
-    if not opt.built and len(arrays) == len(opt.variables()):
-        # Only iterations (and the learning rate) were saved: the optimizer had not run yet.
-        opt.iterations = int(np.asarray(arrays[0]))
-        if len(arrays) > 1 and isinstance(opt._learning_rate, float):
-            saved = float(np.asarray(arrays[1]))
-            if float(np.float32(opt._learning_rate)) != saved:
-                opt._learning_rate = saved
-        return
-    if not opt.built:
-        opt.build(model.trainable_weights)
-    expected = [np.shape(v) for v in opt.variables()]
-    found = [np.shape(a) for a in arrays]
-    if expected != found:
-        warnings.warn(f"Skipping the optimizer state in {source}: optimizer '{opt.name}' has "
-                      f"{len(expected)} variables {expected[:4]}..., the file has {len(found)} "
-                      f"{found[:4]}...", stacklevel=3)
-        return
-    opt.set_variables(arrays)
+            raise CorruptFileError(f"{path}/{key} is bfloat16, which numdeep does not support")
+        entry[key] = np.asarray(ds[()])
+    return entry

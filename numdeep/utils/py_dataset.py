@@ -20,6 +20,8 @@ Example:
     (3, np.float32(4.0))
 """
 
+import itertools
+
 __all__ = ["PyDataset", "Sequence"]
 
 
@@ -27,17 +29,17 @@ class PyDataset:
     """Base class of index-addressable datasets of batches.
 
     Args:
-        workers: how many workers prepare batches ahead (1: the training thread itself).
+        workers: how many workers prepare batches ahead (0 or 1: the training thread itself).
         use_multiprocessing: use processes instead of threads for the workers.
-        max_queue_size: the most batches prepared ahead.
+        max_queue_size: the most batches prepared ahead (0: one per worker).
     """
 
     def __init__(self, workers=1, use_multiprocessing=False, max_queue_size=10):
-        if not isinstance(workers, int) or workers < 1:
-            raise ValueError(f"PyDataset `workers` must be a positive integer. "
+        if not isinstance(workers, int) or workers < 0:
+            raise ValueError(f"PyDataset `workers` must be a non-negative integer. "
                              f"Received: workers={workers!r}")
-        if not isinstance(max_queue_size, int) or max_queue_size < 1:
-            raise ValueError(f"PyDataset `max_queue_size` must be a positive integer. "
+        if not isinstance(max_queue_size, int) or max_queue_size < 0:
+            raise ValueError(f"PyDataset `max_queue_size` must be a non-negative integer. "
                              f"Received: max_queue_size={max_queue_size!r}")
         self._workers = workers
         self._use_multiprocessing = bool(use_multiprocessing)
@@ -71,17 +73,19 @@ class PyDataset:
         """The batch at ``index``."""
         raise NotImplementedError(f"{type(self).__name__} must implement __getitem__.")
 
-    def __len__(self):
-        """The number of batches (``num_batches``)."""
-        raise NotImplementedError(f"{type(self).__name__} must implement __len__.")
+    def __iter__(self):
+        """The batches in order (without end when ``num_batches`` is ``None``)."""
+        n = self.num_batches
+        for index in range(n) if n is not None else itertools.count():
+            yield self[index]
 
+    # No default `__len__` (as in Keras): `list(dataset)` asks for one, and a dataset that
+    # defines only `num_batches` must still list.
     @property
     def num_batches(self):
-        """The number of batches, or ``None`` for an endless dataset."""
-        try:
-            return len(self)
-        except NotImplementedError:
-            return None
+        """The number of batches (``len(self)`` when defined), or ``None`` for an endless
+        dataset."""
+        return len(self) if hasattr(self, "__len__") else None
 
     def on_epoch_begin(self):
         """Called before each epoch."""

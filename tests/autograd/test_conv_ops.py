@@ -19,6 +19,7 @@ from numdeep.autograd.primitives import conv as conv_mod
 from numdeep.autograd.primitives import normalization as norm_mod
 from numdeep.autograd.primitives import pool as pool_mod
 from numdeep.backend.kernels import im2col
+from numdeep.ops import conv_shapes
 from numdeep.ops import convolution as conv_ops
 
 from .test_ops_gradcheck import Case, _primitives_in_graph, distinct, normal, uniform
@@ -52,15 +53,16 @@ def tconv(T, x, w, b=None, stride=1, pads=None, dilation=1, groups=1):
 
 
 def tdepthwise(T, x, w, pads=None):
-    kh, kw, c, m = w.shape
-    wt = w.reshape(kh, kw, 1, c * m)
+    *k, c, m = w.shape
+    wt = w.reshape(*k, 1, c * m)
     return tconv(T, x, wt, pads=pads, groups=c)
 
 
 def tconv_t(T, x, w, b=None, stride=1, padding=0, output_padding=0, dilation=1, crop=None):
     nd = x.ndim - 2
     wt = w.permute(nd + 1, nd, *range(nd))  # (*k, F, C) -> (C, F, *k)
-    fn = (T.nn.functional.conv_transpose1d, T.nn.functional.conv_transpose2d)[nd - 1]
+    fn = (T.nn.functional.conv_transpose1d, T.nn.functional.conv_transpose2d,
+          T.nn.functional.conv_transpose3d)[nd - 1]
     y = _last(T, fn(_first(T, x), wt, b, stride, padding, output_padding, 1, dilation))
     return y if crop is None else y[crop]
 
@@ -79,6 +81,29 @@ def tpool(T, x, kind, k, stride, pads=None):
     # Keras averages only real pixels: sum over the window / count of real pixels.
     ones = _pad(T, T.ones_like(xc[:1, :1]), pads)
     return _last(T, fn(_pad(T, xc, pads), k, stride) / fn(ones, k, stride))
+
+
+def tadaptive(T, x, kind, size):
+    F = T.nn.functional
+    fns = {"max": (F.adaptive_max_pool1d, F.adaptive_max_pool2d, F.adaptive_max_pool3d),
+           "avg": (F.adaptive_avg_pool1d, F.adaptive_avg_pool2d, F.adaptive_avg_pool3d)}
+    return _last(T, fns[kind][x.ndim - 3](_first(T, x), size))
+
+
+def tmasked_batch_norm(T, x, w, g, b):
+    """Batch statistics over the kept elements only (``w`` is 0/1), every element normalized."""
+    axes = tuple(range(x.ndim - 1))
+    n = w.sum(axes).clamp(min=1)
+    mean = (x * w).sum(axes) / n
+    var = (w * (x - mean) ** 2).sum(axes) / n
+    return (x - mean) / T.sqrt(var + 1e-3) * g + b
+
+
+def masked_batch_norm(x, g, b):
+    return norm_mod.BatchNorm.apply(x, g, b, axis=-1, epsilon=1e-3, mask=BN_MASK)
+
+
+BN_MASK = (np.arange(5 * 3).reshape(5, 3, 1) % 4 != 1).astype("float64")
 
 
 def tbatch_norm(T, x, g=None, b=None):
@@ -134,6 +159,10 @@ CASES = [
     Case("depthwise_conv", lambda x, w: C.depthwise_conv(x, w, padding="same"),
          (normal(1, 5, 5, 3), normal(3, 3, 3, 2)),
          lambda T, x, w: tdepthwise(T, x, w, pads=((1, 1), (1, 1))), tol=CONV_TOL),
+    Case("depthwise_conv:1d-strided", lambda x, w, b: C.depthwise_conv(x, w, b, strides=2),
+         (normal(2, 7, 2), normal(3, 2, 3), normal(6)),
+         lambda T, x, w, b: tconv(T, x, w.reshape(3, 1, 6), b, stride=2, groups=2),
+         tol=CONV_TOL),
     Case("separable_conv", lambda x, d, p, b: C.separable_conv(x, d, p, b),
          (normal(1, 5, 5, 3), normal(3, 3, 3, 2), normal(1, 1, 6, 4), normal(4)),
          lambda T, x, d, p, b: tconv(T, tdepthwise(T, x, d), p, b), tol=CONV_TOL),
@@ -145,10 +174,13 @@ CASES = [
          (normal(1, 3, 4, 3), normal(3, 3, 2, 3)),
          lambda T, x, w: tconv_t(T, x, w, stride=2, crop=(slice(None), slice(0, 6),
                                                           slice(0, 8))), tol=CONV_TOL),
+    # Keras: 'same' with output_padding crops (k_eff - 1) - left_pad = 0 here, where torch's
+    # padding=1 would crop 1 (the shifted outputs numdeep once gave).
     Case("conv_transpose:output-padding",
          lambda x, w: C.conv_transpose(x, w, strides=2, padding="same", output_padding=1),
          (normal(1, 3, 3, 2), normal(3, 3, 2, 2)),
-         lambda T, x, w: tconv_t(T, x, w, stride=2, padding=1, output_padding=1), tol=CONV_TOL),
+         lambda T, x, w: tconv_t(T, x, w, stride=2, output_padding=1,
+                                 crop=(slice(None), slice(0, 6), slice(0, 6))), tol=CONV_TOL),
     Case("conv_transpose:dilation", lambda x, w: C.conv_transpose(x, w, dilation_rate=2),
          (normal(1, 3, 3, 2), normal(3, 3, 2, 2)),
          lambda T, x, w: tconv_t(T, x, w, dilation=2), tol=CONV_TOL),
@@ -161,6 +193,18 @@ CASES = [
          (normal(2, 4, 3), normal(4, 2, 3), normal(2)),
          lambda T, x, w, b: tconv_t(T, x, w, b, stride=2, crop=(slice(None), slice(1, 9))),
          tol=CONV_TOL),
+    # Keras's 'same' + output_padding keeps the full output's start (no crop on the left).
+    Case("conv_transpose:1d-same-output-padding",
+         lambda x, w: C.conv_transpose(x, w, strides=2, padding="same", output_padding=1),
+         (normal(1, 3, 2), normal(2, 3, 2)),
+         lambda T, x, w: tconv_t(T, x, w, stride=2, output_padding=1,
+                                 crop=(slice(None), slice(0, 5))), tol=CONV_TOL),
+    Case("conv_transpose:3d", lambda x, w, b: C.conv_transpose(x, w, b, strides=(2, 1, 2),
+                                                                padding="same"),
+         (normal(1, 2, 3, 2, 2), normal(3, 2, 2, 3, 2), normal(3)),
+         lambda T, x, w, b: tconv_t(T, x, w, b, stride=(2, 1, 2),
+                                    crop=(slice(None), slice(0, 4), slice(0, 3), slice(0, 4))),
+         tol=CONV_TOL, mode="random"),
     # --- pooling: tiling, remainder, overlapping, gaps, 'same', 1-D ---
     Case("max_pool", lambda x: C.max_pool(x, 2), (distinct(2, 4, 4, 3),),
          lambda T, x: tpool(T, x, "max", 2, 2)),
@@ -186,6 +230,17 @@ CASES = [
          (normal(1, 5, 4, 2),), lambda T, x: tpool(T, x, "avg", 3, 1, pads=((1, 1), (1, 1)))),
     Case("average_pool:1d", lambda x: C.average_pool(x, 3, 2), (normal(2, 7, 3),),
          lambda T, x: tpool(T, x, "avg", 3, 2)),
+    # --- adaptive pooling: windows [floor(i n / out), ceil((i + 1) n / out)) ---
+    Case("adaptive_max_pool", lambda x: C.adaptive_max_pool(x, (3, 2)), (distinct(2, 7, 5, 2),),
+         lambda T, x: tadaptive(T, x, "max", (3, 2))),
+    Case("adaptive_max_pool:1d-upsampling", lambda x: C.adaptive_max_pool(x, 5),
+         (distinct(1, 3, 2),), lambda T, x: tadaptive(T, x, "max", 5)),
+    Case("adaptive_average_pool", lambda x: C.adaptive_average_pool(x, (3, 4)),
+         (normal(2, 7, 9, 2),), lambda T, x: tadaptive(T, x, "avg", (3, 4))),
+    Case("adaptive_average_pool:3d-channels-first",
+         lambda x: C.adaptive_average_pool(x, 2, data_format="channels_first"),
+         (normal(1, 2, 3, 5, 4),),
+         lambda T, x: T.nn.functional.adaptive_avg_pool3d(x, 2), mode="random"),
     # --- batch normalization ---
     Case("batch_norm", lambda x, g, b: C.batch_norm(x, g, b), (normal(4, 3, 3, 2), normal(2),
                                                              normal(2)),
@@ -199,6 +254,9 @@ CASES = [
     Case("batch_norm:axis1", lambda x, g: C.batch_norm(x, g, axis=1), (normal(3, 2, 4), normal(2)),
          lambda T, x, g: T.nn.functional.batch_norm(x, None, None, g, None, training=True,
                                                     eps=1e-3), tol=(1e-4, 1e-4)),
+    Case("batch_norm:masked", masked_batch_norm, (normal(5, 3, 2), normal(2), normal(2)),
+         lambda T, x, g, b: tmasked_batch_norm(T, x, T.tensor(BN_MASK, dtype=x.dtype), g, b),
+         tol=(1e-4, 1e-4)),
     Case("batch_normalization",
          lambda x, m, v, o, s: C.batch_normalization(x, m, v, offset=o, scale=s),
          (normal(4, 3), normal(3), positive(3), normal(3), normal(3)),
@@ -255,9 +313,9 @@ def test_table_covers_every_primitive_and_function():
     (5, 2, 2, 1, (0, 1)), (6, 3, 1, 2, (2, 2)), (4, 1, 1, 1, (0, 0)), (3, 5, 1, 1, (2, 2)),
 ])
 def test_same_padding_follows_tensorflow(size, k, stride, dilation, expected):
-    assert conv_ops.conv_padding("same", size, k, stride, dilation) == expected
-    assert conv_ops.conv_output_length(size, k, "same", stride, dilation) == -(-size // stride)
-    assert conv_ops.conv_padding("causal", size, k, stride, dilation) == (
+    assert conv_shapes.conv_padding("same", size, k, stride, dilation) == expected
+    assert conv_shapes.conv_output_length(size, k, "same", stride, dilation) == -(-size // stride)
+    assert conv_shapes.conv_padding("causal", size, k, stride, dilation) == (
         dilation * (k - 1), 0)
 
 

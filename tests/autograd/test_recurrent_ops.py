@@ -96,7 +96,8 @@ CASES = [
 
 
 def reference(case, x, kernel, rkernel, bias, *states, recurrent_mask=None):
-    """One Keras cell call per step, with the masking rules of Keras's NumPy ``rnn`` backend."""
+    """One Keras cell call per step, with the masking rules of Keras's NumPy ``rnn`` backend
+    (a masked step keeps the states and repeats the previous output, zeros at first)."""
     p = {"return_sequences": True, "reset_after": True, **case.params}
     act = ACT[p.get("activation", "tanh")]
     rec = ACT[p.get("recurrent_activation", "sigmoid")]
@@ -106,7 +107,7 @@ def reference(case, x, kernel, rkernel, bias, *states, recurrent_mask=None):
     b_in, b_rec = (0.0, 0.0) if bias is None else (
         (bias[0], bias[1]) if bias.ndim == 2 else (bias, 0.0))
     order = range(steps - 1, -1, -1) if p.get("go_backwards") else range(steps)
-    outputs = []
+    outputs, prev = [], np.zeros((batch, units))
     for t in order:
         h = states[0]
         hd = h if recurrent_mask is None else h * recurrent_mask
@@ -131,9 +132,11 @@ def reference(case, x, kernel, rkernel, bias, *states, recurrent_mask=None):
         out = new[0]
         if p.get("mask") is not None:
             m = p["mask"][:, t][:, None]
-            out = np.where(m, new[0], 0.0 if p.get("zero_output_for_mask") else h)
+            # A masked step repeats the previous output (zeros before the first kept step).
+            out = np.where(m, new[0], 0.0 if p.get("zero_output_for_mask") else prev)
             new = [np.where(m, n, s) for n, s in zip(new, states)]
         states = new
+        prev = out
         outputs.append(out)
     seq = np.stack(outputs, axis=1)
     seq = seq if p["return_sequences"] else seq[:, -1:]

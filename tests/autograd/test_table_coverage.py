@@ -2,13 +2,16 @@
 
 The rows live in one table per op family (elementwise/reduce/movement/linalg/losses in
 ``test_ops_gradcheck``, convolution/pooling/batch-norm in ``test_conv_ops``, layer norm/masked
-softmax/GELU in ``test_attention_ops``, the recurrent sequences in ``test_recurrent_ops``); a new
-primitive or ops function without a row fails here.
+softmax/GELU in ``test_attention_ops``, the recurrent sequences in ``test_recurrent_ops``, the
+rest of ``keras.ops`` in ``tests/ops/test_gradcheck_numpy`` and ``test_gradcheck_nn_linalg``); a
+new primitive or ops function without a row fails here.
 """
 
 from numdeep import ops
 from numdeep.autograd import Tensor, primitives
 from numdeep.autograd.function import Function
+from tests.ops.test_gradcheck_nn_linalg import CASES as NN_LINALG_CASES
+from tests.ops.test_gradcheck_numpy import CASES as NUMPY_CASES
 
 from .test_attention_ops import CASES as ATTENTION_CASES
 from .test_conv_ops import CASES as CONV_CASES
@@ -17,7 +20,7 @@ from .test_ops_gradcheck import NOT_DIFFERENTIABLE, _primitives_in_graph
 from .test_recurrent_ops import CASES as RECURRENT_CASES
 from .test_recurrent_ops import OPS as RECURRENT_OPS
 
-CASES = CORE_CASES + CONV_CASES + ATTENTION_CASES
+CASES = CORE_CASES + CONV_CASES + ATTENTION_CASES + NUMPY_CASES + NN_LINALG_CASES
 
 
 def test_table_covers_every_primitive():

@@ -29,8 +29,8 @@ def killed_run(folder, at=2, **kwargs):
         fit(make(), [CB.BackupAndRestore(folder, **kwargs), Interrupt(at)])
 
 
-def units(folder):
-    return sorted(n for n in os.listdir(folder) if n.startswith("backup-"))
+def metadata(folder, name="training_metadata.json"):
+    return json.loads((folder / name).read_text())
 
 
 def assert_same_training_state(a, b):
@@ -39,7 +39,7 @@ def assert_same_training_state(a, b):
     assert sorted(sa) == sorted(sb) and sa["iterations"] == sb["iterations"]
     for key in sa:
         assert np.array_equal(sa[key], sb[key]), key
-    assert a.optimizer.learning_rate == b.optimizer.learning_rate
+    assert a.optimizer.get_config()["learning_rate"] == b.optimizer.get_config()["learning_rate"]
     assert a.history.epoch == b.history.epoch
     assert a.history.history == b.history.history
 
@@ -51,7 +51,9 @@ def test_resume_after_a_kill_is_bit_identical_to_an_uninterrupted_run(tmp_path):
     final_rng_state = nd_random.get_state()
 
     killed_run(folder)
-    assert units(folder) == ["backup-000002"]
+    # Keras's files: the weights (with the optimizer state) and the epoch to resume at.
+    assert sorted(os.listdir(folder)) == ["latest.weights.h5", "training_metadata.json"]
+    assert metadata(folder)["epoch"] == 2 and metadata(folder)["batch"] == 0
     nd.utils.set_random_seed(12345)  # the global generator must come back from the backup
     resumed = make(seed=7)  # a fresh model object with different initial weights
     history = fit(resumed, [CB.BackupAndRestore(folder)])
@@ -80,11 +82,11 @@ def test_learning_rate_set_by_a_callback_is_restored_exactly(tmp_path):
     resumed = model(seed=3, dropout=True)
     fit(resumed, [SetLearningRate(), CB.BackupAndRestore(folder)])
     assert_same_training_state(resumed, reference)
-    assert resumed.optimizer.learning_rate == 0.002 / 3
+    assert resumed.optimizer.get_config()["learning_rate"] == 0.002 / 3
 
 
-def test_the_unit_is_committed_atomically_and_keeps_the_previous_one_until_then(tmp_path,
-                                                                             monkeypatch):
+def test_a_commit_interrupted_while_writing_the_weights_keeps_the_previous_backup(
+        tmp_path, monkeypatch):
     folder = tmp_path / "backup"
     m = make()
     real = type(m).save_weights
@@ -102,30 +104,40 @@ def test_the_unit_is_committed_atomically_and_keeps_the_previous_one_until_then(
     with pytest.raises(KeyboardInterrupt):
         fit(m, [CB.BackupAndRestore(folder)])
     monkeypatch.undo()
-    assert os.listdir(folder) == ["backup-000001"]  # no temporary folder left behind
-    state = json.loads((folder / "backup-000001" / "state.json").read_text())
-    assert state["epoch"] == 1 and state["history"]["epoch"] == [0]
+    assert metadata(folder)["epoch"] == 1
+    assert metadata(folder)["numdeep"]["history"]["epoch"] == [0]
 
     resumed = make(seed=5)
     seen = []
     fit(resumed, [CB.BackupAndRestore(folder),
                   CB.LambdaCallback(on_epoch_begin=lambda e, logs=None: seen.append(e))])
     assert seen == [1, 2, 3] and resumed.history.epoch == [0, 1, 2, 3]
+    assert not folder.exists()  # the leftover temporary file went too
 
 
-def test_crash_between_commit_and_cleanup_restores_the_newest_unit(tmp_path):
+def test_a_commit_interrupted_between_its_renames_is_finished_on_restore(tmp_path,
+                                                                         monkeypatch):
+    from numdeep.callbacks import _backup_files as files
+
     folder = tmp_path / "backup"
-    killed_run(folder, at=3, delete_checkpoint=False)
-    newest = folder / units(folder)[0]
-    os.rename(newest, folder / "backup-000009")
-    killed_run(tmp_path / "other", at=1)
-    os.rename(tmp_path / "other" / "backup-000001", folder / "backup-000001")
-    os.makedirs(folder / ".tmp-leftover")
+    real, renames = os.replace, []
+
+    def dying_replace(src, dst):
+        if str(dst).endswith("training_metadata.json"):
+            renames.append(dst)
+            if len(renames) == 2:  # the second epoch's weights are in place; the process dies
+                raise KeyboardInterrupt
+        return real(src, dst)
+
+    monkeypatch.setattr(files.os, "replace", dying_replace)
+    with pytest.raises(KeyboardInterrupt):
+        fit(make(), [CB.BackupAndRestore(folder)])
+    monkeypatch.undo()
+    assert metadata(folder)["epoch"] == 1  # stale: it does not match the new weights
     seen = []
-    fit(make(), [CB.BackupAndRestore(folder, delete_checkpoint=False),
-                 CB.LambdaCallback(on_epoch_begin=lambda e, logs=None: seen.append(e))])
-    assert seen == [3]
-    assert units(folder) == ["backup-000010"]
+    fit(make(seed=2), [CB.BackupAndRestore(folder),
+                       CB.LambdaCallback(on_epoch_begin=lambda e, logs=None: seen.append(e))])
+    assert seen == [2, 3]
 
 
 def corrupt(path):
@@ -137,34 +149,42 @@ def corrupt(path):
 def test_a_corrupted_backup_raises_instead_of_restarting(tmp_path):
     folder = tmp_path / "backup"
     killed_run(folder)
-    corrupt(folder / units(folder)[0] / "model.weights.h5")
+    corrupt(folder / "latest.weights.h5")
     m = make(seed=1)
     before = m.get_weights()
     with pytest.raises(CorruptFileError, match="SHA-256") as info:
         fit(m, [CB.BackupAndRestore(folder)])
     assert str(folder) in str(info.value) and "not restarted from scratch" in str(info.value)
     assert weights_equal(m.get_weights(), before)
-    assert units(folder) == ["backup-000002"]  # left for the user to inspect
+    assert (folder / "latest.weights.h5").exists()  # left for the user to inspect
 
 
 def test_double_checkpoint_falls_back_to_the_previous_backup(tmp_path):
     folder = tmp_path / "backup"
     killed_run(folder, double_checkpoint=True)
-    assert units(folder) == ["backup-000001", "backup-000002"]
-    (folder / "backup-000002" / "state.json").write_text("{not json")
+    assert sorted(os.listdir(folder)) == ["latest.weights.h5", "latest.weights.h5.bkp",
+                                          "training_metadata.json",
+                                          "training_metadata.json.bkp"]
+    (folder / "training_metadata.json").write_text("{not json")
     seen = []
-    with pytest.warns(UserWarning, match="restored the previous one"):
+    with pytest.warns(UserWarning, match="restoring the previous one"):
         fit(make(), [CB.BackupAndRestore(folder, double_checkpoint=True),
                      CB.LambdaCallback(on_epoch_begin=lambda e, logs=None: seen.append(e))])
     assert seen == [1, 2, 3]
 
 
-def test_unreadable_manifest_is_reported(tmp_path):
+def test_a_backup_written_by_keras_is_resumed(tmp_path):
     folder = tmp_path / "backup"
     killed_run(folder)
-    (folder / "backup-000002" / "manifest.json").write_bytes(b"")
-    with pytest.raises(CorruptFileError, match="manifest.json"):
-        fit(make(), [CB.BackupAndRestore(folder)])
+    weights = make()
+    weights.load_weights(folder / "latest.weights.h5")
+    # Keras writes only the epoch and the batch next to the weights.
+    (folder / "training_metadata.json").write_text(json.dumps({"epoch": 2, "batch": 0}))
+    seen = []
+    resumed = make(seed=4)
+    fit(resumed, [CB.BackupAndRestore(folder),
+                  CB.LambdaCallback(on_epoch_begin=lambda e, logs=None: seen.append(e))], epochs=3)
+    assert seen == [2] and resumed.optimizer.iterations == 9
 
 
 def test_a_different_model_is_refused(tmp_path):
@@ -192,15 +212,14 @@ def test_backup_is_kept_when_interrupted_or_diverged_and_only_own_files_deleted(
                 CB.BackupAndRestore(folder)])
     messages = " ".join(str(w.message) for w in record)
     assert "not backing up" in messages and "keeping the last good backup" in messages
-    state = json.loads((folder / units(folder)[0] / "state.json").read_text())
-    assert state["epoch"] == 2
+    assert metadata(folder)["epoch"] == 2
 
 
 def test_batch_frequency_resumes_at_the_start_of_the_interrupted_epoch(tmp_path):
     folder = tmp_path / "backup"
     killed_run(folder, save_freq=2)  # 3 steps per epoch: backups after steps 2, 4 and 6
-    state = json.loads((folder / units(folder)[0] / "state.json").read_text())
-    assert state["epoch"] == 1 and state["optimizer"]["iterations"] == 6
+    saved = metadata(folder)
+    assert saved["epoch"] == 1 and saved["numdeep"]["optimizer"]["iterations"] == 6
     seen = []
     fit(make(), [CB.BackupAndRestore(folder, save_freq=2),
                  CB.LambdaCallback(on_epoch_begin=lambda e, logs=None: seen.append(e))])
@@ -208,10 +227,11 @@ def test_batch_frequency_resumes_at_the_start_of_the_interrupted_epoch(tmp_path)
 
 
 def test_invalid_arguments():
-    with pytest.raises(ValueError, match="backup_dir"):
+    with pytest.raises(ValueError, match="Empty `backup_dir`"):
         CB.BackupAndRestore("")
-    with pytest.raises(ValueError, match="save_freq"):
-        CB.BackupAndRestore("b", save_freq=0)
+    for bad in (0, "batch", 0.5):
+        with pytest.raises(ValueError, match="Invalid value for argument `save_freq`"):
+            CB.BackupAndRestore("b", save_freq=bad)
 
 
 class Noisy(nd.layers.Layer):
@@ -226,15 +246,21 @@ class Noisy(nd.layers.Layer):
         return self.drop(x, training=training)
 
 
-def test_generators_of_nested_layers_are_found_and_round_trip():
+def test_random_streams_of_nested_layers_are_found_and_round_trip():
     from numdeep.callbacks import _backup_files as files
-    from numdeep.callbacks.backup_and_restore import _layer_rngs, _set_generator_state
+    from numdeep.callbacks.backup_and_restore import (
+        _generator_state,
+        _layer_rngs,
+        _set_generator_state,
+    )
 
     m = nd.Sequential([nd.layers.Dense(2, input_shape=(2,)), Noisy(), nd.layers.Dropout(0.1)])
     rngs = _layer_rngs(m)
-    assert sorted(rngs) == ["1", "1/0", "2"]
-    saved = files.decode(files.encode({k: r.bit_generator.state for k, r in rngs.items()}))
-    expected = {k: r.random(3) for k, r in rngs.items()}
+    assert sorted(rngs) == ["1", "1/0#0", "2#0"]  # Noisy's _rng, the Dropouts' SeedGenerators
+    saved = files.decode(files.encode({k: _generator_state(r) for k, r in rngs.items()}))
+    x = np.ones((4, 2), "float32")
+    expected = (rngs["1"].random(3), m(x, training=True).numpy())
     for key, rng in rngs.items():
         _set_generator_state(rng, saved[key])
-    assert all(np.array_equal(rngs[k].random(3), expected[k]) for k in rngs)
+    assert np.array_equal(rngs["1"].random(3), expected[0])
+    assert np.array_equal(m(x, training=True).numpy(), expected[1])

@@ -38,7 +38,7 @@ def test_reduce_lr_on_plateau_rejects_bad_factor_and_unknown_monitor():
     with pytest.raises(ValueError, match="factor"):
         CB.ReduceLROnPlateau(factor=1.0)
     x, y = data()
-    with pytest.raises(ValueError, match="Available keys: accuracy, learning_rate, loss"):
+    with pytest.raises(ValueError, match="monitor=los, but Keras isn't able"):
         sgd_model().fit(x, y, epochs=2, verbose=0, callbacks=[CB.ReduceLROnPlateau("los")])
 
 
@@ -61,7 +61,7 @@ def test_learning_rate_scheduler_accepts_a_one_argument_schedule(capsys):
 
 
 def test_learning_rate_scheduler_rejects_non_numbers():
-    with pytest.raises(ValueError, match="must return a float"):
+    with pytest.raises(ValueError, match="output of the `schedule` function should be a float"):
         run(sgd_model(), 1, CB.LearningRateScheduler(lambda epoch, lr: "fast"))
     with pytest.raises(ValueError, match="function"):
         CB.LearningRateScheduler(0.1)

@@ -98,16 +98,24 @@ def test_saved_model_reloads_with_load_model(tmp_path):
                                m.predict(x, verbose=0), rtol=1e-6)
 
 
-def test_misspelled_monitor_raises_at_the_first_epoch_end(tmp_path):
+def test_unknown_monitor_in_auto_mode_raises_at_the_first_epoch_end(tmp_path):
     m = model()
-    with pytest.raises(ValueError, match="Available keys: accuracy, loss, val_accuracy"):
+    with pytest.raises(ValueError, match="monitor=val_acc, but Keras isn't able"):
         fit(m, 3, CB.ModelCheckpoint(tmp_path / "m.keras", monitor="val_acc",
                                      save_best_only=True))
     assert m.history.epoch == [0] and os.listdir(tmp_path) == []
 
 
+def test_missing_monitor_with_an_explicit_mode_warns_and_saves(tmp_path):
+    # Keras's rule: save_best_only cannot compare, so the model is saved.
+    with pytest.warns(UserWarning, match="Can save best model only with val_acc available"):
+        fit(model(), 1, CB.ModelCheckpoint(tmp_path / "m.keras", monitor="val_acc", mode="max",
+                                           save_best_only=True))
+    assert os.listdir(tmp_path) == ["m.keras"]
+
+
 def test_template_field_missing_from_logs(tmp_path):
-    with pytest.raises(KeyError, match="val_auc.*Available fields"):
+    with pytest.raises(KeyError, match="Failed to format this callback filepath.*val_auc"):
         fit(model(), 1, CB.ModelCheckpoint(tmp_path / "{val_auc}.keras"))
 
 
@@ -121,15 +129,17 @@ def test_bad_extensions_and_frequency_are_rejected():
         CB.ModelCheckpoint("model.pt")
     with pytest.raises(ValueError, match=".weights.h5"):
         CB.ModelCheckpoint("model.keras", save_weights_only=True)
-    with pytest.raises(ValueError, match="save_freq"):
+    with pytest.raises(ValueError, match="Unrecognized save_freq"):
         CB.ModelCheckpoint("m.keras", save_freq="batch")
+    with pytest.warns(UserWarning, match="ModelCheckpoint mode 'best' is unknown"):
+        assert CB.ModelCheckpoint("m.keras", mode="best").mode == "auto"
 
 
 def test_verbose_lines(tmp_path, capsys):
     fit(model(), 2, CB.ModelCheckpoint(tmp_path / "m.keras", save_best_only=True, verbose=1),
         series=[0.5, 0.7])
     out = capsys.readouterr().out
-    assert "Epoch 1: val_loss improved from inf to 0.50000, saving model to" in out
+    assert "Epoch 1: val_loss improved from None to 0.50000, saving model to" in out
     assert "Epoch 2: val_loss did not improve from 0.50000" in out
 
 

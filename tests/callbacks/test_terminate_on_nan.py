@@ -49,7 +49,7 @@ def test_inf_loss_stops_too():
 def test_raise_error_mode():
     m, ends = model(), []
     x, y = data()
-    with pytest.raises(RuntimeError, match="loss is nan at batch 0"):
+    with pytest.raises(RuntimeError, match="NaN or Inf loss encountered at batch 0"):
         m.fit(x, y, epochs=3, batch_size=8, verbose=0,
               callbacks=[PoisonAt(0, 0), CB.TerminateOnNaN(raise_error=True),
                          CB.LambdaCallback(on_train_end=lambda logs: ends.append(1))])

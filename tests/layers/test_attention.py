@@ -181,16 +181,24 @@ def test_mha_model_saves_and_loads_with_keras_weight_paths(tmp_path):
 
 
 def test_mha_errors():
-    with pytest.raises(ValueError, match="num_heads"):
+    with pytest.raises(ValueError, match="argument `num_heads`"):
         L.MultiHeadAttention(num_heads=0, key_dim=2)
-    with pytest.raises(NotImplementedError, match="attention_axes"):
-        L.MultiHeadAttention(2, 2, attention_axes=(1, 2))
-    with pytest.raises(ValueError, match=r"'m'.*`query` of shape \(batch, steps, features\)"):
-        L.MultiHeadAttention(2, 2, name="m")(_x(2, 3), _x(2, 3))
-    with pytest.raises(ValueError, match="same number of steps"):
+    with pytest.raises(ValueError, match="argument `value_dim`"):
+        L.MultiHeadAttention(num_heads=2, key_dim=2, value_dim=1.5)
+    with pytest.raises(ValueError, match="Invalid `output_shape`"):
+        L.MultiHeadAttention(2, 2, output_shape=8.0)
+    with pytest.raises(ValueError, match="sliding_window"):
+        L.MultiHeadAttention(2, 2, sliding_window=0)
+    with pytest.raises(ValueError, match=r"'m'.*attention_axes.*rank 3"):
+        L.MultiHeadAttention(2, 2, attention_axes=2, name="m")(_x(2, 3, 4), _x(2, 3, 4))
+    with pytest.raises(ValueError, match=r"`query` of shape \(batch, steps, features\)"):
+        L.MultiHeadAttention(2, 2)(_x(2, 3), _x(2, 3))
+    with pytest.raises(ValueError, match="except the last one, must be equal"):
         L.MultiHeadAttention(2, 2)(_x(1, 3, 4), _x(1, 5, 4), key=_x(1, 4, 4))
     with pytest.raises(TypeError, match="needs `query` and `value`"):
         L.MultiHeadAttention(2, 2)(_x(1, 3, 4))
+    with pytest.raises(ValueError, match="Dropout is not supported when flash attention"):
+        L.MultiHeadAttention(2, 2, dropout=0.1, flash_attention=True)
 
 
 @pytest.mark.parametrize("causal", [False, True])
@@ -319,3 +327,20 @@ def test_sine_position_encoding_values():
                                atol=1e-6)
     assert L.SinePositionEncoding.from_config(
         L.SinePositionEncoding(7).get_config()).max_wavelength == 7
+
+
+def test_attention_returns_its_weights_after_dropout():
+    """Keras's ``Attention`` returns the weights that multiplied ``value``: after dropout (an
+    earlier numdeep returned them before dropout)."""
+    q, v = _x(2, 3, 4), _x(2, 5, 4)
+    layer = L.Attention(dropout=0.5, seed=0)
+    out, w = layer([q, v], training=True, return_attention_scores=True)
+    np.testing.assert_allclose(out.numpy(), w.numpy() @ v, atol=1e-5)
+    p = _softmax(q @ v.transpose(0, 2, 1))
+    kept = w.numpy() != 0
+    assert 0 < kept.sum() < kept.size
+    np.testing.assert_allclose(w.numpy()[kept], 2.0 * p[kept], rtol=1e-5)
+    np.testing.assert_allclose(layer([q, v], return_attention_scores=True)[1].numpy(), p,
+                               atol=1e-6)
+    assert len(nd.random.seed_generators_of(layer)) == 1
+    assert nd.random.seed_generators_of(L.Attention()) == []

@@ -1,4 +1,5 @@
 import gc
+import re
 import tracemalloc
 
 import numpy as np
@@ -53,8 +54,8 @@ def test_keras_weight_layouts_and_names():
     cases = [
         (L.Conv2D(5, (3, 2), groups=1), [("kernel", (3, 2, 3, 5)), ("bias", (5,))]),
         (L.Conv2D(6, 3, groups=3), [("kernel", (3, 3, 1, 6)), ("bias", (6,))]),
-        (L.DepthwiseConv2D(3, depth_multiplier=2),
-         [("depthwise_kernel", (3, 3, 3, 2)), ("bias", (6,))]),
+        (L.DepthwiseConv2D(3, depth_multiplier=2),  # Keras 3's name (Keras 2: depthwise_kernel)
+         [("kernel", (3, 3, 3, 2)), ("bias", (6,))]),
         (L.SeparableConv2D(4, 3), [("depthwise_kernel", (3, 3, 3, 1)),
                                    ("pointwise_kernel", (1, 1, 3, 4)), ("bias", (4,))]),
         (L.Conv2DTranspose(7, 3), [("kernel", (3, 3, 7, 3)), ("bias", (7,))]),
@@ -122,40 +123,86 @@ def test_conv2d_rejects_a_3d_input_naming_layer_and_shape():
 
 
 def test_kernel_larger_than_valid_input():
-    with pytest.raises(ValueError, match=r"Conv2D layer 'big'.*kernel \(5, 5\).*larger.*"
-                                         r"\(1, 3, 3, 2\)"):
+    with pytest.raises(ValueError, match=r"Conv2D layer 'big': Computed output size would be "
+                                         r"zero or negative.*\(1, 3, 3, 2\).*\(5, 5, 2, 1\)"):
         L.Conv2D(1, 5, name="big")(np.zeros((1, 3, 3, 2), "float32"))
     layer = L.Conv2D(1, 5, name="late")
     layer.build((None, None, None, 2))  # unknown spatial size: checked at call time
     with pytest.raises(ValueError, match=r"'late'.*\(1, 4, 9, 2\)"):
         layer(np.zeros((1, 4, 9, 2), "float32"))
-    with pytest.raises(ValueError, match=r"kernel \(3,\).*dilation \(3,\)"):
+    with pytest.raises(ValueError, match=r"kernel shape=\(3, 2, 1\).*dilation_rate=\(3,\)"):
         L.Conv1D(1, 3, dilation_rate=3)(np.zeros((1, 6, 2), "float32"))
     assert L.Conv2D(1, 5, padding="same")(np.zeros((1, 3, 3, 2), "float32")).shape == (1, 3, 3, 1)
+    with pytest.raises(ValueError, match="Computed output size"):  # symbolic inputs too
+        L.Conv2D(1, 5)(nd.Input((3, 3, 2)))
 
 
-@pytest.mark.parametrize("kwargs", [{"strides": 0}, {"strides": -1}, {"strides": (1, 0)},
-                                    {"dilation_rate": 0}, {"kernel_size": 0}])
-def test_non_positive_sizes_are_rejected(kwargs):
-    args = {"filters": 2, "kernel_size": 3, **kwargs}
+@pytest.mark.parametrize("kwargs, bad", [({"strides": 0}, "{0}"), ({"strides": -1}, "{-1}"),
+                                         ({"strides": (1, 0)}, "{0}"),
+                                         ({"dilation_rate": 0}, "{0}"),
+                                         ({"kernel_size": 0}, "{0}")])
+def test_non_positive_sizes_are_rejected_with_keras_messages(kwargs, bad):
     name = next(iter(kwargs))
-    with pytest.raises(ValueError, match=rf"Conv2D layer 'c'.*`{name}` must be a positive"):
-        L.Conv2D(name="c", **args)
+    with pytest.raises(ValueError, match=rf"The `{name}` argument must be a tuple of 2 integers. "
+                                         rf"Received {name}=.*including values {re.escape(bad)}"):
+        L.Conv2D(filters=2, **{"kernel_size": 3, **kwargs})
 
 
 def test_other_argument_errors():
-    with pytest.raises(ValueError, match="filters"):
+    with pytest.raises(ValueError, match=r"Invalid value for argument `filters`. Expected a "
+                                         r"strictly positive value. Received filters=0."):
         L.Conv2D(0, 3)
     with pytest.raises(ValueError, match="padding"):
         L.Conv2D(2, 3, padding="causal")
-    with pytest.raises(ValueError, match="groups"):
+    with pytest.raises(ValueError, match=r"number of filters must be evenly divisible.*"
+                                         r"groups=2, filters=3"):
         L.Conv2D(3, 3, groups=2)
-    with pytest.raises(ValueError, match=r"not divisible by groups=2"):
+    with pytest.raises(ValueError, match=r"number of groups must be a positive integer"):
+        L.Conv2D(3, 3, groups=0)
+    with pytest.raises(ValueError, match=r"input channels must be evenly divisible.*groups=2.*"
+                                         r"3 channels"):
         L.Conv2D(4, 3, groups=2)(np.zeros((1, 5, 5, 3), "float32"))
-    with pytest.raises(ValueError, match="output_padding"):
+    with pytest.raises(ValueError, match=r"`output_padding` must be strictly less than "
+                                         r"`strides`"):
         L.Conv2DTranspose(2, 3, strides=2, output_padding=2)
-    with pytest.raises(NotImplementedError, match="constraints"):
-        L.Conv2D(2, 3, kernel_constraint="non_neg")
+    with pytest.raises(ValueError, match=r"`strides > 1` not supported in conjunction with "
+                                         r"`dilation_rate > 1`"):
+        L.Conv2D(2, 2, strides=2, dilation_rate=(2, 1))
+    with pytest.raises(ValueError, match="Computed output size would be zero or negative"):
+        L.DepthwiseConv1D(11, strides=5)(np.zeros((4, 10, 3), "float32"))
+    with pytest.raises(TypeError, match="lora_rank"):
+        L.Conv2DTranspose(2, 3, lora_rank=2)
+
+
+def test_constraints_are_attached_and_serialized():
+    layer = L.Conv2D(2, 3, kernel_constraint="non_neg", bias_constraint="max_norm")
+    layer.build((None, 5, 5, 3))
+    assert isinstance(layer.kernel.constraint, nd.constraints.NonNeg)
+    assert isinstance(layer.bias.constraint, nd.constraints.MaxNorm)
+    config = layer.get_config()
+    assert config["kernel_constraint"]["class_name"] == "NonNeg"
+    assert isinstance(L.Conv2D.from_config(config).kernel_constraint, nd.constraints.NonNeg)
+    model = nd.Sequential([nd.Input((5, 5, 3)), layer])
+    model.compile(nd.optimizers.SGD(0.01), "mse")
+    assert layer.kernel.numpy().min() < 0  # glorot's initial values: the optimizer projects
+    rng = np.random.default_rng(0)
+    model.fit(rng.random((4, 5, 5, 3)), rng.standard_normal((4, 3, 3, 2)), verbose=0)
+    assert layer.kernel.numpy().min() >= 0 and layer.kernel.numpy().max() > 0
+    sep = L.SeparableConv1D(2, 3, pointwise_constraint="non_neg")
+    sep.build((None, 6, 2))
+    assert sep.depthwise_kernel.constraint is None
+    assert isinstance(sep.pointwise_kernel.constraint, nd.constraints.NonNeg)
+
+
+def test_manual_build_then_set_weights_keeps_the_weights():
+    layer = L.Conv2D(2, 3)
+    layer.build((None, 5, 5, 1))
+    kernel = np.arange(18, dtype="float32").reshape(3, 3, 1, 2)
+    layer.set_weights([kernel, np.array([1.0, -1.0], "float32")])
+    x = np.ones((1, 5, 5, 1), "float32")
+    np.testing.assert_allclose(layer(x).data, np.broadcast_to(kernel.sum((0, 1, 2)) + [1, -1],
+                                                              (1, 3, 3, 2)))
+    np.testing.assert_array_equal(layer.kernel.data, kernel)  # the call did not rebuild
 
 
 def test_channels_mismatch_against_built_weights():

@@ -81,18 +81,30 @@ def test_unit_normalization_of_zero_is_zero_with_finite_gradient():
 def test_layer_norm_passes_masks_through():
     x = nd.Tensor(np.ones((2, 3, 4), dtype="float32"))
     x._keras_mask = np.array([[True, True, False], [True, False, False]])
-    for layer in (L.LayerNormalization(), L.RMSNormalization(), L.GroupNormalization(2)):
+    for layer in (L.LayerNormalization(), L.GroupNormalization(2), L.UnitNormalization()):
         np.testing.assert_array_equal(layer(x)._keras_mask, x._keras_mask)
+    # Keras's RMSNormalization does not support masking: the mask ends there.
+    assert getattr(L.RMSNormalization()(x), "_keras_mask", None) is None
 
 
 def test_errors_name_the_layer_and_the_problem():
-    with pytest.raises(ValueError, match="multiple of groups=4"):
+    with pytest.raises(ValueError, match=r"Number of groups \(4\) must be a multiple of the "
+                                         r"number of channels \(6\)"):
         L.GroupNormalization(groups=4, name="gn")(np.zeros((1, 6), dtype="float32"))
-    with pytest.raises(ValueError, match="groups"):
-        L.GroupNormalization(groups=0)
-    with pytest.raises(TypeError, match="axis"):
+    with pytest.raises(ValueError, match=r"Number of groups \(5\) cannot be more than the "
+                                         r"number of channels \(4\)"):
+        L.GroupNormalization(groups=5)(np.zeros((1, 4), dtype="float32"))
+    with pytest.raises(ValueError, match="should have a defined dimension"):
+        L.GroupNormalization()(nd.Input(batch_shape=(None, 2, None)))
+    for bad in (0, -2, 1.5, "32"):
+        with pytest.raises(ValueError, match="invalid value for argument `groups`"):
+            L.GroupNormalization(groups=bad)
+    with pytest.raises(TypeError, match="Expected an int or a list/tuple of ints for the "
+                                        "argument 'axis'"):
         L.LayerNormalization(axis="last")
-    with pytest.raises(ValueError, match=r"'ln'.*axis \[3\] is out of bounds"):
+    with pytest.raises(TypeError, match="Invalid value for `axis` argument"):
+        L.UnitNormalization(axis={"axis": -1})
+    with pytest.raises(ValueError, match=r"'ln': Axis 3 is out of bounds"):
         L.LayerNormalization(axis=3, name="ln")(np.zeros((2, 3), dtype="float32"))
     with pytest.raises(ValueError, match="batch axis"):
         L.LayerNormalization(axis=0)(np.zeros((2, 3), dtype="float32"))
@@ -100,7 +112,7 @@ def test_errors_name_the_layer_and_the_problem():
         L.LayerNormalization(epsilon=-1.0)
     layer = L.LayerNormalization()
     layer(np.zeros((2, 3), dtype="float32"))
-    with pytest.raises(ValueError, match="expected axis 1"):
+    with pytest.raises(ValueError, match="expected axis -1"):
         layer(np.zeros((2, 4), dtype="float32"))
 
 
@@ -165,3 +177,33 @@ def test_unit_normalization_matches_torch_normalize():
     torch = pytest.importorskip("torch")
     x = np.random.default_rng(6).standard_normal((3, 5)).astype("float32")
     _torch_parity(L.UnitNormalization(), lambda t: torch.nn.functional.normalize(t, dim=-1), x)
+
+
+def test_per_sample_norms_follow_the_rank_of_each_call():
+    # Built on rank 3, called on rank 4: axis -1 stays the last axis (Keras resolves it per call).
+    x = np.random.default_rng(0).normal(5.0, 10.0, (50, 2, 2, 2)).astype("float32")
+    ln = L.LayerNormalization()
+    ln.build((2, 2, 2))
+    y = ln(x).data
+    np.testing.assert_allclose(y.mean(-1), 0, atol=1e-4)
+    np.testing.assert_allclose(y, (x - x.mean(-1, keepdims=True)) /
+                               np.sqrt(x.var(-1, keepdims=True) + 1e-3), rtol=1e-4, atol=1e-4)
+    rms = L.RMSNormalization()
+    rms.build((2, 2, 2))
+    np.testing.assert_allclose(rms(x).data, x / np.sqrt((x * x).mean(-1, keepdims=True) + 1e-6),
+                               rtol=1e-5)
+    assert not rms.supports_masking  # as in Keras
+    unit = L.UnitNormalization(axis=(1, 2))
+    assert unit.built  # no state: built at creation, as Keras's
+    np.testing.assert_allclose((unit(x).data ** 2).sum((1, 2)), 1, rtol=1e-5)
+
+
+def test_constraints_are_attached():
+    ln = L.LayerNormalization(gamma_constraint="non_neg", beta_constraint="unit_norm")
+    ln.build((None, 3))
+    assert isinstance(ln.gamma.constraint, nd.constraints.NonNeg)
+    assert isinstance(ln.beta.constraint, nd.constraints.UnitNorm)
+    gn = L.GroupNormalization(groups=2, gamma_constraint="non_neg")
+    gn.build((None, 4))
+    assert isinstance(gn.gamma.constraint, nd.constraints.NonNeg)
+    assert gn.get_config()["gamma_constraint"]["class_name"] == "NonNeg"

@@ -59,13 +59,15 @@ def test_broadcasting_follows_keras_rules():
 
 
 def test_incompatible_shapes_name_the_layer_and_all_shapes():
-    with pytest.raises(ValueError, match=r"Add layer 'res'.*incompatible.*"
+    with pytest.raises(ValueError, match=r"incompatible shapes.*Add layer 'res'.*"
                                          r"\[\(2, 3\), \(2, 4\), \(2, 3\)\]"):
         L.Add(name="res")([_x(2, 3), _x(2, 4), _x(2, 3)])
     with pytest.raises(ValueError, match=r"different batch sizes.*\[\(2, 3\), \(5, 3\)\]"):
         L.Average()([_x(2, 3), _x(5, 3)])
-    with pytest.raises(ValueError, match="exactly 2 input"):
+    with pytest.raises(ValueError, match="layer should be called on exactly 2 inputs"):
         L.Subtract()([_x(2, 3), _x(2, 3), _x(2, 3)])
+    with pytest.raises(ValueError, match="layer should be called on exactly 2 inputs"):
+        L.Subtract()([nd.Input((4, 5))])
     with pytest.raises(ValueError, match="list"):
         L.Add()(_x(2, 3))
     with pytest.raises(ValueError, match=r"incompatible.*\(None, 3\), \(None, 4\)"):
@@ -78,7 +80,9 @@ def test_concatenate_values_shapes_masks_and_errors():
     np.testing.assert_array_equal(layer([a, b]).numpy(), np.concatenate([a, b], -1))
     assert L.Concatenate(axis=1)([nd.Input((3, 4)), nd.Input((None, 4))]).shape == (None, None, 4)
     assert L.Concatenate.from_config(L.Concatenate(axis=1).get_config()).axis == 1
-    with pytest.raises(ValueError, match=r"'cat'.*matching shapes.*\[\(2, 3, 4\), \(2, 5, 2\)\]"):
+    with pytest.raises(ValueError, match=r"requires inputs with matching shapes except for the "
+                                         r"concatenation axis.*'cat'.*"
+                                         r"\[\(2, 3, 4\), \(2, 5, 2\)\]"):
         L.Concatenate(name="cat")([a, _x(2, 5, 2)])
     with pytest.raises(ValueError, match="same rank"):
         L.Concatenate()([a, _x(2, 3)])
@@ -121,7 +125,7 @@ def test_dot_matches_batch_dot_and_cosine():
 
 
 def test_dot_errors():
-    with pytest.raises(ValueError, match=r"'d'.*axis values 5 \(at axis 2\) != 4 \(at axis 2\)"):
+    with pytest.raises(ValueError, match=r"axis values 5 \(at axis 2\) != 4 \(at axis 2\).*'d'"):
         L.Dot(axes=2, name="d")([_x(2, 3, 5), _x(2, 3, 4)])
     with pytest.raises(ValueError, match="list of 2 inputs"):
         L.Dot(axes=1)([_x(2, 3)])
@@ -157,3 +161,82 @@ def test_permute_errors():
         L.Permute((0, 1))
     with pytest.raises(ValueError, match="rank 3"):
         L.Permute((2, 1))(_x(2, 3, 4, 5))
+
+
+def _masked(values):
+    """A Tensor masked where its last axis is all zeros (as ``Masking`` would)."""
+    return L.Masking()(np.array(values, "float32"))
+
+
+def test_multiply_combines_masks_as_keras():
+    x1 = _masked([[[0, 0], [1, 2], [0, 0], [3, 4]]])
+    x2 = nd.Tensor(np.array([[[0, 0], [0, 0], [1, 2], [3, 4]]], "float32"))
+    # One masked input: its masked entries count as 1 and the output has no mask.
+    out = L.Multiply()([x1, x2])
+    np.testing.assert_array_equal(out.numpy(), [[[0, 0], [0, 0], [1, 2], [9, 16]]])
+    assert getattr(out, "_keras_mask", None) is None
+    # All masked: entries kept by some input are products of the kept ones, the rest 0.
+    out = L.Multiply()([x1, _masked(x2.numpy())])
+    np.testing.assert_array_equal(out.numpy(), [[[0, 0], [1, 2], [1, 2], [9, 16]]])
+    np.testing.assert_array_equal(out._keras_mask, [[False, True, True, True]])
+
+
+def test_multiply_with_masks_gradcheck_float64():
+    a = nd.Tensor(RNG.standard_normal((2, 3, 2)))
+    b = nd.Tensor(RNG.standard_normal((2, 3, 2)))
+    masks = [np.array([[True, False, True], [False, True, True]]),
+             np.array([[True, True, False], [False, False, True]])]
+
+    def fn(x, y):
+        x._keras_mask, y._keras_mask = masks
+        return L.Multiply(dtype="float64")([x, y])
+
+    assert nd.autograd.gradcheck(fn, [a.numpy(), b.numpy()])
+
+
+def test_compute_mask_errors_and_variable_masks():
+    inputs = [nd.Input((4, 5)), nd.Input((4, 5))]
+    for layer in (L.Add(), L.Maximum(), L.Concatenate()):
+        with pytest.raises(ValueError, match="`mask` should be a list."):
+            layer.compute_mask(inputs, _x(2, 4, 5))
+        with pytest.raises(ValueError, match="`inputs` should be a list."):
+            layer.compute_mask(inputs[0], [None, None])
+        with pytest.raises(ValueError, match="should have the same length."):
+            layer.compute_mask(inputs, [None])
+        assert layer.compute_mask(inputs, [None, None]) is None
+    # Concrete masks give a concrete mask even for symbolic inputs.
+    masks = [nd.Variable(np.array([[1.0, 0.0, 0.0, 0.0]])),
+             nd.Variable(np.array([[0.0, 0.0, 1.0, 0.0]]))]
+    np.testing.assert_array_equal(L.Add().compute_mask(inputs, masks),
+                                  [[True, False, True, False]])
+
+
+def test_concatenate_mask_in_a_functional_model():
+    in1, in2 = nd.Input((4, 2)), nd.Input((4, 2))
+    out = L.Concatenate(axis=1)([L.Masking()(in1), in2])
+    model = nd.Model([in1, in2], out._keras_mask)
+    x1 = np.array([[[0, 0], [1, 2], [0, 0], [3, 4]]], "float32")
+    x2 = np.array([[[0, 0], [0, 0], [1, 2], [3, 4]]], "float32")
+    np.testing.assert_array_equal(np.asarray(model([x1, x2])), [[0, 1, 0, 1, 1, 1, 1, 1]])
+
+
+@pytest.mark.parametrize("fn, cls, kwargs", [
+    (L.add, L.Add, {}), (L.subtract, L.Subtract, {}), (L.multiply, L.Multiply, {}),
+    (L.average, L.Average, {}), (L.maximum, L.Maximum, {}), (L.minimum, L.Minimum, {}),
+    (L.concatenate, L.Concatenate, {"axis": 1}), (L.dot, L.Dot, {"axes": 2}),
+])
+def test_functional_forms_build_and_call_the_layer(fn, cls, kwargs):
+    a, b = _x(2, 3, 3), _x(2, 3, 3)
+    np.testing.assert_allclose(fn([a, b], **kwargs).numpy(), cls(**kwargs)([a, b]).numpy(),
+                               rtol=1e-6)
+    out = fn([nd.Input((3, 3)), nd.Input((3, 3))], name=f"my_{cls.__name__.lower()}", **kwargs)
+    assert out.node.layer.name == f"my_{cls.__name__.lower()}"
+    assert isinstance(out.node.layer, cls)
+
+
+def test_dot_higher_rank_inputs():
+    a, b = _x(1, 3, 2), _x(1, 1, 2, 3)
+    assert L.Dot(axes=(-2, -1))([nd.Input(batch_shape=(1, 3, 2)),
+                                 nd.Input(batch_shape=(1, 1, 2, 3))]).shape == (1, 2, 1, 2)
+    y = L.Dot(axes=(-2, -1))([a, b]).numpy()
+    np.testing.assert_allclose(y, np.einsum("bkx,byzk->bxyz", a, b), rtol=1e-5)

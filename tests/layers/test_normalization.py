@@ -154,3 +154,128 @@ def test_errors():
     with pytest.raises(ValueError, match=r"'bn2'.*axis 1.*value 3.*\(2, 4\)"):
         bn(np.zeros((2, 4), "float32"))
     assert isinstance(bn(Tensor(np.zeros((2, 3), "float64"))), Tensor)
+
+
+# ----- masks, renormalization, manual builds --------------------------------------------------
+def test_masked_batch_statistics_ignore_padded_steps():
+    # The contract issue's example (Keras's test_bachnorm_ignore_masked_values): numdeep gave
+    # moving means [0.75, 2.5] by averaging the padding in.
+    padded = np.array([[[1, 5], [2, 5], [0, 0], [0, 0]]] * 10, dtype="float32")
+    inputs = nd.Input((None, 2))
+    bn = L.BatchNormalization(momentum=0.0)
+    model = nd.Model(inputs, bn(L.Masking(mask_value=0.0)(inputs)))
+    model.compile("rmsprop", loss="mse")
+    model.fit(padded, padded, batch_size=10, epochs=2, verbose=0)
+    np.testing.assert_allclose(bn.moving_mean.data, [1.5, 5.0], rtol=1e-6)
+    np.testing.assert_allclose(bn.moving_variance.data, [0.25, 0.0], atol=1e-6)
+
+
+def test_masked_batch_norm_normalizes_every_position_with_the_kept_statistics():
+    x = np.random.default_rng(0).standard_normal((3, 4, 2)).astype("float32")
+    mask = np.array([[1, 1, 0, 0], [1, 1, 1, 0], [0, 1, 1, 1]], dtype=bool)
+    bn = L.BatchNormalization(momentum=0.0, center=False, scale=False)
+    y = bn(x, training=True, mask=mask).data
+    kept = x[mask]
+    np.testing.assert_allclose(y, (x - kept.mean(0)) / np.sqrt(kept.var(0) + 1e-3), rtol=1e-5,
+                               atol=1e-6)
+    np.testing.assert_allclose(bn.moving_mean.data, kept.mean(0), rtol=1e-5)
+    # A fully masked batch gives zeros for zero inputs (no NaN), as in Keras.
+    zeros = L.BatchNormalization(center=False, scale=False)
+    np.testing.assert_array_equal(zeros(np.zeros((4, 5)), mask=np.zeros(4), training=True).data,
+                                  0)
+    with pytest.raises(ValueError, match="one dimension less than the inputs"):
+        bn(x, training=True, mask=np.ones((3, 4, 2)))
+
+
+def test_masked_batch_norm_gradcheck_float64():
+    rng = np.random.default_rng(0)
+    x, mask = rng.standard_normal((3, 4, 2)), rng.random((3, 4)) > 0.4
+    bn = L.BatchNormalization(dtype="float64")
+    bn(x)
+
+    def fn(x, g, b):
+        old = bn.gamma, bn.beta, bn.moving_mean.data.copy(), bn.moving_variance.data.copy()
+        bn.gamma, bn.beta = g, b
+        try:
+            return bn.call(x, training=True, mask=mask)
+        finally:
+            bn.gamma, bn.beta = old[0], old[1]
+            bn.moving_mean.data[...], bn.moving_variance.data[...] = old[2], old[3]
+
+    assert gradcheck(fn, [x, rng.standard_normal(2), rng.standard_normal(2)])
+
+
+def test_manual_build_then_set_weights_keeps_the_weights():
+    bn = L.BatchNormalization()
+    bn.build((None, 2))
+    bn.set_weights([np.array([2.0, 1.0]), np.array([0.5, 0.0]), np.array([1.0, 2.0]),
+                    np.array([4.0, 1.0])])
+    x = np.array([[1.0, 2.0], [3.0, 6.0]], dtype="float32")
+    expected = (x - [1.0, 2.0]) / np.sqrt(np.array([4.0, 1.0]) + 1e-3) * [2.0, 1.0] + [0.5, 0.0]
+    np.testing.assert_allclose(bn(x).data, expected, rtol=1e-6)
+    np.testing.assert_array_equal(bn.gamma.data, [2.0, 1.0])
+
+
+def test_renorm_corrects_with_the_renorm_statistics():
+    bn = L.BatchNormalization(epsilon=1e-3, momentum=0.9, renorm=True, renorm_momentum=0.8,
+                              moving_variance_initializer=nd.initializers.Constant(4.0))
+    bn.build((None, 3))
+    assert [w.name for w in bn.non_trainable_weights] == [
+        "moving_mean", "moving_variance", "moving_stddev", "renorm_mean", "renorm_stddev"]
+    np.testing.assert_allclose(bn.moving_stddev.data, 2.0)
+    rng = np.random.default_rng(0)
+    renorm_mean, renorm_std = rng.normal(size=3), np.abs(rng.normal(1.0, 0.5, 3))
+    gamma, beta = rng.normal(1.0, 0.1, 3), rng.normal(0.0, 0.1, 3)
+    for w, v in ((bn.renorm_mean, renorm_mean), (bn.renorm_stddev, renorm_std),
+                 (bn.gamma, gamma), (bn.beta, beta)):
+        w.assign(v)
+    x = np.array([[4.0, 6.0, 2.0], [8.0, -2.0, 5.0], [6.0, 4.0, 3.0]], dtype="float32")
+    mean, std = x.mean(0), np.sqrt(x.var(0) + 1e-3)
+    r, d = std / renorm_std, (mean - renorm_mean) / renorm_std
+    expected = ((x - mean) / std * r + d) * gamma + beta
+    np.testing.assert_allclose(bn(x, training=True).data, expected, atol=1e-5)
+    np.testing.assert_allclose(bn.renorm_mean.data, renorm_mean * 0.8 + mean * 0.2, atol=1e-6)
+    np.testing.assert_allclose(bn.renorm_stddev.data, renorm_std * 0.8 + std * 0.2, atol=1e-6)
+    moving_std = 2.0 * 0.9 + std * 0.1
+    np.testing.assert_allclose(bn.moving_stddev.data, moving_std, atol=1e-6)
+    np.testing.assert_allclose(bn.moving_variance.data, moving_std ** 2 - 1e-3, atol=1e-5)
+    clipped = L.BatchNormalization(renorm=True, renorm_clipping={"rmax": 1.0, "rmin": 1.0,
+                                                                 "dmax": 0.0})
+    y = clipped(x, training=True).data  # r = 1, d = 0: plain batch normalization
+    np.testing.assert_allclose(y, (x - mean) / std, atol=1e-5)
+    with pytest.raises(ValueError, match="Received invalid keys"):
+        L.BatchNormalization(renorm=True, renorm_clipping={"random_key": 1.0})
+    config = L.BatchNormalization(renorm=True, renorm_clipping={"dmax": 5.0}).get_config()
+    assert config["renorm_clipping"] == {"dmax": 5.0}
+    assert L.BatchNormalization.from_config(config).get_config() == config
+
+
+def test_renorm_gradients_reach_gamma_and_beta():
+    # r and d are constants (Keras's stop_gradient), so only gamma's and beta's gradients have a
+    # finite-difference counterpart.
+    rng = np.random.default_rng(0)
+    bn = L.BatchNormalization(renorm=True, dtype="float64")
+    x = rng.standard_normal((6, 2))
+    bn(x)
+    bn.renorm_stddev.assign([2.0, 0.5])
+
+    def fn(g, b):
+        old = bn.gamma, bn.beta, [w.data.copy() for w in bn.non_trainable_weights]
+        bn.gamma, bn.beta = g, b
+        try:
+            return bn.call(x, training=True)
+        finally:
+            bn.gamma, bn.beta = old[0], old[1]
+            for w, v in zip(bn.non_trainable_weights, old[2]):
+                w.data[...] = v
+
+    assert gradcheck(fn, [rng.standard_normal(2), rng.standard_normal(2)])
+
+
+def test_constraints_are_attached():
+    bn = L.BatchNormalization(gamma_constraint="non_neg")
+    bn.build((None, 3))
+    assert isinstance(bn.gamma.constraint, nd.constraints.NonNeg) and bn.beta.constraint is None
+    assert bn.get_config()["gamma_constraint"]["class_name"] == "NonNeg"
+    with pytest.raises(ValueError, match="synchronized=True"):
+        L.BatchNormalization(synchronized=True)

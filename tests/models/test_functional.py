@@ -66,16 +66,16 @@ def test_metrics_flat_list_on_multi_output_model_is_an_error():
 def test_wrong_number_of_inputs_is_a_clear_error():
     a, b, *_ = data()
     model = two_in_two_out()
-    with pytest.raises(ValueError, match=r"expects 2 input\(s\).*received 1"):
+    with pytest.raises(ValueError, match=r"expects 2 (named )?input\(s\).*received 1"):
         model.predict(a, verbose=0)
-    with pytest.raises(ValueError, match=r"lacks \['b'\]"):
+    with pytest.raises(ValueError, match=r"Missing data for input \"b\""):
         model.predict({"a": a}, verbose=0)
 
 
 def test_graph_disconnected_is_reported():
     x1, x2 = nd.Input(shape=(2,)), nd.Input(shape=(2,))
     out = L.Dense(1)(x2)
-    with pytest.raises(ValueError, match="Graph disconnected"):
+    with pytest.raises(ValueError, match="graph disconnected"):
         nd.Model(x1, out)
 
 

@@ -148,7 +148,9 @@ def test_bad_inputs_give_clear_errors():
     bad[5, 2] = np.nan
     with pytest.raises(ValueError, match=r"`x` contains NaN.*\[5\]"):
         model.fit(bad, y, verbose=0)
-    with pytest.raises(ValueError, match=r"expects input of shape \(None, 4\).*\(64, 5\)"):
+    # As in Keras, the Sequential model's first Dense layer is what checks the width.
+    with pytest.raises(ValueError, match=r"of layer 'dense\w*' is incompatible with the layer: "
+                                         r"expected axis -1 of input shape to have value 4"):
         model.predict(np.zeros((64, 5)), verbose=0)
     with pytest.raises(ValueError, match="validation_split"):
         model.fit(x[:2], y[:2], validation_split=0.1, verbose=0)

@@ -39,7 +39,13 @@ def _problem(seed=0, dtype=np.float64, steps=STEPS):
 
 
 def _run(opt, params, grads):
+    """Copies of ``params`` after ``grads``; the optimizer is built on (and keeps) the copies."""
     params = [p.copy() for p in params]
+    return _steps(opt, params, grads)
+
+
+def _steps(opt, params, grads):
+    """``params`` updated in place (the same objects on every call, as Keras requires)."""
     for step in grads:
         opt.apply(step, params)
     return params
@@ -181,7 +187,7 @@ def test_adamw_matches_torch():
 def test_adamw_matches_keras_formula_and_defaults():
     params, grads = _problem(4)
     opt = AdamW(learning_rate=0.01)
-    assert opt.weight_decay == 0.004 and opt.epsilon == 1e-7 and opt.name == "adamw"
+    assert opt.weight_decay == 0.004 and opt.epsilon == 1e-7 and opt.name.startswith("adam_w")
     got = _run(opt, params, grads)
     _assert_close(got, _keras_adam(params, grads, 0.01, wd=0.004), 1e-12)
     with pytest.raises(ValueError, match="weight_decay"):
@@ -249,7 +255,7 @@ def test_float32_stays_float32(make):
     opt = make()
     out = _run(opt, params, grads)
     assert all(p.dtype == np.float32 for p in out)
-    assert all(s.dtype == np.float32 for s in opt.variables()[2:] if s.ndim)
+    assert all(s.dtype == np.float32 for s in opt.variables[2:] if s.ndim)
     want = _run(make(), [p.astype(np.float64) for p in params],
                 [[g.astype(np.float64) for g in step] for step in grads])
     _assert_close(out, want, 1e-4)
@@ -285,7 +291,7 @@ def test_none_grads_are_skipped_with_a_warning():
     assert np.array_equal(copy[1], params[1])
     assert not np.array_equal(copy[0], params[0])
     assert opt.iterations == 1
-    with pytest.raises(ValueError, match="no gradients"):
+    with pytest.raises(ValueError, match="No gradients provided"):
         opt.apply([None, None, None], copy)
 
 
@@ -298,8 +304,14 @@ def test_apply_gradients_pairs_and_apply_without_variables():
     opt_b.build(b)
     opt_b.apply(grads[0])
     _assert_close(a, [v.data for v in b], 0)
-    with pytest.raises(ValueError, match="expected 3"):
-        opt_b.apply(grads[0][:2], b[:2])
+    # Keras: any of the variables it was built with, matched by identity; never others.
+    before = b[2].data.copy()
+    opt_b.apply(grads[1][:2], b[:2])
+    assert np.array_equal(b[2].data, before) and int(opt_b.iterations) == 2
+    with pytest.raises(ValueError, match="Unknown variable"):
+        opt_b.apply(grads[1][:1], [params[0].copy()])
+    with pytest.raises(ValueError, match="must match"):
+        opt_b.apply(grads[0][:2])
     with pytest.raises(ValueError, match="build"):
         Adam().apply(grads[0])
 
@@ -340,9 +352,9 @@ def test_clipvalue_and_global_clipnorm():
 
 
 def test_only_one_clipping_option():
-    with pytest.raises(ValueError, match="only one"):
+    with pytest.raises(ValueError, match="Only one"):
         Adam(clipnorm=1.0, global_clipnorm=1.0)
-    with pytest.raises(ValueError, match="only one"):
+    with pytest.raises(ValueError, match="Only one"):
         SGD(clipnorm=1.0, clipvalue=1.0)
 
 
@@ -366,12 +378,12 @@ def test_schedule_is_stepped_per_iteration():
     w = np.zeros(1)
     seen = []
     for _ in range(4):
-        seen.append(opt.learning_rate)
+        seen.append(float(opt.learning_rate))
         before = w.copy()
         opt.apply([np.ones(1)], [w])
-        assert before - w == pytest.approx(seen[-1])
+        assert float(before[0] - w[0]) == pytest.approx(seen[-1])
     assert seen == [1.0, 1.0, 0.5, 0.25]
-    assert opt.learning_rate == 0.25 and opt.iterations == 4
+    assert float(opt.learning_rate) == 0.25 and opt.iterations == 4
 
 
 def test_schedule_also_drives_weight_decay():
@@ -386,15 +398,26 @@ def test_schedule_also_drives_weight_decay():
 
 def test_learning_rate_setter():
     opt = Adam()
-    opt.learning_rate = 0.5
-    assert opt.learning_rate == 0.5 and opt.get_config()["learning_rate"] == 0.5
+    opt.learning_rate = 0.1
+    # Keras's float32 variable, while the updates and the config use the exact value set.
+    assert opt.learning_rate is opt.variables[1] and opt.learning_rate.dtype == np.float32
+    assert opt.learning_rate == np.float32(0.1) and opt.get_config()["learning_rate"] == 0.1
+    opt.learning_rate.assign(0.25)  # assigning the variable is seen too
+    assert opt.get_config()["learning_rate"] == 0.25
     with pytest.raises(ValueError, match="learning_rate"):
         opt.learning_rate = "fast"
     scheduled = Adam(schedules.InverseTimeDecay(1.0, 1, 1.0))
     with pytest.raises(TypeError, match="LearningRateSchedule"):
         scheduled.learning_rate = 0.1
     scheduled.learning_rate = schedules.ExponentialDecay(0.3, 10, 0.5)
-    assert scheduled.learning_rate == pytest.approx(0.3)
+    assert float(scheduled.learning_rate) == pytest.approx(0.3)
+    # A schedule replaces the variable (Keras untracks it); a callable is called each step.
+    assert len(scheduled.variables) == 1
+    plain = SGD(0.1)
+    plain.learning_rate = lambda: 0.5
+    w = np.ones(1)
+    plain.apply([np.ones(1)], [w])
+    assert w[0] == 0.5 and len(plain.variables) == 1
 
 
 # ----- config ----------------------------------------------------------------------------------
@@ -423,10 +446,12 @@ def test_config_round_trip(cls, kwargs):
 def test_adam_config_keys_match_keras():
     config = Adam().get_config()
     assert set(config) == {"name", "learning_rate", "weight_decay", "clipnorm",
-                           "global_clipnorm", "clipvalue", "beta_1", "beta_2", "epsilon",
+                           "global_clipnorm", "clipvalue", "use_ema", "ema_momentum",
+                           "ema_overwrite_frequency", "loss_scale_factor",
+                           "gradient_accumulation_steps", "beta_1", "beta_2", "epsilon",
                            "amsgrad"}
-    assert config["name"] == "adam" and config["epsilon"] == 1e-7
-    assert SGD().get_config()["name"] == "SGD"
+    assert config["name"].startswith("adam") and config["epsilon"] == 1e-7
+    assert SGD().get_config()["name"].startswith("sgd")
 
 
 def test_config_with_schedule_and_keras_extras():
@@ -435,7 +460,7 @@ def test_config_with_schedule_and_keras_extras():
     assert config["learning_rate"]["class_name"] == "CosineDecay"
     opt = Adam.from_config(config)
     assert isinstance(opt._learning_rate, schedules.CosineDecay)
-    assert opt.learning_rate == pytest.approx(0.1)
+    assert float(opt.learning_rate) == pytest.approx(0.1)
     keras_config = {"name": "adam", "learning_rate": 0.001, "weight_decay": None,
                     "clipnorm": None, "global_clipnorm": None, "clipvalue": None,
                     "use_ema": False, "ema_momentum": 0.99, "ema_overwrite_frequency": None,
@@ -444,8 +469,9 @@ def test_config_with_schedule_and_keras_extras():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert Adam.from_config(keras_config).get_config()["epsilon"] == 1e-7
-    with pytest.warns(UserWarning, match="use_ema"):
-        Adam.from_config({**keras_config, "use_ema": True})
+    assert Adam.from_config({**keras_config, "use_ema": True}).use_ema is True
+    with pytest.warns(UserWarning, match="decay"):  # Keras 2's argument: ignored, as in Keras
+        Adam.from_config({**keras_config, "decay": 0.1, "jit_compile": True})
 
 
 def test_get_resolves_names_instances_and_configs():
@@ -457,9 +483,10 @@ def test_get_resolves_names_instances_and_configs():
     assert optimizers.get(opt) is opt
     cfg = {"module": "keras.src.backend.torch.optimizers.torch_adam", "class_name": "Adam",
            "config": {"learning_rate": 0.01}, "registered_name": "Adam"}
-    assert optimizers.get(cfg).learning_rate == 0.01
+    assert optimizers.get(cfg).get_config()["learning_rate"] == 0.01
     with pytest.raises(ValueError, match="'adam'.*'nadam'|Known optimizers"):
-        optimizers.get("adamax")
+        optimizers.get("adamaxx")
+    assert optimizers.get(None) is None
     with pytest.raises(ValueError):
         optimizers.get(3)
 
@@ -485,19 +512,20 @@ def test_defaults_are_keras():
 def test_state_dict_resume_is_bit_identical(make, build_first):
     params, grads = _problem(17, dtype=np.float32, steps=6)
     opt = make()
-    mid = _run(opt, params, grads[:3])
+    live = _run(opt, params, grads[:3])
+    mid = [p.copy() for p in live]
     state = opt.state_dict()
     assert all(isinstance(v, (int, float, np.ndarray)) for v in state.values())
     snapshot = {k: np.copy(v) for k, v in state.items()}
-    final = _run(opt, mid, grads[3:])
+    final = _steps(opt, live, grads[3:])
     # state_dict() holds copies: the later steps did not change it.
     assert all(np.array_equal(state[k], snapshot[k]) for k in state)
 
     resumed = make()
     if build_first:
-        resumed.build([p.copy() for p in mid])
+        resumed.build(mid)
     resumed.load_state_dict(state)
-    for got, want in zip(_run(resumed, mid, grads[3:]), final):
+    for got, want in zip(_steps(resumed, mid, grads[3:]), final):
         assert np.array_equal(got, want)
     assert resumed.iterations == 6 and resumed.state_dict().keys() == state.keys()
 
@@ -517,7 +545,7 @@ def test_variables_follow_keras_order():
     grads = [np.full((2, 3), 2.0), np.full(4, 3.0)]
     opt = Adam(0.1, amsgrad=True)
     opt.apply(grads, [p.copy() for p in params])
-    vs = opt.variables()
+    vs = opt.variables
     assert vs[0].dtype == np.int64 and vs[0] == 1
     assert vs[1].dtype == np.float32 and vs[1] == np.float32(0.1)
     # Keras: (momentum, velocity) interleaved per variable, then the velocity_hats.
@@ -530,33 +558,39 @@ def test_variables_follow_keras_order():
 
     rms = RMSprop(momentum=0.5, centered=True)
     rms.build(params)
-    shapes = [v.shape for v in rms.variables()[2:]]
+    shapes = [v.shape for v in rms.variables[2:]]
     assert shapes == [(2, 3), (4,)] * 3  # all velocities, then momentums, then averages
-    assert len(SGD().variables()) == 2 and len(SGD(momentum=0.9).variables()) == 2
+    assert len(SGD().variables) == 2 and len(SGD(momentum=0.9).variables) == 2
     sgd = SGD(momentum=0.9)
     sgd.build(params)
-    assert len(sgd.variables()) == 4
+    assert len(sgd.variables) == 4
 
     nadam = Nadam(schedules.ExponentialDecay(0.1, 2, 0.5))
     nadam.apply(grads, [p.copy() for p in params])
-    nv = nadam.variables()
+    nv = nadam.variables
     assert len(nv) == 1 + 4 + 1  # no learning_rate with a schedule; u_product last
-    assert nv[-1].shape == () and nv[-1] == pytest.approx(0.9 * (1 - 0.5 * 0.96))
+    assert nv[-1].shape == () and float(nv[-1]) == pytest.approx(0.9 * (1 - 0.5 * 0.96))
+    assert [v.path for v in vs[:4]] == [f"{opt.name}/iteration", f"{opt.name}/learning_rate",
+                                        f"{opt.name}/variable_0_momentum",
+                                        f"{opt.name}/variable_0_velocity"]
 
 
 @pytest.mark.parametrize("make", ALL)
 def test_set_variables_round_trip(make):
     params, grads = _problem(19, steps=4)
     opt = make()
-    mid = _run(opt, params, grads[:2])
-    saved = opt.variables()
-    final = _run(opt, mid, grads[2:])
+    live = _run(opt, params, grads[:2])
+    mid = [p.copy() for p in live]
+    saved = [v.numpy().copy() for v in opt.variables]
+    final = _steps(opt, live, grads[2:])
     other = make()
     other.set_variables(saved)  # deferred until build
-    for got, want in zip(_run(other, mid, grads[2:]), final):
+    for got, want in zip(_steps(other, mid, grads[2:]), final):
         assert np.array_equal(got, want)
     with pytest.raises(ValueError, match="expected"):
         other.set_variables(saved[:-1])
+    with pytest.raises(ValueError, match="not yet been built"):
+        make().set_weights(saved)
 
 
 def test_subclass_contract():

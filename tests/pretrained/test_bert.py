@@ -177,7 +177,7 @@ def test_sequence_classification_checkpoint(tiny_checkpoint, tmp_path):
     with torch.no_grad():
         expected = ref(input_ids=torch.tensor(ids), attention_mask=torch.tensor(mask),
                        token_type_ids=torch.tensor(types)).logits.numpy()
-    np.testing.assert_allclose(clf([ids, mask, types]).numpy(), expected, atol=1e-4)
+    np.testing.assert_allclose(clf([ids, mask, types]).logits.numpy(), expected, atol=1e-4)
     assert clf.config.id2label == {0: "neg", 1: "neu", 2: "pos"}
     with pytest.raises(CheckpointMismatchError, match="no classification head"):
         BertForSequenceClassification.from_pretrained(directory)

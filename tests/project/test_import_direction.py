@@ -11,6 +11,7 @@ The floors, lowest first (ARCHITECTURE.md draws them):
 5. ``models``: Sequential, functional and subclassed models, compile/fit/evaluate/predict
 6. ``saving``: files and configs of everything below
 7. ``datasets``, ``pretrained``, ``applications``, ``onnx``, ``distribute``: built on all of it
+8. ``keras``: the public API again under ``tf.keras``'s names
 
 A module may import its own floor or lower ones. Every import counts, including the lazy ones
 inside functions; the few upward edges that exist on purpose are listed in ``ALLOWED`` with the
@@ -34,6 +35,7 @@ FLOORS = {
     "models": 5,
     "saving": 6,
     "datasets": 7, "pretrained": 7, "applications": 7, "onnx": 7, "distribute": 7,
+    "keras": 8,  # numdeep's public API again, under tf.keras's names
 }
 
 # (importing module, imported module): why the upward edge exists. Each is a lazy import inside
@@ -47,6 +49,8 @@ ALLOWED = {
         "Model.get_config of a functional model is the Keras graph config saving writes",
     ("numdeep.models.model", "numdeep.saving.api"):
         "Model.from_config rebuilds through the safe config reader",
+    ("numdeep.models.model", "numdeep.onnx"):
+        "Model.export(format='onnx') hands the model to the ONNX exporter",
     ("numdeep.models.sequential", "numdeep.saving.serialization"):
         "Sequential.get_config is the Keras layer-list config saving writes",
     ("numdeep.callbacks.backup_and_restore", "numdeep.saving"):

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import numdeep as nd
-from numdeep.saving import api, atomic, atomic_write, keras_zip, legacy_h5
+from numdeep.saving import api, atomic, atomic_write, keras_zip, legacy_h5, saving_lib, stores
 from tests.saving.common import data, mlp, weights_equal
 
 
@@ -83,7 +83,7 @@ def test_failure_mid_save_keeps_previous_file(tmp_path, monkeypatch, kind, filen
         with atomic.atomic_write(target, mode, encoding) as f:
             yield _FailingFile(f, 1000, ERRORS[kind])
 
-    for module in (keras_zip, legacy_h5, api):
+    for module in (keras_zip, legacy_h5, api, saving_lib, stores):
         monkeypatch.setattr(module, "atomic_write", failing, raising=False)
     monkeypatch.setattr("numdeep.saving.atomic_write", failing)
     with pytest.raises(type(ERRORS[kind])):
@@ -103,7 +103,7 @@ def test_failure_mid_save_keeps_previous_file(tmp_path, monkeypatch, kind, filen
 
 def test_failure_in_directory_save_keeps_previous_directory(tmp_path, monkeypatch):
     model = mlp()
-    path = tmp_path / "model_dir.keras"
+    path = tmp_path / "model_dir"
     model.save(path, zipped=False)
     before = {n: (path / n).read_bytes() for n in os.listdir(path)}
 
@@ -115,5 +115,5 @@ def test_failure_in_directory_save_keeps_previous_directory(tmp_path, monkeypatc
         model.save(path, zipped=False)
     monkeypatch.undo()
     assert {n: (path / n).read_bytes() for n in os.listdir(path)} == before
-    assert os.listdir(tmp_path) == ["model_dir.keras"]
+    assert os.listdir(tmp_path) == ["model_dir"]
     assert weights_equal(nd.models.load_model(path), model)

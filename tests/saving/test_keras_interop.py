@@ -104,7 +104,7 @@ def test_adam_state_resumes_from_numdeep_in_keras(tmp_path, ext):
         model.save(path)
         other = keras.saving.load_model(path)
     assert int(other.optimizer.iterations) == 3
-    for a, b in zip(other.optimizer.variables, model.optimizer.variables()):
+    for a, b in zip(other.optimizer.variables, model.optimizer.variables):
         np.testing.assert_allclose(np.asarray(a), b, rtol=1e-7)
     if ext == ".h5":
         pytest.xfail("Keras 3.15 (torch backend) cannot train on after loading the optimizer "

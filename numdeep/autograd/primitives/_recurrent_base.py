@@ -168,8 +168,9 @@ class _Sequence(Function):
             xp.multiply(h_all[0], rmask, out=z_all[0, :units])
         rest = [xp.zeros((units, n), dtype) if s is None else s.T for s in states[1:]]
         seq, finals = self._scan(z_all, h_all, xp.ascontiguousarray(w), rest)
-        if self.zero_output_for_mask and self.keep is not None:
-            seq = seq * self.keep
+        self.out_mask = self._output_mask(states[0] is not None)
+        if self.out_mask is not None:
+            seq = seq * self.out_mask
         n_out = steps if self.return_sequences else 1
         y = xp.empty((n_out + len(finals), units, n), dtype)
         y[:n_out] = seq if self.return_sequences else seq[-1:]
@@ -183,12 +184,13 @@ class _Sequence(Function):
         n_out = steps if self.return_sequences else 1
         gy = gy.transpose(1, 2, 0)
         g_final = [xp.array(gy[n_out + j]) for j in range(self.n_states)]
-        zeroing = self.zero_output_for_mask and self.keep is not None
+        out_mask = self.out_mask
         g_seq = None
         if self.return_sequences:
-            g_seq = gy[:n_out] * self.keep if zeroing else xp.ascontiguousarray(gy[:n_out])
+            g_seq = gy[:n_out] * out_mask if out_mask is not None else \
+                xp.ascontiguousarray(gy[:n_out])
         else:
-            g_final[0] += gy[0] * self.keep[-1] if zeroing else gy[0]
+            g_final[0] += gy[0] * out_mask[-1] if out_mask is not None else gy[0]
         d_pre, extra, g_states = self._bptt(g_seq, g_final)
         z_all = self.saved[0]
         gk, g_rk, gb = self._weight_grads(_outer_sum(z_all[:steps], d_pre), extra)
@@ -199,6 +201,18 @@ class _Sequence(Function):
             gx = (gx[::-1] if self.go_backwards else gx).transpose(2, 0, 1)
         return (gx, gk, g_rk, gb if self.bias_shape is not None else None,
                 *(g.T for g in g_states))
+
+    def _output_mask(self, has_initial_state):
+        """Which outputs survive masking: with ``zero_output_for_mask`` the kept steps; else,
+        when the sequence starts from a given state, the steps from the first kept one on (the
+        masked steps before it output zeros, as Keras's loop does, not the initial state)."""
+        if self.keep is None:
+            return None
+        if self.zero_output_for_mask:
+            return self.keep
+        if has_initial_state:
+            return self.xp.logical_or.accumulate(self.keep, axis=0)
+        return None
 
     def _make_gates(self, units, dtype):
         rec = self.recurrent_activation

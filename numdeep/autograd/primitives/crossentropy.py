@@ -2,8 +2,10 @@
 
 Fusing softmax (or sigmoid) with the cross-entropy gives both a stable forward (log-sum-exp with
 the row maximum subtracted) and a one-line backward (``p - target``), and avoids the ``log(0)``
-that a separate softmax followed by ``log`` hits for confident predictions. All three return
-the per-sample (per-element for the sigmoid form) loss; reducing it is the caller's choice.
+that a separate softmax followed by ``log`` hits for confident predictions. Each returns the
+per-sample (per-element for the sigmoid form) loss; reducing it is the caller's choice.
+``CTCLoss`` sums the cross-entropy over every alignment of a label sequence (the forward-backward
+algorithm in log space).
 """
 
 from numdeep.autograd.function import Function
@@ -147,3 +149,105 @@ class SparseCrossEntropyFromProbs(Function):
             grad[...] = (g / total)[:, None]
             grad[self.rows, self.flat_labels] -= g / xp.where(inside, picked, 1)
         return grad.reshape(self.labels.shape + (self.n_classes,))
+
+
+class CTCLoss(Function):
+    """Connectionist temporal classification loss ``-log p(labels | logits)`` per sample.
+
+    ``logits`` has shape ``(batch, time, classes)`` (log-softmax is applied inside). The
+    parameters are ``labels`` (integer ``(batch, max_label_length)``; only the first
+    ``label_lengths[b]`` entries of row ``b`` are read), ``label_lengths`` and
+    ``input_lengths`` (integer ``(batch,)``) and ``blank`` (the blank class id). Alignments
+    are scored in log space over the extended sequence ``blank, l1, blank, l2, ..., blank``,
+    where a label may be skipped to only when it differs from the one two steps back (so a
+    label equal to the blank behaves as the blank does in PyTorch's ``ctc_loss``). The
+    gradient wrt the logits is ``softmax - posterior occupancy`` at each time step within the
+    input length (0 after it); a sample with no valid alignment has an infinite loss and a
+    zero gradient.
+    """
+
+    def forward(self, logits):
+        xp = self.xp
+        logp = log_softmax(xp, logits.astype(xp.float64), -1)
+        ext = self._extended()
+        batch, steps, _ = logp.shape
+        rows = xp.arange(batch)[:, None]
+        emit = logp[rows[:, :, None], xp.arange(steps)[None, :, None], ext[:, None, :]]
+        alpha, beta = self._alpha(emit, ext), self._beta(emit, ext)
+        last = self.input_lengths - 1
+        end = 2 * self.label_lengths
+        final = alpha[xp.arange(batch), last]
+        tail = xp.where(end > 0, final[xp.arange(batch), xp.maximum(end - 1, 0)], -xp.inf)
+        with quiet(invalid="ignore"):
+            log_p = xp.logaddexp(final[xp.arange(batch), end], tail)
+        self.save_for_backward(logp, alpha, beta, emit, log_p)
+        return (-log_p).astype(logits.dtype)
+
+    def _extended(self):
+        """The extended label sequences ``(batch, 2 * max_length + 1)``; padded positions hold
+        the blank and are never reached."""
+        xp = self.xp
+        labels = xp.asarray(self.labels)
+        batch, length = labels.shape
+        ext = xp.full((batch, 2 * length + 1), self.blank, dtype=xp.int64)
+        ext[:, 1::2] = labels
+        return ext
+
+    def _alpha(self, emit, ext):
+        xp = self.xp
+        batch, steps, width = emit.shape
+        valid = xp.arange(width)[None, :] <= 2 * self.label_lengths[:, None]
+        skip = xp.zeros((batch, width), dtype=bool)
+        skip[:, 2:] = ext[:, 2:] != ext[:, :-2]
+        alpha = xp.full((batch, steps, width), -xp.inf)
+        alpha[:, 0, 0] = emit[:, 0, 0]
+        alpha[:, 0, 1] = xp.where(self.label_lengths > 0, emit[:, 0, 1], -xp.inf)
+        with quiet(invalid="ignore"):
+            for t in range(1, steps):
+                prev = alpha[:, t - 1]
+                acc = prev.copy()
+                acc[:, 1:] = xp.logaddexp(acc[:, 1:], prev[:, :-1])
+                acc[:, 2:] = xp.where(skip[:, 2:], xp.logaddexp(acc[:, 2:], prev[:, :-2]),
+                                      acc[:, 2:])
+                alpha[:, t] = xp.where(valid, acc + emit[:, t], -xp.inf)
+        return alpha
+
+    def _beta(self, emit, ext):
+        xp = self.xp
+        batch, steps, width = emit.shape
+        end = 2 * self.label_lengths
+        valid = xp.arange(width)[None, :] <= end[:, None]
+        skip = xp.zeros((batch, width), dtype=bool)  # s may go on to s + 2
+        skip[:, :-2] = ext[:, :-2] != ext[:, 2:]
+        beta = xp.full((batch, steps, width), -xp.inf)
+        start = xp.full((batch, width), -xp.inf)
+        cols = xp.arange(batch)
+        start[cols, end] = 0.0
+        start[cols, xp.maximum(end - 1, 0)] = xp.where(end > 0, 0.0, start[cols, 0])
+        with quiet(invalid="ignore"):
+            for t in range(steps - 1, -1, -1):
+                at_end = (self.input_lengths - 1 == t)[:, None]
+                nxt = beta[:, t + 1] if t + 1 < steps else xp.full((batch, width), -xp.inf)
+                acc = nxt.copy()
+                acc[:, :-1] = xp.logaddexp(acc[:, :-1], nxt[:, 1:])
+                acc[:, :-2] = xp.where(skip[:, :-2], xp.logaddexp(acc[:, :-2], nxt[:, 2:]),
+                                       acc[:, :-2])
+                acc = xp.where(at_end, start, acc)
+                beta[:, t] = xp.where(valid, acc + emit[:, t], -xp.inf)
+        return beta
+
+    def backward(self, gy):
+        xp = self.xp
+        logp, alpha, beta, emit, log_p = self.saved
+        batch, steps, classes = logp.shape
+        finite = xp.isfinite(log_p)
+        with quiet(invalid="ignore", over="ignore"):
+            occupancy = xp.exp(alpha + beta - emit - xp.where(finite, log_p, 0)[:, None, None])
+        occupancy = xp.where(xp.isnan(occupancy), 0.0, occupancy)
+        onehot = xp.zeros(self._extended().shape + (classes,))
+        ext = self._extended()
+        onehot[xp.arange(batch)[:, None], xp.arange(ext.shape[1])[None, :], ext] = 1.0
+        grad = xp.exp(logp) - xp.einsum("bts,bsc->btc", occupancy, onehot)
+        inside = xp.arange(steps)[None, :] < self.input_lengths[:, None]
+        grad = xp.where((inside & finite[:, None])[:, :, None], grad, 0.0)
+        return (grad * gy[:, None, None]).astype(gy.dtype)

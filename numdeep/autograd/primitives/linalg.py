@@ -55,3 +55,91 @@ class MatMul(Function):
             if b.ndim == 1:
                 gb = gb[..., 0]
         return ga, gb
+
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def parse_einsum(subscripts, shapes):
+    """``subscripts`` as explicit letters: one string per operand and the output, with every
+    ``...`` spelled out (right-aligned across operands) and an implicit output made explicit
+    (NumPy's rule: the broadcast dims, then the letters used once, in alphabetical order)."""
+    text = subscripts.replace(" ", "")
+    lhs, arrow, out = text.partition("->")
+    terms = lhs.split(",")
+    if len(terms) != len(shapes):
+        raise ValueError(f"einsum: {subscripts!r} names {len(terms)} operands but "
+                         f"{len(shapes)} were given.")
+    free = [c for c in _LETTERS if c not in text]
+    n_ell = max([len(s) - (len(t) - 3) for t, s in zip(terms, shapes) if "..." in t] or [0])
+    ell = "".join(free[:n_ell])
+    expanded = []
+    for t, s in zip(terms, shapes):
+        if "..." in t:
+            k = len(s) - (len(t) - 3)
+            t = t.replace("...", ell[n_ell - k:] if k else "")
+        if len(t) != len(s):
+            raise ValueError(f"einsum: the subscripts {t!r} do not match an operand of shape "
+                             f"{tuple(s)}.")
+        expanded.append(t)
+    if arrow:
+        out = out.replace("...", ell)
+    else:
+        counts = "".join(expanded)
+        out = ell + "".join(sorted(c for c in set(counts) if counts.count(c) == 1
+                                   and c not in ell))
+    return expanded, out
+
+
+class Einsum(Function):
+    """``einsum(subscripts, *operands)``; each operand's gradient is another einsum of ``gy`` with
+    the other operands, broadcast over letters only that operand sums and spread over the
+    diagonals its repeated letters select."""
+
+    def forward(self, *xs):
+        xp = self.xp
+        self.terms, self.out = parse_einsum(self.subscripts, [x.shape for x in xs])
+        sizes = {}
+        for t, x in zip(self.terms, xs):
+            for c, n in zip(t, x.shape):
+                sizes[c] = max(sizes.get(c, 1), n)
+        # Broadcast size-1 dims (of `...`) up front: einsum itself only matches equal sizes.
+        xs = [x if all(sizes[c] == n for c, n in zip(t, x.shape))
+              else xp.broadcast_to(x, tuple(sizes[c] for c in t)) for t, x in zip(self.terms, xs)]
+        self.sizes = sizes
+        self.save_for_backward(*xs)
+        return xp.einsum(",".join(self.terms) + "->" + self.out, *xs)
+
+    def backward(self, gy):
+        xs = self.saved
+        return tuple(self._grad(i, gy, xs) if need else None
+                     for i, need in enumerate(self.needs_input_grad))
+
+    def _grad(self, i, gy, xs):
+        xp = self.xp
+        term = self.terms[i]
+        others = [t for j, t in enumerate(self.terms) if j != i]
+        seen = set(self.out).union(*others)
+        unique = "".join(dict.fromkeys(term))
+        target = "".join(c for c in unique if c in seen)
+        g = xp.einsum(",".join([self.out, *others]) + "->" + target, gy,
+                      *[x for j, x in enumerate(xs) if j != i])
+        if target != unique:
+            g = g.reshape(tuple(self.sizes[c] if c in target else 1 for c in unique))
+            g = xp.broadcast_to(g, tuple(self.sizes[c] for c in unique))
+        if unique == term:
+            return g
+        # Repeated letters (a diagonal): write g onto it with one identity matrix per repeat.
+        free = iter(c for c in _LETTERS if c not in self.subscripts and c not in term
+                    and c not in "".join(self.terms) + self.out)
+        spec, eyes, used = [], [], set()
+        for c in term:
+            if c in used:
+                fresh = next(free)
+                spec.append(fresh)
+                eyes.append((c + fresh, xp.eye(self.sizes[c], dtype=gy.dtype)))
+            else:
+                used.add(c)
+                spec.append(c)
+        expr = ",".join([unique] + [s for s, _ in eyes]) + "->" + "".join(spec)
+        return xp.einsum(expr, g, *[e for _, e in eyes])

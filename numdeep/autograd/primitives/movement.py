@@ -140,3 +140,16 @@ class Pad(Function):
 
     def backward(self, gy):
         return gy[self.inner]
+
+
+class Scatter(Function):
+    """A zero array of ``shape`` with ``x`` added at ``index`` (repeated positions accumulate);
+    backward gathers ``gy[index]``. The adjoint of ``GetItem`` with an integer-array index."""
+
+    def forward(self, x):
+        out = self.xp.zeros(self.shape, dtype=x.dtype)
+        scatter_add(out, self.index, x)
+        return out
+
+    def backward(self, gy):
+        return gy[self.index]

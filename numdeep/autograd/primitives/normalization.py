@@ -15,6 +15,7 @@ over the normalized axes.
 """
 
 from numdeep.autograd.function import Function
+from numdeep.backend.symbolic_scope import state_frozen
 
 
 class BatchNorm(Function):
@@ -24,12 +25,16 @@ class BatchNorm(Function):
     ``gamma`` and ``beta`` have shape ``x.shape[axis]`` (either may be ``None``: scale 1 /
     offset 0). When the params ``moving_mean`` / ``moving_variance`` (arrays) are given, they are
     updated in place as Keras does: ``moving = moving * momentum + batch_stat * (1 - momentum)``.
+    With ``mask`` (0/1 or booleans broadcastable to ``x``), only the elements it keeps make the
+    statistics (a count of zero counts as one); every element is normalized. The gradient is
+    then ``gamma / std * (gy - w * mean(gy) - w * x_hat * mean(gy * x_hat))`` with ``w`` the
+    mask and the means over the kept count.
 
     Params: ``axis`` (int or tuple of ints), ``epsilon``, ``momentum``, ``moving_mean``,
-    ``moving_variance``.
+    ``moving_variance``, ``mask``.
     """
 
-    moving_mean = moving_variance = None
+    moving_mean = moving_variance = mask = None
     momentum = 0.99
 
     def forward(self, x, gamma=None, beta=None):
@@ -38,18 +43,27 @@ class BatchNorm(Function):
         kept = tuple(a % x.ndim for a in kept)
         self.axes = tuple(a for a in range(x.ndim) if a not in kept)
         self.stat_shape = tuple(x.shape[a] if a in kept else 1 for a in range(x.ndim))
-        self.count = max(x.size // max(_prod(self.stat_shape), 1), 1)
         self.channels_last = kept == (x.ndim - 1,)
-        mean = self._mean(x)
-        xhat = x - mean
-        var = self._mean(xhat * xhat)
+        w = None
+        if self.mask is None:
+            count = max(x.size // max(_prod(self.stat_shape), 1), 1)
+            self.inv_n = x.dtype.type(1.0 / count)
+            mean = self._sum(x) * self.inv_n
+            xhat = x - mean
+            var = self._sum(xhat * xhat) * self.inv_n
+        else:
+            w = xp.broadcast_to(xp.asarray(self.mask), x.shape).astype(x.dtype)
+            self.inv_n = 1.0 / xp.maximum(self._sum(w), 1)
+            mean = self._sum(x * w) * self.inv_n
+            xhat = x - mean
+            var = self._sum(w * xhat * xhat) * self.inv_n
         inv_std = 1.0 / xp.sqrt(var + x.dtype.type(self.epsilon))
         xhat *= inv_std
         self._update_moving(mean, var)
         y = xhat * gamma.reshape(self.stat_shape) if gamma is not None else xhat.copy()
         if beta is not None:
             y += beta.reshape(self.stat_shape)
-        self.save_for_backward(xhat, inv_std, gamma)
+        self.save_for_backward(xhat, inv_std, gamma, w)
         return y
 
     def _sum(self, a):
@@ -61,10 +75,9 @@ class BatchNorm(Function):
             return (self.xp.ones(flat.shape[0], dtype=a.dtype) @ flat).reshape(self.stat_shape)
         return a.sum(axis=self.axes, keepdims=True)
 
-    def _mean(self, a):
-        return self._sum(a) * a.dtype.type(1.0 / self.count)
-
     def _update_moving(self, mean, var):
+        if state_frozen():  # a rematerialized recomputation: the step already updated them
+            return
         m = self.momentum
         for moving, stat in ((self.moving_mean, mean), (self.moving_variance, var)):
             if moving is not None:
@@ -72,7 +85,7 @@ class BatchNorm(Function):
                 moving += (1.0 - m) * stat.reshape(moving.shape).astype(moving.dtype)
 
     def backward(self, gy):
-        xhat, inv_std, gamma = self.saved
+        xhat, inv_std, gamma, w = self.saved
         need = self.needs_input_grad + (False,) * (3 - len(self.needs_input_grad))
         shape = self.stat_shape
         gx = ggamma = gbeta = None
@@ -85,9 +98,12 @@ class BatchNorm(Function):
         if need[0]:
             # g = gy * gamma: its means are the sums above times gamma / count.
             scale = inv_std if gamma is None else inv_std * gamma.reshape(shape)
-            inv_n = gy.dtype.type(1.0 / self.count)
-            gx = gy - sum_gy * inv_n
-            gx -= xhat * (sum_gy_xhat * inv_n)
+            inv_n = self.inv_n
+            if w is None:
+                gx = gy - sum_gy * inv_n
+                gx -= xhat * (sum_gy_xhat * inv_n)
+            else:
+                gx = gy - w * (sum_gy * inv_n + xhat * (sum_gy_xhat * inv_n))
             gx *= scale
         return gx, ggamma, gbeta
 

@@ -23,7 +23,8 @@ Shared conventions (Keras semantics and weight layouts):
   ``reset_after``: input bias, recurrent bias), then the initial states, each (batch, units) or
   ``None`` for zeros. All of them can receive gradients.
 - Parameters: ``mask`` (batch, time) booleans, where False steps keep the previous state and
-  output it (zeros with ``zero_output_for_mask``); ``go_backwards`` walks time in reverse and
+  output it again (zeros with ``zero_output_for_mask``; before the first kept step the output is
+  zeros, not the initial state, as in Keras); ``go_backwards`` walks time in reverse and
   returns outputs in that order; ``return_sequences``; ``recurrent_mask`` (batch, units)
   multiplies the state entering the recurrent matmul (recurrent dropout); ``activation`` and
   ``recurrent_activation`` names from ``FUSED_ACTIVATIONS``.

@@ -32,6 +32,9 @@ class Sum(Function):
     def forward(self, x):
         self.axis = _axis(self.axis)
         self.shape = x.shape
+        # NumPy accumulates small integers in int64; keep the input's dtype (booleans count).
+        if x.dtype.kind in "iu":
+            return x.sum(axis=self.axis, keepdims=self.keepdims, dtype=x.dtype)
         return x.sum(axis=self.axis, keepdims=self.keepdims)
 
     def backward(self, gy):
@@ -170,3 +173,102 @@ class LogSoftmax(Function):
             p = xp.exp(y)
         p *= gy.sum(axis=self.axis, keepdims=True)
         return gy - p
+
+
+def _to_last(xp, x, axes):
+    """``x`` with ``axes`` moved to the end and merged into one, plus the inverse recipe."""
+    axes = tuple(sorted(a % x.ndim for a in axes))
+    rest = tuple(a for a in range(x.ndim) if a not in axes)
+    moved = x.transpose(rest + axes)
+    return moved.reshape(moved.shape[:len(rest)] + (-1,)), (rest + axes, moved.shape)
+
+
+def _from_last(xp, g, recipe):
+    order, shape = recipe
+    inverse = [0] * len(order)
+    for i, a in enumerate(order):
+        inverse[a] = i
+    return g.reshape(shape).transpose(inverse)
+
+
+def _exclusive_products(xp, x):
+    """``prod(x[..., :i]) * prod(x[..., i+1:])`` for every ``i`` along the last axis, without a
+    division, so zeros in ``x`` are exact."""
+    ones = xp.ones_like(x[..., :1])
+    left = xp.cumprod(xp.concatenate([ones, x[..., :-1]], axis=-1), axis=-1)
+    right = xp.cumprod(xp.concatenate([ones, x[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+    return left * right
+
+
+class Prod(Function):
+    """Product over ``axis``; the gradient of each entry is the product of the others (computed
+    with prefix and suffix products, so zeros need no division)."""
+
+    axis, keepdims = None, False
+
+    def forward(self, x):
+        self.axis = _axis(self.axis)
+        self.save_for_backward(x)
+        return x.prod(axis=self.axis, keepdims=self.keepdims,
+                      dtype=None if x.dtype.kind == "b" else x.dtype)
+
+    def backward(self, gy):
+        (x,) = self.saved
+        xp = self.xp
+        axes = range(x.ndim) if self.axis is None else (
+            self.axis if isinstance(self.axis, tuple) else (self.axis,))
+        flat, recipe = _to_last(xp, x, axes)
+        others = _from_last(xp, _exclusive_products(xp, flat), recipe)
+        return others * _expand(xp, gy, self.axis, self.keepdims)
+
+
+class Cumsum(Function):
+    """Running sum along ``axis`` (of the flattened input when None); backward is the running
+    sum of ``gy`` from the end."""
+
+    axis = None
+
+    def forward(self, x):
+        self.shape = x.shape
+        return self.xp.cumsum(x, axis=self.axis, dtype=None if x.dtype.kind == "b" else x.dtype)
+
+    def backward(self, gy):
+        axis = -1 if self.axis is None else self.axis
+        g = self.xp.flip(self.xp.cumsum(self.xp.flip(gy, axis), axis=axis), axis)
+        return g.reshape(self.shape)
+
+
+class Cumprod(Function):
+    """Running product along ``axis`` (of the flattened input when None).
+
+    ``d y_k / d x_i = y_k / x_i`` for ``k >= i``, so backward is a reversed running sum of
+    ``gy * y`` divided by ``x``; rows that contain a zero take the exact quadratic route
+    (the running product of each row with one entry set to 1).
+    """
+
+    axis = None
+
+    def forward(self, x):
+        self.shape = x.shape
+        y = self.xp.cumprod(x, axis=self.axis, dtype=None if x.dtype.kind == "b" else x.dtype)
+        self.save_for_backward(x, y)
+        return y
+
+    def backward(self, gy):
+        x, y = self.saved
+        xp = self.xp
+        axis = -1 if self.axis is None else self.axis
+        x = xp.moveaxis(x.reshape(-1) if self.axis is None else x, axis, -1)
+        y, gy = xp.moveaxis(y, axis, -1), xp.moveaxis(gy, axis, -1)
+        with quiet(divide="ignore", invalid="ignore"):
+            g = xp.flip(xp.cumsum(xp.flip(gy * y, -1), axis=-1), -1) / x
+        zero_rows = (x == 0).any(axis=-1)
+        if zero_rows.any():
+            n = x.shape[-1]
+            xs = xp.broadcast_to(x[zero_rows][:, None, :], (int(zero_rows.sum()), n, n)).copy()
+            idx = xp.arange(n)
+            xs[:, idx, idx] = 1
+            partial = xp.cumprod(xs, axis=-1) * (idx[None, :] >= idx[:, None])
+            g[zero_rows] = (partial * gy[zero_rows][:, None, :]).sum(-1)
+        g = xp.moveaxis(g, -1, axis)
+        return g.reshape(self.shape)

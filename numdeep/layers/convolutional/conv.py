@@ -20,6 +20,7 @@ class Conv1D(BaseConv):
 
     rank = 1
     paddings = ("valid", "same", "causal")
+    supports_lora = True
 
 
 class Conv2D(BaseConv):
@@ -39,6 +40,9 @@ class Conv2D(BaseConv):
         use_bias: whether to add a bias per filter.
         kernel_initializer, bias_initializer: Keras defaults ``glorot_uniform``, ``zeros``.
         kernel_regularizer, bias_regularizer, activity_regularizer: penalties added to the loss.
+        kernel_constraint, bias_constraint: projections applied after each optimizer update.
+        lora_rank, lora_alpha: train a low-rank update of the frozen kernel instead (see
+            ``enable_lora``).
 
     Call arguments:
         inputs: tensor ``(batch, height, width, channels)`` (channels-last).
@@ -57,9 +61,11 @@ class Conv2D(BaseConv):
     """
 
     rank = 2
+    supports_lora = True
 
 
 class Conv3D(BaseConv):
     """3-D convolution over volumes ``(batch, depth, height, width, channels)``."""
 
     rank = 3
+    supports_lora = True

@@ -1,8 +1,8 @@
-"""Transposed convolutions ``Conv1DTranspose`` and ``Conv2DTranspose`` (kernels
-``(*kernel_size, filters, in)`` as in Keras)."""
+"""Transposed convolutions ``Conv1DTranspose``, ``Conv2DTranspose`` and ``Conv3DTranspose``
+(kernels ``(*kernel_size, filters, in)`` as in Keras)."""
 
 from numdeep.layers.convolutional.base_conv import BaseConv
-from numdeep.ops import convolution as conv_ops
+from numdeep.ops import conv_shapes
 from numdeep.ops import eager as ops
 
 
@@ -10,9 +10,11 @@ class BaseConvTranspose(BaseConv):
     """Transposed convolution ("deconvolution"): upsamples, e.g. in GAN generators.
 
     The output length per spatial axis is Keras's: ``input * stride`` for ``'same'``,
-    ``input * stride + max(kernel - stride, 0)`` for ``'valid'`` (kernel dilated), or
-    ``(input - 1) * stride + kernel - 2 * pad + output_padding`` when ``output_padding`` is set.
-    The kernel has Keras's shape ``(*kernel_size, filters, channels)``.
+    ``(input - 1) * stride + max(kernel, stride)`` for ``'valid'`` (kernel dilated); with
+    ``output_padding`` ``(input - 1) * stride + kernel + output_padding`` for ``'valid'`` and
+    ``(input - 1) * stride + kernel % 2 + output_padding`` for ``'same'`` (see
+    ``numdeep.ops.conv_shapes.conv_transpose_padding``). The kernel has Keras's shape
+    ``(*kernel_size, filters, channels)``.
     """
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid", output_padding=None,
@@ -26,35 +28,31 @@ class BaseConvTranspose(BaseConv):
                          kernel_constraint, bias_constraint, **kwargs)
         self.output_padding = None
         if output_padding is not None:
-            owner = f"{type(self).__name__} layer '{self.name}': "
-            self.output_padding = conv_ops.normalize_tuple(
-                output_padding, self.rank, "output_padding", owner, allow_zero=True)
-            if any(p >= s for p, s in zip(self.output_padding, self.strides)):
-                raise ValueError(f"{owner}`output_padding` {self.output_padding} must be "
-                                 f"smaller than `strides` {self.strides}.")
-
-    def _check_fits(self, shape):
-        pass  # any input size works: the output is never smaller than the kernel
+            self.output_padding = conv_shapes.normalize_tuple(
+                output_padding, self.rank, "output_padding", allow_zero=True)
+            for i, (p, s) in enumerate(zip(self.output_padding, self.strides)):
+                if p >= s:
+                    raise ValueError(
+                        f"`output_padding` must be strictly less than `strides` for all "
+                        f"dimensions. At dimension {i}, `output_padding` is {p} but `strides` "
+                        f"is {s}. Received: output_padding={self.output_padding}, "
+                        f"strides={self.strides}")
 
     def build(self, input_shape):
         channels = self._check_input(input_shape)
-        shape = self.kernel_size + (self.filters, channels)
-        self.kernel = self.add_weight(shape, self.kernel_initializer,
-                                      regularizer=self.kernel_regularizer, name="kernel")
+        self._kernel = self._add_kernel(self.kernel_size + (self.filters, channels), "kernel")
         self._build_bias(self.filters)
         self._set_spec(channels)
 
-    def _out_spatial(self, shape):
-        pads = self.output_padding or (None,) * self.rank
-        return tuple(
-            None if n is None else conv_ops.conv_transpose_geometry(n, k, self.padding, s, d, p)[1]
-            for n, k, s, d, p in zip(self._spatial(shape), self.kernel_size, self.strides,
-                                     self.dilation_rate, pads))
+    def compute_output_shape(self, input_shape):
+        return conv_shapes.compute_conv_transpose_output_shape(
+            tuple(input_shape), self.kernel_size, self.filters, self.strides, self.padding,
+            self.output_padding, self.data_format, self.dilation_rate)
 
-    def call(self, inputs, training=False):
+    def call(self, inputs):
         y = ops.conv_transpose(self._prepare(inputs), self.kernel, self.bias, self.strides,
-                                    self.padding, self.output_padding, self.data_format,
-                                    self.dilation_rate)
+                               self.padding, self.output_padding, self.data_format,
+                               self.dilation_rate)
         return self.activation(y)
 
     def get_config(self):
@@ -65,7 +63,18 @@ class BaseConvTranspose(BaseConv):
 
 
 class Conv1DTranspose(BaseConvTranspose):
-    """Transposed 1-D convolution over sequences ``(batch, steps, channels)``."""
+    """Transposed 1-D convolution over sequences ``(batch, steps, channels)``.
+
+    Example:
+        >>> import numpy as np
+        >>> import numdeep as nd
+        >>> layer = nd.layers.Conv1DTranspose(1, 2, strides=2, padding="same",
+        ...                                   output_padding=1, use_bias=False)
+        >>> layer.build((1, 3, 1))
+        >>> layer.set_weights([np.array([1.0, 2.0]).reshape(2, 1, 1)])
+        >>> layer(np.ones((1, 3, 1), dtype="float32")).numpy().ravel()
+        array([1., 2., 1., 2., 1.], dtype=float32)
+    """
 
     rank = 1
 
@@ -87,3 +96,17 @@ class Conv2DTranspose(BaseConvTranspose):
     """
 
     rank = 2
+
+
+class Conv3DTranspose(BaseConvTranspose):
+    """Transposed 3-D convolution over volumes ``(batch, depth, height, width, channels)``.
+
+    Example:
+        >>> import numpy as np
+        >>> import numdeep as nd
+        >>> layer = nd.layers.Conv3DTranspose(4, 3, strides=2, padding="same")
+        >>> layer(np.ones((1, 2, 3, 4, 2), dtype="float32")).shape
+        (1, 4, 6, 8, 4)
+    """
+
+    rank = 3

@@ -1,5 +1,6 @@
-"""Normalization layers: ``BatchNormalization`` (batch statistics) and the per-sample
-``LayerNormalization``, ``GroupNormalization``, ``RMSNormalization``, ``UnitNormalization``.
+"""Normalization layers: ``BatchNormalization`` (batch statistics), the per-sample
+``LayerNormalization``, ``GroupNormalization``, ``RMSNormalization``, ``UnitNormalization``, and
+the ``SpectralNormalization`` wrapper.
 
 (The preprocessing layer ``Normalization``, which standardizes features with statistics from
 ``adapt``, lives with the preprocessing layers, as in Keras.)
@@ -12,6 +13,7 @@ from numdeep.layers.normalization.layer_normalization import (
     RMSNormalization,
     UnitNormalization,
 )
+from numdeep.layers.normalization.spectral_normalization import SpectralNormalization
 
 __all__ = ["BatchNormalization", "GroupNormalization", "LayerNormalization", "RMSNormalization",
-           "UnitNormalization"]
+           "SpectralNormalization", "UnitNormalization"]

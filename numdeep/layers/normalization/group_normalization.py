@@ -18,8 +18,8 @@ class GroupNormalization(BaseNormalization):
         axis: the channel axis (an int).
         epsilon: added to the variance.
         center, scale, beta_initializer, gamma_initializer, beta_regularizer,
-            gamma_regularizer: as in ``LayerNormalization``; ``gamma``/``beta`` have shape
-            ``(channels,)``.
+            gamma_regularizer, beta_constraint, gamma_constraint: as in
+            ``LayerNormalization``; ``gamma``/``beta`` have shape ``(channels,)``.
 
     Call arguments:
         inputs: a tensor of rank >= 2 with known size on ``axis``.
@@ -35,27 +35,32 @@ class GroupNormalization(BaseNormalization):
     def __init__(self, groups=32, axis=-1, epsilon=1e-3, center=True, scale=True,
                  beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None,
                  gamma_regularizer=None, beta_constraint=None, gamma_constraint=None, **kwargs):
-        super().__init__(**kwargs)
-        if isinstance(groups, bool) or not isinstance(groups, int) or (groups < 1
+        if isinstance(groups, bool) or not isinstance(groups, int) or (groups <= 0
                                                                        and groups != -1):
-            raise ValueError(f"GroupNormalization `groups` must be a positive int or -1. "
-                             f"Received: groups={groups!r}")
+            raise ValueError(f"Received an invalid value for argument `groups`, expected a "
+                             f"positive integer (or `-1` for instance normalization). "
+                             f"Received: groups={groups}")
         if isinstance(axis, bool) or not isinstance(axis, int):
             raise TypeError(f"GroupNormalization `axis` must be an int. Received: {axis!r}")
+        super().__init__(**kwargs)
         self.groups, self.axis, self.epsilon = groups, axis, float(epsilon)
         self._init_params(center, scale, beta_initializer, gamma_initializer, beta_regularizer,
                           gamma_regularizer, beta_constraint, gamma_constraint)
 
     def build(self, input_shape):
+        dim = input_shape[self.axis] if -len(input_shape) <= self.axis < len(input_shape) \
+            else None
+        if dim is None:
+            raise ValueError(f"Axis {self.axis} of input tensor should have a defined dimension "
+                             f"but the layer received an input with shape {input_shape}.")
         (axis,) = resolve_axes(self, [self.axis], input_shape)
-        dim = input_shape[axis]
         groups = dim if self.groups == -1 else self.groups
-        if dim < groups or dim % groups:
-            raise ValueError(
-                f"GroupNormalization layer '{self.name}': the {dim} channels on axis {self.axis} "
-                f"must be a multiple of groups={groups} (and at least as many). Received input "
-                f"shape {tuple(input_shape)}."
-            )
+        if dim < groups:
+            raise ValueError(f"Number of groups ({groups}) cannot be more than the number of "
+                             f"channels ({dim}).")
+        if dim % groups:
+            raise ValueError(f"Number of groups ({groups}) must be a multiple of the number of "
+                             f"channels ({dim}).")
         self._axis, self._groups = axis, groups
         self._build_params((dim,), self.scale, self.center)
         self.input_spec = InputSpec(ndim=len(input_shape), axes={axis: dim})

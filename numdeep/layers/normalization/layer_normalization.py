@@ -3,33 +3,41 @@
 ``GroupNormalization`` shares.
 
 Unlike ``BatchNormalization`` these use each sample's own statistics, so they behave the same in
-training and inference and keep no moving averages.
+training and inference and keep no moving averages. The axes are resolved against each input's
+rank when called (negative axes count from the end), so a layer built on one rank normalizes
+inputs of another, as Keras's do.
 """
 
-from numdeep import initializers, regularizers
+import warnings
+
+from numdeep import constraints, initializers, regularizers
 from numdeep.autograd.primitives.normalization import LayerNorm
 from numdeep.layers.input_spec import InputSpec
 from numdeep.layers.layer import Layer
 from numdeep.ops import eager as ops
 
+_AXIS_MESSAGE = "Expected an int or a list/tuple of ints for the argument 'axis', but received: "
 
-def normalization_axes(axis, who):
-    if isinstance(axis, bool) or not isinstance(axis, int | list | tuple):
-        raise TypeError(f"{who} `axis` must be an int or a list/tuple of ints. "
-                        f"Received: axis={axis!r}")
-    axes = [axis] if isinstance(axis, int) else list(axis)
-    if not axes or not all(isinstance(a, int) and not isinstance(a, bool) for a in axes):
-        raise TypeError(f"{who} `axis` must be an int or a non-empty list of ints. "
-                        f"Received: axis={axis!r}")
-    return axes
+
+def normalization_axes(axis, message):
+    """``axis`` (an int or a list/tuple of ints) as a list; ``TypeError(message)`` otherwise."""
+    if isinstance(axis, int) and not isinstance(axis, bool):
+        return [axis]
+    if isinstance(axis, list | tuple) and axis and all(
+            isinstance(a, int) and not isinstance(a, bool) for a in axis):
+        return list(axis)
+    raise TypeError(message)
 
 
 def resolve_axes(layer, axes, input_shape):
+    """``axes`` as sorted non-negative axes of ``input_shape``, checked (bounds, not the batch
+    axis, known sizes)."""
     rank = len(input_shape)
     bad = [a for a in axes if not -rank <= a < rank]
     if bad:
-        raise ValueError(f"{type(layer).__name__} layer '{layer.name}': axis {bad} is out of "
-                         f"bounds for input shape {tuple(input_shape)}.")
+        raise ValueError(f"{type(layer).__name__} layer '{layer.name}': Axis {bad[0]} is out of "
+                         f"bounds for input shape {tuple(input_shape)}. Received: "
+                         f"axis={layer.axis}")
     resolved = sorted({a % rank for a in axes})
     if 0 in resolved:
         raise ValueError(f"{type(layer).__name__} layer '{layer.name}' cannot normalize over the "
@@ -41,6 +49,25 @@ def resolve_axes(layer, axes, input_shape):
     return tuple(resolved)
 
 
+def call_axes(axes, ndim):
+    """The normalized axes of a rank-``ndim`` input, sorted and non-negative."""
+    return tuple(sorted({a % ndim for a in axes}))
+
+
+def param_shape(weight_shape, axes, ndim):
+    """``weight_shape`` (one size per normalized axis) broadcast against a rank-``ndim``
+    input."""
+    shape = [1] * ndim
+    for a, n in zip(axes, weight_shape):
+        shape[a] = n
+    return tuple(shape)
+
+
+def axes_spec(axes, input_shape):
+    """An ``InputSpec`` fixing the normalized sizes, keyed as the user gave the axes."""
+    low = max(a + 1 if a >= 0 else -a for a in axes)
+    return InputSpec(min_ndim=low, axes={a: input_shape[a] for a in axes})
+
 
 class BaseNormalization(Layer):
     """Shared ``gamma``/``beta`` bookkeeping (created in that order, as Keras does)."""
@@ -49,25 +76,30 @@ class BaseNormalization(Layer):
 
     def _init_params(self, center, scale, beta_initializer, gamma_initializer, beta_regularizer,
                      gamma_regularizer, beta_constraint, gamma_constraint):
-        if beta_constraint is not None or gamma_constraint is not None:
-            raise NotImplementedError(f"{type(self).__name__} layer '{self.name}': weight "
-                                      f"constraints are not supported yet.")
         self.center, self.scale = bool(center), bool(scale)
         self.beta_initializer = initializers.get(beta_initializer)
         self.gamma_initializer = initializers.get(gamma_initializer)
         self.beta_regularizer = regularizers.get(beta_regularizer)
         self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.beta_constraint = constraints.get(beta_constraint)
+        self.gamma_constraint = constraints.get(gamma_constraint)
 
     def _build_params(self, shape, use_gamma, use_beta):
         self.gamma = self.beta = None
         if use_gamma:
             self.gamma = self.add_weight(shape, self.gamma_initializer, name="gamma",
-                                         regularizer=self.gamma_regularizer)
+                                         regularizer=self.gamma_regularizer,
+                                         constraint=self.gamma_constraint)
         if use_beta:
             self.beta = self.add_weight(shape, self.beta_initializer, name="beta",
-                                        regularizer=self.beta_regularizer)
+                                        regularizer=self.beta_regularizer,
+                                        constraint=self.beta_constraint)
 
     def compute_output_shape(self, input_shape):
+        for a in getattr(self, "_axes", [getattr(self, "axis", -1)]):
+            if not -len(input_shape) <= a < len(input_shape):
+                raise ValueError(f"Axis {a} is out of bounds for input shape "
+                                 f"{tuple(input_shape)}. Received: axis={self.axis}")
         return input_shape
 
     def _param_config(self):
@@ -77,7 +109,8 @@ class BaseNormalization(Layer):
             gamma_initializer=initializers.serialize(self.gamma_initializer),
             beta_regularizer=regularizers.serialize(self.beta_regularizer),
             gamma_regularizer=regularizers.serialize(self.gamma_regularizer),
-            beta_constraint=None, gamma_constraint=None,
+            beta_constraint=constraints.serialize(self.beta_constraint),
+            gamma_constraint=constraints.serialize(self.gamma_constraint),
         )
 
 
@@ -94,10 +127,11 @@ class LayerNormalization(BaseNormalization):
             ``1e-12``).
         center: learn an offset ``beta``.
         scale: learn a scale ``gamma``.
-        rms_scaling: Keras's shortcut ``x * gamma / sqrt(var + epsilon)`` (no centering, no
-            ``beta``).
+        rms_scaling: Keras's deprecated shortcut ``x * gamma / sqrt(var + epsilon)`` (no
+            centering, no ``beta``); ``RMSNormalization`` is the real RMS norm.
         beta_initializer, gamma_initializer: initializers (``zeros``, ``ones``).
         beta_regularizer, gamma_regularizer: optional weight penalties.
+        beta_constraint, gamma_constraint: optional projections after each update.
 
     Call arguments:
         inputs: a tensor of any rank.
@@ -115,8 +149,13 @@ class LayerNormalization(BaseNormalization):
     def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, rms_scaling=False,
                  beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None,
                  gamma_regularizer=None, beta_constraint=None, gamma_constraint=None, **kwargs):
+        if rms_scaling:
+            warnings.warn("You passed `rms_scaling=True`, which is deprecated. This argument "
+                          "incorrectly scales the input by the variance, not the root mean "
+                          "square. To correctly use RMS Normalization, please use "
+                          "`keras.layers.RMSNormalization` instead.", stacklevel=2)
         super().__init__(**kwargs)
-        self._axes = normalization_axes(axis, "LayerNormalization")
+        self._axes = normalization_axes(axis, f"{_AXIS_MESSAGE}{axis!r}")
         self.axis = list(axis) if isinstance(axis, list | tuple) else axis
         self.epsilon = float(epsilon)
         if self.epsilon < 0:
@@ -126,26 +165,22 @@ class LayerNormalization(BaseNormalization):
                           gamma_regularizer, beta_constraint, gamma_constraint)
 
     def build(self, input_shape):
-        self._norm_axes = resolve_axes(self, self._axes, input_shape)
-        shape = tuple(input_shape[a] for a in self._norm_axes)
+        axes = resolve_axes(self, self._axes, input_shape)
+        shape = tuple(input_shape[a] for a in axes)
         self._build_params(shape, self.scale or self.rms_scaling,
                            self.center and not self.rms_scaling)
-        self.input_spec = InputSpec(ndim=len(input_shape),
-                                    axes={a: input_shape[a] for a in self._norm_axes})
+        self.input_spec = axes_spec(self._axes, input_shape)
 
-    def call(self, inputs, training=False):
+    def call(self, inputs):
+        axes = call_axes(self._axes, inputs.ndim)
         if self.rms_scaling:
-            var = ops.var(inputs, axis=self._norm_axes, keepdims=True)
+            var = ops.var(inputs, axis=axes, keepdims=True)
             y = inputs * ops.power(var + self.epsilon, -0.5)
-            return y * self._broadcast(self.gamma, inputs.ndim)
+            return y * self.gamma.reshape(param_shape(self.gamma.shape, axes, inputs.ndim))
         args = [inputs, self.gamma, self.beta]
         while args[-1] is None:
             args.pop()
-        return LayerNorm.apply(*args, axis=self._norm_axes, epsilon=self.epsilon)
-
-    def _broadcast(self, w, ndim):
-        return w.reshape(tuple(w.shape[self._norm_axes.index(a)] if a in self._norm_axes else 1
-                               for a in range(ndim)))
+        return LayerNorm.apply(*args, axis=axes, epsilon=self.epsilon)
 
     def get_config(self):
         config = super().get_config()
@@ -171,19 +206,22 @@ class UnitNormalization(Layer):
 
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
-        self._axes = normalization_axes(axis, "UnitNormalization")
+        self._axes = normalization_axes(
+            axis, f"Invalid value for `axis` argument: expected an int or a list/tuple of ints. "
+                  f"Received: axis={axis}")
         self.axis = list(axis) if isinstance(axis, list | tuple) else axis
 
-    def build(self, input_shape):
-        self._norm_axes = resolve_axes(self, self._axes, input_shape)
-
-    def call(self, inputs, training=False):
-        sq = ops.sum(inputs * inputs, axis=self._norm_axes, keepdims=True)
+    def call(self, inputs):
+        self.compute_output_shape(inputs.shape)
+        sq = ops.sum(inputs * inputs, axis=call_axes(self._axes, inputs.ndim), keepdims=True)
         # NOTE: the floor goes on the squared norm, so an all-zero sample gives 0 with gradient
         # 1e12 rather than the NaN of sqrt's derivative at 0.
         return inputs * ops.power(ops.maximum(sq, 1e-24), -0.5)
 
     def compute_output_shape(self, input_shape):
+        if any(not -len(input_shape) <= a < len(input_shape) for a in self._axes):
+            raise ValueError(f"Axis {self.axis} is out of bounds for input shape "
+                             f"{tuple(input_shape)}.")
         return input_shape
 
     def get_config(self):
@@ -213,24 +251,22 @@ class RMSNormalization(Layer):
         ['scale']
     """
 
-    supports_masking = True
-
     def __init__(self, axis=-1, epsilon=1e-6, **kwargs):
         super().__init__(**kwargs)
-        self._axes = normalization_axes(axis, "RMSNormalization")
+        self._axes = normalization_axes(axis, f"{_AXIS_MESSAGE}{axis!r}")
         self.axis = list(axis) if isinstance(axis, list | tuple) else axis
         self.epsilon = float(epsilon)
 
     def build(self, input_shape):
-        self._norm_axes = resolve_axes(self, self._axes, input_shape)
-        shape = tuple(input_shape[a] for a in self._norm_axes)
-        self.scale = self.add_weight(shape, "ones", name="scale")
-        self._scale_shape = tuple(input_shape[a] if a in self._norm_axes else 1
-                                  for a in range(len(input_shape)))
+        axes = resolve_axes(self, self._axes, input_shape)
+        self.scale = self.add_weight(tuple(input_shape[a] for a in axes), "ones", name="scale")
+        self.input_spec = axes_spec(self._axes, input_shape)
 
-    def call(self, inputs, training=False):
-        ms = ops.mean(inputs * inputs, axis=self._norm_axes, keepdims=True)
-        return inputs * ops.power(ms + self.epsilon, -0.5) * self.scale.reshape(self._scale_shape)
+    def call(self, inputs):
+        axes = call_axes(self._axes, inputs.ndim)
+        ms = ops.mean(inputs * inputs, axis=axes, keepdims=True)
+        scale = self.scale.reshape(param_shape(self.scale.shape, axes, inputs.ndim))
+        return inputs * ops.power(ms + self.epsilon, -0.5) * scale
 
     def compute_output_shape(self, input_shape):
         return input_shape

@@ -1,6 +1,14 @@
-"""Preprocessing layers: ``Rescaling``, ``Normalization`` and the image augmentation layers
-(``RandomFlip``, ``RandomRotation``, ``RandomZoom``, ``RandomTranslation``, ``RandomCrop``,
-``RandomContrast``)."""
+"""Preprocessing layers, by family:
+
+- ``rescaling``, ``normalization``: numeric features (``Rescaling``, ``Normalization``)
+- ``category_encoding``, ``discretization``, ``hashing``: categorical features
+- ``index_lookup`` (the table), ``lookups`` (``StringLookup``, ``IntegerLookup``),
+  ``text_vectorization`` (with the string operations in ``text``), sharing ``categorical``
+  (encodings) and ``vocabulary`` (adapt's counts, vocabulary files)
+- ``farmhash``, ``siphash``: the string hashes Keras's layers use, in pure Python
+- ``image_layer`` (the dict/batch protocol), ``image_resizing`` (``Resizing``, ``CenterCrop``),
+  ``color`` (``RandomBrightness``), ``augmentation``: the image layers
+"""
 
 from numdeep.layers.preprocessing.augmentation import (
     RandomContrast,
@@ -10,8 +18,18 @@ from numdeep.layers.preprocessing.augmentation import (
     RandomTranslation,
     RandomZoom,
 )
+from numdeep.layers.preprocessing.category_encoding import CategoryEncoding
+from numdeep.layers.preprocessing.color import RandomBrightness
+from numdeep.layers.preprocessing.discretization import Discretization
+from numdeep.layers.preprocessing.hashing import Hashing
+from numdeep.layers.preprocessing.image_resizing import CenterCrop, Resizing
+from numdeep.layers.preprocessing.index_lookup import IndexLookup
+from numdeep.layers.preprocessing.lookups import IntegerLookup, StringLookup
 from numdeep.layers.preprocessing.normalization import Normalization
 from numdeep.layers.preprocessing.rescaling import Rescaling
+from numdeep.layers.preprocessing.text_vectorization import TextVectorization
 
-__all__ = ["Normalization", "RandomContrast", "RandomCrop", "RandomFlip", "RandomRotation",
-           "RandomTranslation", "RandomZoom", "Rescaling"]
+__all__ = ["CategoryEncoding", "CenterCrop", "Discretization", "Hashing", "IndexLookup",
+           "IntegerLookup", "Normalization", "RandomBrightness", "RandomContrast", "RandomCrop",
+           "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom", "Rescaling",
+           "Resizing", "StringLookup", "TextVectorization"]

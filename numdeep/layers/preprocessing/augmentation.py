@@ -303,7 +303,7 @@ class RandomCrop(BaseAugmentation):
         crop_w = max(min(w, int(h * self.width / self.height)), 1)
         top, left = (h - crop_h) // 2, (w - crop_w) // 2
         window = images[:, top:top + crop_h, left:left + crop_w]
-        return resize(window, self.height, self.width)
+        return resize(window, (self.height, self.width), data_format="channels_last")
 
     def compute_output_shape(self, input_shape):
         shape = list(input_shape)

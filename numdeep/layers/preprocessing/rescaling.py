@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from numdeep.backend.config import image_data_format
 from numdeep.layers.layer import Layer
 
 
@@ -24,12 +25,32 @@ class Rescaling(Layer):
     def call(self, inputs, training=False):
         if inputs.dtype != self.dtype:
             inputs = inputs.astype(self.dtype)
-        return inputs * np.asarray(self.scale, self.dtype) + np.asarray(self.offset, self.dtype)
+        scale = np.asarray(self.scale, self.dtype)
+        if scale.ndim and image_data_format() == "channels_first":
+            # A per-channel scale lines up with axis -3 of (..., C, H, W) images.
+            scale = scale.reshape(scale.shape + (1,) * (3 - scale.ndim))
+        return inputs * scale + np.asarray(self.offset, self.dtype)
 
     def compute_output_shape(self, input_shape):
         return input_shape
 
     def get_config(self):
         config = super().get_config()
-        config.update(scale=self.scale, offset=self.offset)
+        config.update(scale=_plain(self.scale), offset=_plain(self.offset))
         return config
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        config = dict(config)
+        for key in ("scale", "offset"):
+            value = config.get(key)
+            if isinstance(value, dict) and value.get("class_name") == "__numpy__":
+                # Keras writes NumPy arguments as {'class_name': '__numpy__', 'config': ...}.
+                value = np.array(value["config"]["value"], dtype=value["config"].get("dtype"))
+            config[key] = value
+        return cls(**config)
+
+
+def _plain(value):
+    """NumPy scalars and arrays as JSON-friendly numbers and lists."""
+    return np.asarray(value).tolist() if isinstance(value, np.ndarray | np.generic) else value

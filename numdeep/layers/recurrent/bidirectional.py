@@ -2,7 +2,6 @@
 
 from numdeep import registry
 from numdeep.layers.layer import Layer
-from numdeep.layers.recurrent.base_rnn import split_sequence_shape
 from numdeep.ops import eager as ops
 
 _MERGE_MODES = ("concat", "sum", "mul", "ave", None)
@@ -23,7 +22,7 @@ class Bidirectional(Layer):
     Args:
         layer: an RNN layer (``LSTM``, ``GRU``, ``SimpleRNN``).
         merge_mode: ``'concat'`` (default), ``'sum'``, ``'mul'``, ``'ave'``, or ``None`` to
-            return ``[forward, backward]``.
+            return ``(forward, backward)``.
         weights: optional initial weights, forward layer's then backward layer's.
         backward_layer: optional explicit backward layer (``go_backwards`` must differ).
 
@@ -47,10 +46,14 @@ class Bidirectional(Layer):
 
     def __init__(self, layer, merge_mode="concat", weights=None, backward_layer=None, **kwargs):
         if not isinstance(layer, Layer):
-            raise ValueError(f"Bidirectional needs a layer instance; received {layer!r}.")
+            raise ValueError(f"Please initialize `Bidirectional` layer with a "
+                             f"`keras.layers.Layer` instance. Received: {layer}")
+        if backward_layer is not None and not isinstance(backward_layer, Layer):
+            raise ValueError(f"`backward_layer` need to be a `keras.layers.Layer` instance. "
+                             f"Received: {backward_layer}")
         if merge_mode not in _MERGE_MODES:
-            raise ValueError(f"Bidirectional `merge_mode` must be one of {_MERGE_MODES}. "
-                             f"Received: merge_mode={merge_mode!r}")
+            raise ValueError(f"Invalid merge mode. Received: {merge_mode}. Merge mode should be "
+                             f'one of {{"sum", "mul", "ave", "concat", None}}')
         super().__init__(**kwargs)
         config = layer.get_config()
         config["name"] = "forward_" + _without_prefix(layer.name, "forward_")
@@ -61,46 +64,56 @@ class Bidirectional(Layer):
                           name="backward_" + _without_prefix(layer.name, "backward_"))
             backward_layer = type(layer).from_config(config)
         self.backward_layer = backward_layer
-        for attr in ("stateful", "return_sequences", "return_state"):
-            if getattr(self.forward_layer, attr) != getattr(backward_layer, attr):
-                raise ValueError(f"Bidirectional '{self.name}': the forward and backward layers "
-                                 f"must have the same `{attr}`.")
-        if self.forward_layer.go_backwards == backward_layer.go_backwards:
-            raise ValueError(f"Bidirectional '{self.name}': the forward and backward layers "
-                             f"must have different `go_backwards`.")
+        if hasattr(layer, "use_cudnn"):
+            self.forward_layer.use_cudnn = self.backward_layer.use_cudnn = layer.use_cudnn
+        self._verify_layer_config()
         for sub in (self.forward_layer, self.backward_layer):
-            sub.zero_output_for_mask = sub.return_sequences
+            if getattr(sub, "zero_output_for_mask", None) is not None:
+                sub.zero_output_for_mask = sub.return_sequences
         self.merge_mode = merge_mode
         self.return_sequences = self.forward_layer.return_sequences
         self.return_state = self.forward_layer.return_state
         self.stateful = self.forward_layer.stateful
         self._initial_weights = weights
 
-    def build(self, input_shape):
-        shape = split_sequence_shape(input_shape)
-        self.forward_layer._maybe_build(shape)
-        self.backward_layer._maybe_build(shape)
+    def _verify_layer_config(self):
+        fwd, bwd = self.forward_layer, self.backward_layer
+        if fwd.go_backwards == bwd.go_backwards:
+            raise ValueError(f"Forward layer and backward layer should have different "
+                             f"`go_backwards` value. Received: forward_layer.go_backwards "
+                             f"{fwd.go_backwards}, backward_layer.go_backwards="
+                             f"{bwd.go_backwards}")
+        for attr in ("stateful", "return_sequences", "return_state"):
+            if getattr(fwd, attr) != getattr(bwd, attr):
+                raise ValueError(f"Forward layer and backward layer are expected to have the "
+                                 f'same value for attribute "{attr}", got '
+                                 f'"{getattr(fwd, attr)}" for forward layer and '
+                                 f'"{getattr(bwd, attr)}" for backward layer')
+
+    def build(self, sequences_shape, initial_state_shape=None):
+        if isinstance(sequences_shape, list) and sequences_shape and \
+                isinstance(sequences_shape[0], tuple | list):
+            sequences_shape = sequences_shape[0]
+        self.forward_layer._maybe_build(tuple(sequences_shape))
+        self.backward_layer._maybe_build(tuple(sequences_shape))
         if self._initial_weights is not None:
             self.set_weights(self._initial_weights)
             self._initial_weights = None
 
-    def __call__(self, inputs, training=None, initial_state=None, **kwargs):
-        if initial_state is not None:
-            inputs = [inputs, *initial_state]
-        return super().__call__(inputs, training=training, **kwargs)
-
-    def call(self, inputs, training=False, mask=None):
+    def call(self, sequences, initial_state=None, mask=None, training=None):
+        if isinstance(sequences, list | tuple):  # [sequences, *initial_states]
+            sequences, initial_state = sequences[0], list(sequences[1:]) or initial_state
         forward_state = backward_state = None
-        if isinstance(inputs, list | tuple):
-            inputs, states = inputs[0], list(inputs[1:])
-            half = len(states) // 2
-            forward_state, backward_state = states[:half], states[half:]
-        y = self.forward_layer(inputs, training=training, mask=mask, initial_state=forward_state)
-        y_rev = self.backward_layer(inputs, training=training, mask=mask,
+        if initial_state is not None:
+            half = len(initial_state) // 2
+            forward_state, backward_state = initial_state[:half], initial_state[half:]
+        y = self.forward_layer(sequences, training=training, mask=mask,
+                               initial_state=forward_state)
+        y_rev = self.backward_layer(sequences, training=training, mask=mask,
                                     initial_state=backward_state)
-        states = []
+        states = ()
         if self.return_state:
-            states = y[1:] + y_rev[1:]
+            states = tuple(y[1:]) + tuple(y_rev[1:])
             y, y_rev = y[0], y_rev[0]
         if self.return_sequences:
             y_rev = y_rev[:, ::-1]
@@ -113,39 +126,54 @@ class Bidirectional(Layer):
         elif self.merge_mode == "mul":
             output = y * y_rev
         else:
-            output = [y, y_rev]
+            output = (y, y_rev)
         if self.return_state:
-            return (output if self.merge_mode is None else [output]) + states
+            return (output if self.merge_mode is None else (output,)) + states
         return output
 
-    def compute_output_shape(self, input_shape):
-        shape = self.forward_layer.compute_output_shape(split_sequence_shape(input_shape))
-        states = []
+    def compute_output_shape(self, sequences_shape, initial_state_shape=None):
+        if isinstance(sequences_shape, list) and sequences_shape and \
+                isinstance(sequences_shape[0], tuple | list):
+            sequences_shape = sequences_shape[0]
+        shape = self.forward_layer.compute_output_shape(tuple(sequences_shape))
+        states = ()
         if self.return_state:
-            shape, states = shape[0], shape[1:]
+            shape, states = shape[0], tuple(shape[1:])
         if self.merge_mode == "concat":
             shape = (*shape[:-1], None if shape[-1] is None else 2 * shape[-1])
-        out = [shape, shape] if self.merge_mode is None else [shape]
+        out = (shape, shape) if self.merge_mode is None else (shape,)
         if self.return_state:
             return out + states + states
         return out if self.merge_mode is None else shape
 
     def compute_mask(self, inputs, mask=None):
-        """The input mask for ``return_sequences`` (twice with ``merge_mode=None``)."""
+        """The input mask for ``return_sequences`` (twice with ``merge_mode=None``), None for
+        the states."""
         if isinstance(mask, list | tuple):
             mask = mask[0]
         out = mask if self.return_sequences else None
         outs = [out, out] if self.merge_mode is None else [out]
         if self.return_state:
-            return outs + [None] * (2 * self.forward_layer._n_states)
+            n_states = len(getattr(self.forward_layer, "state_size", [None]))
+            return outs + [None] * (2 * n_states)
         return outs if self.merge_mode is None else out
 
-    def reset_states(self):
-        """Zero both directions' states (``stateful`` layers)."""
-        self.forward_layer.reset_states()
-        self.backward_layer.reset_states()
+    @property
+    def states(self):
+        """Both directions' carried states (``stateful``), forward first, else None."""
+        fwd, bwd = self.forward_layer.states, self.backward_layer.states
+        if fwd and bwd:
+            return tuple(fwd) + tuple(bwd)
+        return None
 
-    reset_state = reset_states
+    def reset_state(self):
+        """Zero both directions' states (``stateful`` layers)."""
+        if not self.stateful:
+            raise AttributeError("Layer must be stateful.")
+        self.forward_layer.reset_state()
+        self.backward_layer.reset_state()
+
+    reset_states = reset_state
 
     def get_config(self):
         config = super().get_config()
@@ -155,9 +183,11 @@ class Bidirectional(Layer):
         return config
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls, config, custom_objects=None):
         config = dict(config)
-        config["layer"] = registry.kind("layer").deserialize(config["layer"])
+        layers = registry.kind("layer")
+        config["layer"] = layers.deserialize(config["layer"], custom_objects)
         if config.get("backward_layer") is not None:
-            config["backward_layer"] = registry.kind("layer").deserialize(config["backward_layer"])
+            config["backward_layer"] = layers.deserialize(config["backward_layer"],
+                                                          custom_objects)
         return cls(**config)

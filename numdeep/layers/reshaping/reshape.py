@@ -4,6 +4,8 @@ import math
 
 import numpy as np
 
+from numdeep.backend import standardize_data_format
+from numdeep.layers.input_spec import InputSpec
 from numdeep.layers.layer import Layer
 from numdeep.ops import eager as ops
 
@@ -20,15 +22,13 @@ class Flatten(Layer):
 
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)
-        if data_format not in (None, "channels_last", "channels_first"):
-            raise ValueError(f"Flatten `data_format` must be 'channels_last' or "
-                             f"'channels_first'. Received: {data_format!r}")
-        self.data_format = data_format or "channels_last"
+        self.data_format = standardize_data_format(data_format)
+        self.input_spec = InputSpec(min_ndim=1)
 
-    def call(self, inputs, training=False):
+    def call(self, inputs):
         if self.data_format == "channels_first" and inputs.ndim > 2:
             inputs = inputs.transpose(0, *range(2, inputs.ndim), 1)
-        return inputs.reshape(inputs.shape[0], -1)
+        return inputs.reshape(inputs.shape[0], math.prod(inputs.shape[1:]))
 
     def compute_output_shape(self, input_shape):
         rest = input_shape[1:]
@@ -42,54 +42,69 @@ class Flatten(Layer):
 
 
 class Reshape(Layer):
-    """Reshapes each sample to ``target_shape`` (one entry may be -1).
+    """Reshapes each sample to ``target_shape`` (one entry may be -1: inferred from the size).
+
+    Args:
+        target_shape: the shape of one output sample (without the batch axis).
+
+    Call arguments:
+        inputs: a tensor with as many values per sample as ``target_shape`` holds; with a -1,
+            inputs of varying sizes are accepted (the -1 follows them).
 
     Example:
         >>> import numpy as np
         >>> import numdeep as nd
         >>> nd.layers.Reshape((3, 4))(np.zeros((2, 12), dtype="float32")).shape
         (2, 3, 4)
+        >>> nd.layers.Reshape((-1, 8))(nd.Input((6, 4))).shape
+        (None, 3, 8)
     """
+
+    supports_masking = False
 
     def __init__(self, target_shape, **kwargs):
         super().__init__(**kwargs)
-        target_shape = tuple(int(s) for s in target_shape)
-        if sum(s == -1 for s in target_shape) > 1 or any(s < -1 or s == 0 for s in target_shape):
-            raise ValueError(
-                f"Reshape `target_shape` may hold positive sizes and at most one -1. "
-                f"Received: {target_shape}"
-            )
-        self.target_shape = target_shape
+        target_shape = tuple(target_shape)
+        for d in target_shape:
+            if isinstance(d, bool) or not isinstance(d, int | np.integer) or d < -1:
+                raise ValueError(f"Each dimension in `target_shape` must be a non-negative "
+                                 f"integer, or `-1` for a single unknown dimension. Received: "
+                                 f"target_shape={target_shape}.")
+        if target_shape.count(-1) > 1:
+            raise ValueError(f"There must be at most one unknown dimension (-1) in "
+                             f"`target_shape`. Received: target_shape={target_shape}.")
+        self.target_shape = tuple(int(d) for d in target_shape)
 
-    def _resolve(self, input_shape):
-        total = math.prod(input_shape[1:])
-        known = math.prod(s for s in self.target_shape if s != -1)
-        if -1 in self.target_shape:
-            if total % known:
-                raise self._mismatch(input_shape)
-            return tuple(total // known if s == -1 else s for s in self.target_shape)
-        if known != total:
-            raise self._mismatch(input_shape)
-        return self.target_shape
+    def _resolve(self, sample_shape):
+        """``target_shape`` with its -1 worked out (``None`` when a size is unknown)."""
+        if None in sample_shape:
+            return tuple(None if d == -1 else d for d in self.target_shape)
+        total = math.prod(sample_shape)
+        known = math.prod(d for d in self.target_shape if d != -1)
+        if -1 not in self.target_shape:
+            if known != total:
+                raise self._mismatch(sample_shape)
+            return self.target_shape
+        if known == 0 or total % known:
+            raise self._mismatch(sample_shape)
+        return tuple(total // known if d == -1 else d for d in self.target_shape)
 
-    def _mismatch(self, input_shape):
+    def _mismatch(self, sample_shape):
         return ValueError(
-            f"Reshape layer '{self.name}' cannot reshape input of shape {tuple(input_shape)} "
-            f"({math.prod(input_shape[1:])} values per sample) to target_shape "
-            f"{self.target_shape}."
+            f"The total size of the tensor must be unchanged. Reshape layer '{self.name}' "
+            f"received: input_shape={tuple(sample_shape)} ({math.prod(sample_shape)} values per "
+            f"sample), target_shape={self.target_shape}"
         )
 
-    def call(self, inputs, training=False):
-        return inputs.reshape(inputs.shape[0], *self._resolve(inputs.shape))
+    def call(self, inputs):
+        return inputs.reshape(inputs.shape[0], *self._resolve(tuple(inputs.shape[1:])))
 
     def compute_output_shape(self, input_shape):
-        if any(s is None for s in input_shape[1:]):
-            return (input_shape[0], *(None if s == -1 else s for s in self.target_shape))
-        return (input_shape[0], *self._resolve(input_shape))
+        return (input_shape[0], *self._resolve(tuple(input_shape[1:])))
 
     def get_config(self):
         config = super().get_config()
-        config["target_shape"] = list(self.target_shape)
+        config["target_shape"] = self.target_shape
         return config
 
 
@@ -132,7 +147,7 @@ class Permute(Layer):
                 f"{len(self.dims) + 1}; received input shape {tuple(input_shape)}."
             )
 
-    def call(self, inputs, training=False):
+    def call(self, inputs):
         return ops.transpose(inputs, (0, *self.dims))
 
     def compute_output_shape(self, input_shape):
@@ -161,14 +176,14 @@ class RepeatVector(Layer):
 
     def __init__(self, n, **kwargs):
         super().__init__(**kwargs)
-        if not isinstance(n, int | np.integer) or isinstance(n, bool) or n <= 0:
-            raise ValueError(f"RepeatVector `n` must be a positive integer. Received: n={n!r}")
+        if not isinstance(n, int | np.integer) or isinstance(n, bool):
+            raise TypeError(f"Expected an integer value for `n`, got {type(n)}.")
+        if n <= 0:
+            raise ValueError(f"Argument `n` should be a positive integer. Received: n={n}")
         self.n = int(n)
+        self.input_spec = InputSpec(ndim=2)
 
-    def call(self, inputs, training=False):
-        if inputs.ndim != 2:
-            raise ValueError(f"RepeatVector layer '{self.name}' expects 2-D input (batch, "
-                             f"features); received input of shape {tuple(inputs.shape)}.")
+    def call(self, inputs):
         n, features = inputs.shape
         return ops.broadcast_to(ops.expand_dims(inputs, 1), (n, self.n, features))
 

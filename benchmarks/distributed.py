@@ -1,0 +1,228 @@
+"""Data-parallel scaling of numdeep on MPI: 1 process vs 2 processes, one thread each.
+
+For the tutorial MLP (Flatten(28x28) -> Dense(128, relu) -> Dropout(0.2) -> Dense(10)) and the
+tutorial CNN (Conv2D(32) -> MaxPool -> Conv2D(64) -> MaxPool -> Flatten -> Dense(64) -> Dense(10)),
+on MNIST-shaped random data, with ``MPIStrategy`` and the unchanged ``model.fit``:
+
+- step time and throughput (samples per second) for 1 and 2 processes, each with
+  ``OPENBLAS_NUM_THREADS=1``;
+- the gradient synchronisation time per step (packing, the bucketed allreduce, unpacking; it
+  includes waiting for the slower rank);
+- scaling = 2-process throughput / 1-process throughput, in two settings: *weak* (each process
+  keeps the per-process batch, so the global batch doubles: Horovod's usual measure) and
+  *strong* (the global batch stays, each process takes half of it);
+- the raw allreduce cost on 2 processes for buffers of 40 KB to 16 MB (and the two models'
+  gradient sizes), fitted to ``t = a + b * bytes``: the inputs of the ring-allreduce cost model
+  in docs/distributed.md;
+- an estimate for a machine with a free core per process: each rank's CPU time per step outside
+  the gradient sync (what it computes), plus the allreduce time measured alone. On a shared
+  machine the wall-clock figures include waiting for a descheduled rank at every step; the
+  estimate shows what the code does without that.
+
+Each configuration runs in its own ``mpiexec`` job; 1- and 2-process jobs alternate for
+``--rounds`` rounds and the best epoch is kept (a busy machine only ever slows a run down). The
+Linux CPU pressure (share of time some task waited for a CPU) is printed for each job.
+
+Usage:
+    python benchmarks/distributed.py            # the run whose figures go in docs/distributed.md
+    python benchmarks/distributed.py --quick    # a smoke run
+"""
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from _machine import cpu_model  # noqa: E402  (benchmarks/ is on sys.path)
+
+TARGET_SCALING = 1.7
+
+
+# ----- inside an mpiexec job ------------------------------------------------------------------
+def build(kind):
+    import numdeep as nd
+    from numdeep import layers
+
+    if kind == "mlp":
+        body = [layers.Flatten(), layers.Dense(128, activation="relu"), layers.Dropout(0.2)]
+    else:
+        body = [layers.Conv2D(32, 3, activation="relu"), layers.MaxPooling2D(2),
+                layers.Conv2D(64, 3, activation="relu"), layers.MaxPooling2D(2),
+                layers.Flatten(), layers.Dense(64, activation="relu")]
+    model = nd.Sequential([nd.Input(shape=(28, 28, 1)), *body,
+                           layers.Dense(10, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    return model
+
+
+def worker(args):
+    import numdeep as nd
+    from numdeep.distribute import MPIStrategy
+
+    strategy = MPIStrategy(seed=0, verbose=False)
+    rng = np.random.default_rng(0)
+    x = rng.random((args.samples, 28, 28, 1), dtype=np.float32)
+    y = rng.integers(0, 10, args.samples)
+    nd.utils.set_random_seed(0)
+    with strategy.scope():
+        model = build(args.model)
+    model.fit(x[:args.batch * 4], y[:args.batch * 4], batch_size=args.batch, epochs=1,
+              verbose=0)  # warm-up: first-call allocations, the optimizer's slots
+    epochs = []
+    reducer = strategy.reducer
+    for _ in range(args.epochs):
+        reducer.seconds, reducer.cpu_seconds, reducer.calls = 0.0, 0.0, 0
+        start, cpu = time.perf_counter(), time.process_time()
+        model.fit(x, y, batch_size=args.batch, epochs=1, verbose=0)
+        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+        epochs.append({"seconds": seconds, "steps": reducer.calls, "sync": reducer.seconds,
+                       "compute_cpu": cpu - reducer.cpu_seconds})
+    params = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
+    result = {"epochs": epochs, "params": params}
+    if args.allreduce and strategy.size > 1:
+        result["allreduce"] = allreduce_costs(strategy.comm, args.sizes)
+    if strategy.is_chief:
+        print("RESULT " + json.dumps(result), flush=True)
+
+
+def allreduce_costs(comm, extra_sizes):
+    out = []
+    for n in sorted({10_000, 100_000, 1_000_000, 4_000_000, *extra_sizes}):
+        buf = np.ones(n, np.float32)
+        comm.barrier()
+        repeats = max(5, 2_000_000 // n)
+        best = float("inf")
+        for _ in range(3):
+            start = time.perf_counter()
+            for _ in range(repeats):
+                comm.allreduce_buffers([buf])
+            best = min(best, (time.perf_counter() - start) / repeats)
+        out.append((n * 4, best))
+    return out
+
+
+# ----- the driver -------------------------------------------------------------------------------
+def cpu_pressure():
+    try:
+        with open("/proc/pressure/cpu") as f:
+            return float(f.readline().split()[1].split("=")[1])  # "some avg10=..."
+    except (OSError, IndexError, ValueError):
+        return float("nan")
+
+
+def launch(n, model, batch, samples, epochs, allreduce=()):
+    mpiexec = Path(sys.executable).parent / "mpiexec"
+    mpiexec = str(mpiexec) if mpiexec.exists() else shutil.which("mpiexec")
+    if mpiexec is None:
+        sys.exit("no mpiexec: pip install 'numdeep[mpi]'")
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
+           "MKL_NUM_THREADS": "1"}
+    command = [mpiexec, "-n", str(n), sys.executable, __file__, "--worker", "--model", model,
+               "--batch", str(batch), "--samples", str(samples), "--epochs", str(epochs)]
+    if allreduce:
+        command += ["--allreduce", "--sizes", *map(str, allreduce)]
+    before = cpu_pressure()
+    proc = subprocess.run(command, capture_output=True, text=True, env=env, timeout=1800)
+    if proc.returncode != 0:
+        sys.exit(f"worker failed:\n{proc.stdout}\n{proc.stderr}")
+    line = next(x for x in proc.stdout.splitlines() if x.startswith("RESULT "))
+    result = json.loads(line[len("RESULT "):])
+    result["pressure"] = max(before, cpu_pressure())
+    return result
+
+
+def best_epoch(results, global_batch):
+    epochs = [e for r in results for e in r["epochs"]]
+    e = min(epochs, key=lambda e: e["seconds"])
+    compute = min(e["compute_cpu"] / e["steps"] for e in epochs)
+    return {"step_ms": 1e3 * e["seconds"] / e["steps"], "sync_ms": 1e3 * e["sync"] / e["steps"],
+            "throughput": global_batch * e["steps"] / e["seconds"], "compute_ms": 1e3 * compute}
+
+
+def measure(model, batch, samples, rounds, epochs):
+    """Rows for one model: 1 process (batch), 2 processes weak (2 x batch), strong (batch)."""
+    runs = {"1": [], "2 weak": [], "2 strong": []}
+    batches = {"1": batch, "2 weak": 2 * batch, "2 strong": batch}
+    for _ in range(rounds):
+        for name, n in (("1", 1), ("2 weak", 2), ("2 strong", 2)):
+            runs[name].append(launch(n, model, batches[name], samples, epochs))
+            print(f"  {model} {name:<8} global batch {batches[name]:>4}: CPU pressure "
+                  f"{runs[name][-1]['pressure']:.0f}%", flush=True)
+    return {name: {**best_epoch(r, batches[name]), "batch": batches[name],
+                   "pressure": min(x["pressure"] for x in r),
+                   "params": r[0]["params"]} for name, r in runs.items()}
+
+
+def fit_line(points):
+    sizes = np.array([p[0] for p in points], float)
+    times = np.array([p[1] for p in points], float)
+    b, a = np.polyfit(sizes, times, 1)
+    return a, b
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--allreduce", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--sizes", type=int, nargs="*", default=(), help=argparse.SUPPRESS)
+    parser.add_argument("--model", default="mlp")
+    parser.add_argument("--batch", type=int, default=64)
+    parser.add_argument("--samples", type=int, default=0)
+    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    if args.worker:
+        return worker(args)
+    rounds = 1 if args.quick else args.rounds
+    print(f"numdeep data-parallel scaling: {cpu_model()}, {os.cpu_count()} cores, Python "
+          f"{platform.python_version()}, NumPy {np.__version__}, 1 BLAS thread per process")
+    configs = (("mlp", 64, 2048 if args.quick else 16384),
+               ("cnn", 32, 256 if args.quick else 2048))
+    rows = {}
+    for model, batch, samples in configs:
+        rows[model] = measure(model, batch, samples, rounds, 1 if args.quick else args.epochs)
+    sizes = [table["1"]["params"] + 8 for table in rows.values()]  # + one flag per weight
+    cost = launch(2, "mlp", 64, 256, 1, allreduce=sizes)["allreduce"]
+    by_size = {nbytes // 4: seconds for nbytes, seconds in cost}
+    a, b = fit_line(cost)
+    print()
+    print("| model | processes | global batch | step | gradient sync / step | samples/s "
+          "| scaling | CPU pressure | estimate, free cores |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for model, table in rows.items():
+        base = table["1"]["throughput"]
+        sync = by_size[table["1"]["params"] + 8]
+        base_estimate = table["1"]["batch"] / table["1"]["compute_ms"]
+        for name, r in table.items():
+            scaling = r["throughput"] / base
+            mark = "" if name == "1" else f"{scaling:.2f}x"
+            step = r["compute_ms"] + (0 if name == "1" else 1e3 * sync)
+            estimate = f"{step:.2f} ms/step" if name == "1" else \
+                f"{step:.2f} ms/step, {r['batch'] / step / base_estimate:.2f}x"
+            print(f"| {model} ({r['params']:,} params) | {name} | {r['batch']} | "
+                  f"{r['step_ms']:.2f} ms | {r['sync_ms']:.3f} ms | {r['throughput']:,.0f} | "
+                  f"{mark} | {r['pressure']:.0f}% | {estimate} |")
+    print()
+    for model, table in rows.items():
+        weak = table["2 weak"]["throughput"] / table["1"]["throughput"]
+        verdict = "pass" if weak >= TARGET_SCALING else "miss"
+        print(f"{model}: weak scaling {weak:.2f}x (target >= {TARGET_SCALING}x: {verdict}), "
+              f"strong scaling {table['2 strong']['throughput'] / table['1']['throughput']:.2f}x")
+    print()
+    print("allreduce on 2 processes (best of 3):")
+    for nbytes, seconds in cost:
+        print(f"  {nbytes / 1e6:8.2f} MB: {seconds * 1e6:9.1f} us ({nbytes / seconds / 1e9:.2f} "
+              f"GB/s)")
+    print(f"  fit t = a + b * bytes: a = {a * 1e6:.1f} us, b = {b * 1e9:.3f} ns/byte "
+          f"({1 / b / 1e9:.2f} GB/s), i.e. {4 * b * 1e9:.2f} ns per float32 parameter")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+from tests.utils.local_server import cache, server  # noqa: F401 - fixtures
