@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO ?= mlp
 
-.PHONY: demo test install install-test lint bench clean
+.PHONY: demo test install install-test lint bench clean conformance
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,13 @@ lint: install-test
 test: lint
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 \
 		$(BIN)/python -m pytest -q -n 2 --durations=15 --doctest-modules numdeep tests
+
+# Keras's own unit tests (shipped in the keras wheel, an oracle installed by .ci/run) run against
+# numdeep, the layers/models/trainers files and then the keras.ops files; CONFORMANCE.md explains the figures. Fails when fewer in-scope tests pass than the floor.
+CONFORMANCE_FLOOR ?= 95
+conformance: install-test
+	$(BIN)/python tests/keras_suite/run_suite.py -n 2 --min-percent $(CONFORMANCE_FLOOR)
+	$(BIN)/python tests/keras_suite/run_suite.py --ops -n 2 --min-percent $(CONFORMANCE_FLOOR)
 
 bench: install-test
 	$(BIN)/python benchmarks/mlp.py

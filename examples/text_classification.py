@@ -8,15 +8,19 @@ and the vocabulary travels inside the saved ``.keras`` file.
 The reviews mix letter case and punctuation ("GREAT acting!!", "a dull, tedious plot."), which
 ``standardize='lower_and_strip_punctuation'`` folds away; ``adapt`` learns the vocabulary from
 the training strings. The trained model is saved, reloaded, and must predict exactly the same
-on strings it has never seen. The same file loads in Keras 3 (with TensorFlow installed).
+on strings it has never seen. The same file loads in Keras 3 (``--keras``: Keras's
+``TextVectorization`` needs TensorFlow installed, whatever the backend) and predicts the same.
 
 Usage:
     python examples/text_classification.py            # 2,000 reviews, 10 epochs
     python examples/text_classification.py --quick    # a few seconds (used by the test suite)
+    python examples/text_classification.py --keras    # also reload the file in Keras 3
 """
 
 import argparse
+import json
 import os
+import subprocess
 import sys
 import tempfile
 
@@ -61,10 +65,71 @@ def build_model(train_texts, max_tokens=64, sequence_length=12):
     return model, vectorizer
 
 
+# Run in a fresh interpreter: Keras picks its backend once, at import. With the torch backend a
+# Keras Functional model cannot take string tensors (it converts inputs to torch), so there the
+# layers run one by one, as Keras's docs do it; the TensorFlow backend predicts whole.
+KERAS_SCRIPT = """
+import json, sys
+import numpy as np
+import keras
+path, texts = sys.argv[1], np.array(json.loads(sys.argv[2]), dtype=object)[:, None]
+model = keras.saving.load_model(path)
+vectorizer = model.layers[1]
+tokens = keras.ops.convert_to_numpy(vectorizer(texts))
+if keras.backend.backend() == "torch":
+    x = texts
+    for layer in model.layers[1:]:
+        x = layer(x)
+    predictions = keras.ops.convert_to_numpy(x)
+else:
+    import tensorflow as tf
+
+    predictions = model.predict(tf.constant(texts.astype(str)), verbose=0)
+print(json.dumps({"vocabulary": vectorizer.get_vocabulary(), "tokens": tokens.tolist(),
+                  "predictions": predictions.tolist()}))
+"""
+
+
+def keras_python():
+    """The Python that runs Keras 3: ``NUMDEEP_KERAS_TF_PYTHON`` (CI keeps TensorFlow, which
+    Keras's TextVectorization needs, in an environment of its own) or this one."""
+    return os.environ.get("NUMDEEP_KERAS_TF_PYTHON") or sys.executable
+
+
+def predict_in_keras(path, texts, backend="torch"):
+    """Load the ``.keras`` file at ``path`` with Keras 3 (``KERAS_BACKEND=backend``) in a
+    subprocess; return its vocabulary, the token ids and the predictions for ``texts``."""
+    env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    out = subprocess.run([keras_python(), "-c", KERAS_SCRIPT, path, json.dumps(list(texts))],
+                         capture_output=True, text=True, timeout=600, env=env)
+    if out.returncode != 0:
+        raise RuntimeError(f"Keras could not load {path}:\n{out.stderr[-3000:]}")
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result["predictions"] = np.array(result["predictions"], dtype="float32")
+    return result
+
+
+def missing_for_keras(backend="tensorflow"):
+    """Which of the modules Keras needs here are missing from ``keras_python()``."""
+    wanted = ["keras", "tensorflow"] + (["torch"] if backend == "torch" else [])
+    probe = ("import importlib.util, sys; print(' '.join(m for m in sys.argv[1:] "
+             "if importlib.util.find_spec(m) is None))")
+    out = subprocess.run([keras_python(), "-c", probe, *wanted], capture_output=True,
+                         text=True, timeout=120)
+    return out.stdout.split() if out.returncode == 0 else wanted
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a small run for the tests")
+    parser.add_argument("--keras", action="store_true",
+                        help="also load the saved file in Keras 3 (needs keras, tensorflow)")
     args = parser.parse_args(argv)
+    if args.keras:
+        missing = missing_for_keras()
+        if missing:
+            parser.error(f"--keras needs {' and '.join(missing)} installed (Keras's "
+                         f"TextVectorization runs on TensorFlow whatever the backend)")
     keras.utils.set_random_seed(0)
     rng = np.random.default_rng(0)
     n, epochs = (400, 6) if args.quick else (2000, 10)
@@ -84,11 +149,16 @@ def main(argv=None):
         path = os.path.join(folder, "sentiment.keras")
         model.save(path)
         reloaded = keras.saving.load_model(path)
+        in_keras = predict_in_keras(path, new.tolist()) if args.keras else None
     again = reloaded.predict(new[:, None], verbose=0).ravel()
     for text, p in zip(new, predictions):
         print(f"  {str(text)!r}: {p:.3f}")
     same = bool(np.array_equal(predictions, again))
     print(f"reloaded model predicts the same: {same}")
+    if in_keras is not None:
+        keras_same = bool(np.allclose(in_keras["predictions"].ravel(), predictions, atol=1e-6))
+        print(f"Keras 3 predicts the same: {keras_same}")
+        same = same and keras_same
     return 0 if same else 1
 
 

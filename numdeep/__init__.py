@@ -48,8 +48,8 @@ __version__ = "0.1.0"
 
 def __getattr__(name):
     # numdeep.saving pulls in h5py and applications the model zoo; they load on first use so
-    # `import numdeep` stays fast.
-    if name in ("saving", "applications"):
+    # `import numdeep` stays fast (preprocessing: keras.preprocessing's names for utils).
+    if name in ("saving", "applications", "preprocessing"):
         import importlib
 
         return importlib.import_module(f"numdeep.{name}")

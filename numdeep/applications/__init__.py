@@ -31,8 +31,12 @@ _MODELS = {
     "mobilenet_v2": ("MobileNetV2",),
     "mobilenet_v3": ("MobileNetV3Small", "MobileNetV3Large"),
     "efficientnet": tuple(f"EfficientNetB{i}" for i in range(8)),
+    "efficientnet_v2": tuple(f"EfficientNetV2{v}" for v in ("B0", "B1", "B2", "B3", "S", "M", "L")),
     "densenet": ("DenseNet121", "DenseNet169", "DenseNet201"),
     "xception": ("Xception",),
+    "inception_v3": ("InceptionV3",),
+    "inception_resnet_v2": ("InceptionResNetV2",),
+    "nasnet": ("NASNetMobile", "NASNetLarge"),
     "convnext": ("ConvNeXtTiny", "ConvNeXtSmall", "ConvNeXtBase", "ConvNeXtLarge",
                  "ConvNeXtXLarge"),
 }

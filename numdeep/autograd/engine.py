@@ -5,6 +5,9 @@ import threading
 
 _MODE = threading.local()
 PRIMITIVES = {}  # primitive class name -> class, see Function.__init_subclass__
+# Called with each leaf as soon as ``backward`` has made its ``.grad`` final (numdeep.distribute
+# starts sending gradients while the rest of the backward pass still runs).
+LEAF_GRAD_HOOKS = []
 
 
 def is_grad_enabled():
@@ -71,6 +74,20 @@ def _topological_order(root):
     return order
 
 
+def _useful(order, sources):
+    """Ids of the nodes in ``order`` through which one of ``sources`` is reached (the sources
+    included); a node whose graph was freed counts, so visiting it raises rather than giving
+    a silent None."""
+    useful = {id(t) for t in sources}
+    for node in order:  # parents come before their children
+        ctx = node._ctx
+        if ctx is None:
+            continue
+        if ctx.parents is None or any(p is not None and id(p) in useful for p in ctx.parents):
+            useful.add(id(node))
+    return useful
+
+
 def leaves(root):
     """The tensors ``root`` depends on that need a gradient and no op computed (weights and
     other inputs), in graph order."""
@@ -105,6 +122,8 @@ def backward(root, grad, retain_graph=False, collect=None):
             else:
                 # A fresh array, never in place: g may alias an array another leaf holds.
                 node.grad = node.grad + g
+            for hook in LEAF_GRAD_HOOKS:
+                hook(node)
             continue
         if ctx.parents is None:
             raise RuntimeError(
@@ -128,4 +147,53 @@ def backward(root, grad, retain_graph=False, collect=None):
         if not retain_graph:
             ctx.saved = None
             ctx.parents = None
+    return found
+
+
+def backward_graph(root, grad, sources):
+    """Gradients of ``root`` wrt ``sources`` as differentiable Tensors (a dict keyed by ``id``).
+
+    The create-graph walk behind nested tapes and ``grad(grad(f))``: every node runs its
+    primitive's ``backward_graph``, which computes the gradient with Tensor operations, so the
+    result is itself part of a graph and can be differentiated again. ``grad`` is a Tensor. Only
+    nodes on a path to a source are visited, and each is asked only for the gradients of
+    parents on such a path. The graph is kept (the new one refers to it); no ``.grad`` is set.
+    """
+    order = _topological_order(root)
+    useful = _useful(order, sources)
+    wanted = {id(t) for t in sources}
+    grads = {id(root): grad}
+    found = {}
+    with set_grad_enabled(True):
+        for node in reversed(order):
+            g = grads.pop(id(node), None)
+            if g is None or id(node) not in useful:
+                continue
+            if id(node) in wanted:
+                found[id(node)] = g
+            ctx = node._ctx
+            if ctx is None:
+                continue
+            if ctx.parents is None:
+                raise RuntimeError(
+                    "Trying to backward through the graph a second time; its saved arrays were "
+                    "already freed. Pass retain_graph=True to the first backward() call."
+                )
+            needs = ctx.needs_input_grad
+            ctx.needs_input_grad = tuple(n and p is not None and id(p) in useful
+                                         for n, p in zip(needs, ctx.parents))
+            try:
+                gxs = ctx.backward_graph(g, node)
+            finally:
+                ctx.needs_input_grad = needs
+            if not isinstance(gxs, tuple):
+                gxs = (gxs,)
+            for parent, gx in zip(ctx.parents, gxs):
+                if parent is None or gx is None or id(parent) not in useful:
+                    continue
+                gx = unbroadcast(gx, parent.data.shape)
+                if gx.dtype != parent.data.dtype:
+                    gx = gx.astype(parent.data.dtype)
+                key = id(parent)
+                grads[key] = grads[key] + gx if key in grads else gx
     return found

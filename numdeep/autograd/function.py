@@ -15,6 +15,8 @@ class Function:
     (subclasses don't define ``__init__``: ``apply`` skips it to keep per-op overhead low).
     ``self.needs_input_grad[i]`` tells whether input ``i`` wants a gradient, so backward can skip
     work. Binary ops may return gradients in the broadcast shape: the engine reduces them.
+    For gradients of gradients, ``backward_graph(gy, y)`` gives the same derivative written with
+    Tensor operations (see its docstring and ``docs/autograd.md``).
 
     Example:
         >>> import numdeep as nd
@@ -54,6 +56,28 @@ class Function:
     def backward(self, gy):
         raise NotImplementedError
 
+    def backward_graph(self, gy, y):
+        """``backward`` as Tensor operations, for gradients of gradients (nested tapes).
+
+        ``gy`` is the upstream gradient and ``y`` this op's output, both Tensors; the inputs are
+        ``self.parents`` (``inputs`` fills in the raw arrays of non-Tensor ones). A primitive
+        whose derivative is itself differentiable overrides this with the formula of its
+        ``backward`` written on Tensors, so the gradient records a graph. This default computes
+        the gradient on arrays and marks it first-order only: differentiating it again raises
+        an error naming the primitive, never a silent zero.
+        """
+        gxs = self.backward(gy.data)
+        gxs = gxs if isinstance(gxs, tuple) else (gxs,)
+        inputs = (gy,) + tuple(p for p in self.parents if p is not None)
+        name = type(self).__name__
+        return tuple(None if g is None else FirstOrderOnly.apply(*inputs, value=g, primitive=name)
+                     for g in gxs)
+
+    def inputs(self, *arrays):
+        """The op's inputs for ``backward_graph``: each parent Tensor, or the given raw array
+        (e.g. from ``self.saved``) where that input was not a Tensor and is a constant."""
+        return tuple(a if p is None else p for p, a in zip(self.parents, arrays))
+
     @classmethod
     def apply(cls, *inputs, **params):
         """Run the op on Tensors (or arrays/scalars) and record it in the graph when needed."""
@@ -80,3 +104,19 @@ class Function:
             return Tensor._from_op(out, fn)
         return Tensor._from_op(out, None)
 
+
+
+class FirstOrderOnly(Function):
+    """A gradient computed by a primitive with no differentiable backward (see
+    ``Function.backward_graph``): it has the right value, and differentiating it raises an
+    error that names the primitive."""
+
+    def forward(self, *inputs):
+        return self.value
+
+    def backward(self, gy):
+        raise NotImplementedError(
+            f"Higher-order gradient through the primitive {self.primitive}: its backward is "
+            f"not differentiable (it has no backward_graph), so the gradient of its gradient "
+            f"cannot be computed. First-order gradients through {self.primitive} work."
+        )

@@ -2,11 +2,36 @@
 
 One mechanism: the graph is always recorded (define-by-run); a tape only decides which tensors
 it differentiates and collects their gradients without touching anyone's ``.grad``.
+
+Higher order: a gradient taken while another tape (or an enclosing ``grad``) is recording, or by
+a persistent tape inside its own block, is computed with the primitives' differentiable
+backward (``engine.backward_graph``) and returned as Tensors that can be differentiated again.
 """
+
+import contextlib
+import threading
 
 from numdeep.autograd import engine
 from numdeep.autograd.tensor import Tensor
 from numdeep.backend import xp_of
+
+_ACTIVE = threading.local()  # the tapes (and enclosing grad calls) recording on this thread
+
+
+def _active():
+    if not hasattr(_ACTIVE, "stack"):
+        _ACTIVE.stack = []
+    return _ACTIVE.stack
+
+
+@contextlib.contextmanager
+def _recording(owner):
+    stack = _active()
+    stack.append(owner)
+    try:
+        yield
+    finally:
+        stack.remove(owner)
 
 
 class GradientTape:
@@ -20,6 +45,10 @@ class GradientTape:
     of ``sources``; a source the target does not depend on gets ``None`` (as TensorFlow does).
     Weights of layers with ``trainable = False`` record no gradient unless ``watch``-ed.
 
+    Called while an outer tape records (or on a persistent tape inside its own ``with``
+    block), ``gradient`` returns Tensors that carry their own graph, so the outer tape can
+    differentiate them: second derivatives, Hessian-vector products, gradient penalties.
+
     Example:
         >>> import numdeep as nd
         >>> w = nd.Tensor([1.0, 2.0], requires_grad=True)
@@ -30,6 +59,17 @@ class GradientTape:
         >>> dw, dx = tape.gradient(loss, [w, x])
         >>> dw, dx
         (array([3., 4.], dtype=float32), array([1., 2.], dtype=float32))
+
+        The second derivative of ``x ** 3`` (``6 x``) with nested tapes:
+
+        >>> x = nd.Tensor([1.0, 2.0])
+        >>> with nd.GradientTape() as outer:
+        ...     outer.watch(x)
+        ...     with nd.GradientTape() as inner:
+        ...         y = (x ** 3).sum()
+        ...     dy = inner.gradient(y, x)  # 3 x**2, a Tensor with a graph
+        >>> outer.gradient(dy, x)
+        array([ 6., 12.], dtype=float32)
     """
 
     def __init__(self, persistent=False, watch_accessed_variables=True):
@@ -39,8 +79,9 @@ class GradientTape:
         self._recording = None
 
     def __enter__(self):
-        self._recording = engine.set_grad_enabled(True)
-        self._recording.__enter__()
+        self._recording = contextlib.ExitStack()
+        self._recording.enter_context(engine.set_grad_enabled(True))
+        self._recording.enter_context(_recording(self))
         return self
 
     def __exit__(self, *exc):
@@ -70,6 +111,9 @@ class GradientTape:
     def gradient(self, target, sources, output_gradients=None):
         """d(target)/d(sources): arrays in the structure of ``sources`` (``None`` if unconnected).
 
+        While another tape records (or for a persistent tape inside its own block) the
+        gradients are differentiable Tensors instead of arrays.
+
         Args:
             target: a Tensor (non-scalar targets are summed, as TensorFlow does, unless
                 ``output_gradients`` gives the upstream gradient).
@@ -88,14 +132,18 @@ class GradientTape:
             if not isinstance(s, Tensor):
                 raise TypeError(f"GradientTape.gradient() sources must be Tensors; received "
                                 f"{type(s).__name__}.")
-        grads = grad_of(target, flat, output_gradients, retain_graph=self.persistent)
+        active = _active()
+        create_graph = any(t is not self for t in active) or (self.persistent and self in active)
+        grads = grad_of(target, flat, output_gradients, retain_graph=self.persistent,
+                        create_graph=create_graph)
         if not self.persistent:
             self._unwatch()
         return _unflatten(sources, iter(grads))
 
 
-def grad_of(target, sources, output_gradients=None, retain_graph=False):
-    """Gradients of ``target`` with respect to the list ``sources`` (``None`` if unconnected)."""
+def grad_of(target, sources, output_gradients=None, retain_graph=False, create_graph=False):
+    """Gradients of ``target`` with respect to the list ``sources`` (``None`` if unconnected):
+    arrays, or differentiable Tensors with ``create_graph``."""
     if not isinstance(target, Tensor):
         raise TypeError(f"The gradient target must be a Tensor; received {type(target).__name__}.")
     if not target.requires_grad:
@@ -109,7 +157,10 @@ def grad_of(target, sources, output_gradients=None, retain_graph=False):
         if seed.shape != target.shape:
             raise ValueError(f"output_gradients shape {seed.shape} does not match the target's "
                              f"shape {target.shape}.")
-    found = engine.backward(target, seed, retain_graph=retain_graph, collect=sources)
+    if create_graph:
+        found = engine.backward_graph(target, Tensor(seed), sources)
+    else:
+        found = engine.backward(target, seed, retain_graph=retain_graph, collect=sources)
     return [found.get(id(s)) for s in sources]
 
 
@@ -120,25 +171,39 @@ def grad(fn, argnums=0):
         fn: a function of Tensors/arrays returning a scalar Tensor.
         argnums: index (or tuple of indices) of the arguments to differentiate.
 
+    Returns:
+        A function of the same arguments returning the gradient (a tuple for several
+        ``argnums``): arrays, or, when called inside another ``grad`` or a recording tape,
+        differentiable Tensors, so ``grad(grad(f))`` gives second derivatives.
+
     Example:
         >>> import numdeep as nd
         >>> df = nd.grad(lambda x: (x ** 3).sum())
         >>> df(nd.Tensor([1.0, 2.0]))
         array([ 3., 12.], dtype=float32)
+        >>> d2f = nd.grad(lambda x: df(x).sum())  # d/dx of 3 x**2
+        >>> d2f(nd.Tensor([1.0, 2.0]))
+        array([ 6., 12.], dtype=float32)
     """
     indices = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    owner = object()
 
     def grad_fn(*args):
+        nested = bool(_active())
         args = [a if isinstance(a, Tensor) else Tensor(a) for a in args]
-        wanted = [args[i].detach() for i in indices]
-        for w in wanted:
+        wanted = []
+        for i in indices:
+            # Nested, a differentiable argument is used as is, so the gradient stays connected
+            # to the outer computation; otherwise a detached copy leaves the caller's graph alone.
+            w = args[i] if nested and args[i].requires_grad else args[i].detach()
             w.requires_grad = True
-        for i, w in zip(indices, wanted):
             args[i] = w
-        with engine.set_grad_enabled(True):
+            wanted.append(w)
+        with engine.set_grad_enabled(True), _recording(owner):
             out = fn(*args)
-        grads = grad_of(out, wanted)
-        grads = [g if g is not None else w.data * 0 for g, w in zip(grads, wanted)]
+        grads = grad_of(out, wanted, create_graph=nested)
+        zero = (lambda w: Tensor(w.data * 0)) if nested else (lambda w: w.data * 0)
+        grads = [g if g is not None else zero(w) for g, w in zip(grads, wanted)]
         return grads[0] if isinstance(argnums, int) else tuple(grads)
 
     return grad_fn

@@ -44,6 +44,9 @@ class Communicator:
             must create the ``Communicator`` (duplication is collective).
         timeout: seconds one collective may wait before the job is aborted.
 
+    ``wait_seconds`` and ``wait_cpu_seconds`` add up the wall and CPU time spent waiting in
+    blocking collectives (MPI polls while it waits, so that CPU time is not computation).
+
     Example:
         >>> import numpy as np
         >>> from numdeep.distribute import Communicator
@@ -65,9 +68,14 @@ class Communicator:
         self._deadline = None
         self._what = ""
         self._watchdog = None
+        self._started = None
+        self.wait_seconds = self.wait_cpu_seconds = 0.0
 
     # ----- deadlines -------------------------------------------------------------------------
     def _begin(self, what):
+        # Wall and CPU time in blocking collectives: MPI busy-polls while it waits, so a
+        # benchmark subtracts this CPU time to see what a rank computes.
+        self._started = (time.perf_counter(), time.process_time())
         if self.size == 1 or self.timeout is None:
             return
         if self._watchdog is None:
@@ -79,6 +87,11 @@ class Communicator:
 
     def _end(self):
         self._deadline = None
+        if self._started is not None:
+            wall, cpu = self._started
+            self.wait_seconds += time.perf_counter() - wall
+            self.wait_cpu_seconds += time.process_time() - cpu
+            self._started = None
 
     def _watch(self):
         while True:
@@ -105,6 +118,12 @@ class Communicator:
             return None
         mpi_op = MPI.MAX if op == "max" else MPI.SUM
         return self.comm.Iallreduce(MPI.IN_PLACE, buffer, op=mpi_op)
+
+    def progress(self, requests):
+        """Let MPI move ``requests`` along without waiting (MPICH advances non-blocking
+        collectives only inside MPI calls); whether all of them are done."""
+        requests = [r for r in requests if r is not None]
+        return not requests or MPI.Request.Testall(requests)
 
     def wait(self, requests, what="an allreduce"):
         """Wait for requests from ``start_allreduce``, within the deadline."""

@@ -8,15 +8,18 @@ the optimizer reads the reduced gradients straight out of the buffers. The first
 one extra number per variable, how many ranks had a gradient for it, so a variable no rank
 touched keeps the optimizer's "no gradient" path.
 
-numdeep's backward pass has no per-gradient hook, so the reduction starts when ``backward``
-returns, not while it runs; on a machine where every core computes, overlap would buy little.
+Under ``MPIStrategy`` (the stock ``train_step``) the packing happens during ``backward``: the
+engine reports each weight whose gradient is final (``autograd.engine.LEAF_GRAD_HOOKS``), and a
+bucket's allreduce starts as soon as it is full. Buckets always start in the same order on every
+rank (last to first, as backward fills them; the first bucket, with the flags, last of all), so
+a gradient that one rank lacks only delays that rank's start, never mismatches the collectives.
 """
 
 import time
 
 import numpy as np
 
-from numdeep.autograd import Tensor
+from numdeep.autograd import Tensor, engine
 from numdeep.distribute._mpi import DEFAULT_BUCKET_BYTES
 from numdeep.optimizers import Optimizer
 
@@ -61,6 +64,20 @@ class _Layout:
         self.shapes = shapes
 
 
+class _EarlyStep:
+    """One step's gradients packed as ``backward`` produces them (see ``GradientReducer.arm``)."""
+
+    def __init__(self, layout, variables, gradient_scale):
+        self.layout = layout
+        self.index = {id(v): i for i, v in enumerate(variables)}
+        self.ids = tuple(self.index)
+        self.gradient_scale, self.scale = gradient_scale, None
+        self.packed = [None] * len(variables)
+        self.missing = [len(members) for _, members in layout.buckets]
+        self.requests = [None] * len(layout.buckets)
+        self.next = len(layout.buckets) - 1  # buckets start last to first, never bucket 0 here
+
+
 class GradientReducer:
     """Sums scaled gradients across the ranks of a ``Communicator`` in flat buckets.
 
@@ -70,7 +87,8 @@ class GradientReducer:
         compression: ``None``, or ``'fp16'`` to send float16 (Horovod's ``Compression.fp16``).
 
     ``seconds`` (wall) and ``cpu_seconds`` (this process's CPU) add up the time spent packing,
-    reducing and unpacking over ``calls`` calls.
+    reducing and unpacking over ``calls`` calls; ``early_buckets`` counts the buckets whose
+    allreduce started while ``backward`` still ran (after ``arm``).
 
     Example:
         >>> import numpy as np
@@ -93,31 +111,92 @@ class GradientReducer:
         self.bucket_bytes = bucket_bytes
         self.wire_dtype = np.float16 if compression == "fp16" else None
         self._layout, self._key = None, None
+        self._early = None
         self.seconds, self.cpu_seconds, self.calls = 0.0, 0.0, 0
+        self.early_buckets = 0
 
+    def _layout_for(self, variables):
+        # The layout comes from the variables, so a gradient missing on one rank only cannot
+        # change it there.
+        arrays = [np.asarray(v.data if isinstance(v, Tensor) else v) for v in variables]
+        key = (tuple(a.shape for a in arrays), tuple(a.dtype for a in arrays))
+        if key != self._key:
+            self._layout, self._key = _Layout(*key, self.bucket_bytes, self.wire_dtype), key
+        return self._layout
+
+    # ----- starting while backward runs -----------------------------------------------------
+    def arm(self, variables, gradient_scale):
+        """Pack the gradients of ``variables`` (scaled by ``gradient_scale()``) as the next
+        ``backward`` makes each final, and start each bucket's allreduce once it is full, the
+        last bucket first; the next ``reduce`` of these variables sends the rest and waits.
+
+        Only for a step whose ``reduce`` receives exactly the ``.grad`` arrays ``backward``
+        left (the stock ``train_step``): a gradient changed in between is an error. Bucket 0,
+        which also carries the "had a gradient" flags, always starts in ``reduce``; a model
+        that fits in one bucket gains nothing and is not armed.
+        """
+        self.disarm()
+        if self.comm.size == 1 or not variables:
+            return
+        layout = self._layout_for(variables)
+        if len(layout.buckets) < 2:
+            return
+        self._early = _EarlyStep(layout, variables, gradient_scale)
+        engine.LEAF_GRAD_HOOKS.append(self._on_leaf)
+
+    def disarm(self):
+        """Stop packing during ``backward`` (what ``reduce`` does once it took the step)."""
+        if self._on_leaf in engine.LEAF_GRAD_HOOKS:
+            engine.LEAF_GRAD_HOOKS.remove(self._on_leaf)
+        early, self._early = self._early, None
+        return early
+
+    def _on_leaf(self, leaf):
+        early = self._early
+        i = None if early is None else early.index.get(id(leaf))
+        if i is None or early.packed[i] is not None:
+            return
+        layout = early.layout
+        if early.scale is None:
+            early.scale = early.gradient_scale()
+        _, b, offset, size = layout.slots[i]
+        grad = leaf.grad
+        np.multiply(_as_array(grad).reshape(-1), early.scale,
+                    out=layout.buffers[b][offset:offset + size], casting="unsafe")
+        early.packed[i] = grad
+        early.missing[b] -= 1
+        while early.next >= 1 and early.missing[early.next] == 0:
+            early.requests[early.next] = self.comm.start_allreduce(layout.buffers[early.next])
+            early.next -= 1
+            self.early_buckets += 1
+        self.comm.progress(early.requests)
+
+    # ----- the reduction --------------------------------------------------------------------
     def reduce(self, grads, variables, scale):
         """``sum over ranks of scale * grad`` for each gradient (``None`` where no rank had
         one); the arrays returned are views into buffers reused by the next call."""
         start, cpu = time.perf_counter(), time.process_time()
-        grads = [_as_array(g) for g in grads]
+        early = self.disarm()
+        raw = list(grads)
+        grads = [_as_array(g) for g in raw]
         if self.comm.size == 1 and self.wire_dtype is None:  # nothing to exchange
             out = grads if scale == 1.0 else [None if g is None else g * scale for g in grads]
             self._count(start, cpu)
             return out
-        # The layout comes from the variables, so a gradient missing on one rank only cannot
-        # change it there.
-        arrays = [np.asarray(v.data if isinstance(v, Tensor) else v) for v in variables]
-        shapes = tuple(a.shape for a in arrays)
-        dtypes = tuple(a.dtype for a in arrays)
-        key = (shapes, dtypes)
-        if key != self._key:
-            self._layout, self._key = _Layout(shapes, dtypes, self.bucket_bytes,
-                                              self.wire_dtype), key
-        layout = self._layout
-        requests = []
-        for b, (_, members) in enumerate(layout.buckets):
+        layout = self._layout_for(variables)
+        if early is not None and (early.layout is not layout
+                                  or early.ids != tuple(id(v) for v in variables)):
+            early = self._finish_unused(early)
+        packed = early.packed if early is not None else [None] * len(grads)
+        if early is not None:
+            self._check_unchanged(early, raw, scale)
+        requests = early.requests if early is not None else [None] * len(layout.buckets)
+        last = early.next if early is not None else len(layout.buckets) - 1
+        for b in range(last, -1, -1):
             buf = layout.buffers[b]
-            for i, size in members:
+            for i, size in layout.buckets[b][1]:
+                if packed[i] is not None:
+                    continue
                 offset = layout.slots[i][2]
                 target = buf[offset:offset + size]
                 if grads[i] is None:
@@ -126,9 +205,10 @@ class GradientReducer:
                     np.multiply(grads[i].reshape(-1), scale, out=target, casting="unsafe")
             if b == 0:
                 buf[layout.flags_at:] = [g is not None for g in grads]
-            requests.append(self.comm.start_allreduce(buf))
+            requests[b] = self.comm.start_allreduce(buf)
         self.comm.wait(requests, what="the gradient allreduce")
         flags = layout.buffers[0][layout.flags_at:] if layout.buckets else ()
+        dtypes = self._key[1]
         out = []
         for i, b, offset, size in layout.slots:
             if flags[i] == 0:
@@ -139,6 +219,27 @@ class GradientReducer:
         self._count(start, cpu)
         return out
 
+    def _finish_unused(self, early):
+        """An armed step whose ``reduce`` came for other variables: the allreduces it started
+        still complete (every rank started them); their results are dropped and the step is
+        reduced from scratch."""
+        self.comm.wait(early.requests, what="the gradient allreduce")
+        return None
+
+    @staticmethod
+    def _check_unchanged(early, raw, scale):
+        # What left during backward must be what the optimizer applies: every rank takes the
+        # same path here, so this raises on all of them rather than letting weights diverge.
+        if early.scale not in (None, scale):
+            raise RuntimeError(f"numdeep.distribute: the gradient scale changed between "
+                               f"backward and apply ({early.scale} -> {scale}).")
+        for i, sent in enumerate(early.packed):
+            if sent is not None and raw[i] is not sent:
+                raise RuntimeError(
+                    f"numdeep.distribute: the gradient of variable {i} changed after backward "
+                    f"had sent it; change gradients in the optimizer (clipnorm, ...) or in a "
+                    f"custom train_step (MPIStrategy overlaps only the stock one).")
+
     def _count(self, start, cpu):
         self.seconds += time.perf_counter() - start
         self.cpu_seconds += time.process_time() - cpu
@@ -147,7 +248,18 @@ class GradientReducer:
 
 class _ReducedApply:
     """What ``DistributedOptimizer`` adds to an optimizer's class: gradients are reduced across
-    ranks first, then the optimizer's own ``apply`` runs (clipping, decay, update)."""
+    ranks first, then the optimizer's own ``apply`` runs (clipping, decay, update).
+
+    With ``_overlap_backward`` set (``MPIStrategy`` sets it for a model with the stock
+    ``train_step``, which calls ``scale_loss``, ``backward`` and ``apply`` in a row), the
+    reduction starts during ``backward`` (``GradientReducer.arm``)."""
+
+    _overlap_backward = False
+
+    def scale_loss(self, loss):
+        if self._overlap_backward and self.built and not self.gradient_accumulation_steps:
+            self._gradient_reducer.arm(self._trainable_variables, self._gradient_scale)
+        return super().scale_loss(loss)
 
     def apply(self, grads, trainable_variables=None):
         grads = list(grads)

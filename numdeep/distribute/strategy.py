@@ -17,6 +17,7 @@ from numdeep.distribute._mpi import (
 from numdeep.distribute.optimizer import DistributedOptimizer, GradientReducer, is_distributed
 from numdeep.distribute.sharding import ShardedArrays, ShardedBatches
 from numdeep.models.data_adapter import ArrayDataAdapter
+from numdeep.models.training import Trainer
 from numdeep.utils import PyDataset
 
 __all__ = ["MPIStrategy"]
@@ -154,6 +155,10 @@ class MPIStrategy:
             model._build_from(train.adapter)
         epoch_tracker = _EpochTracker([d for d in (train, val) if d is not None])
         self._fitting.add(id(model))
+        # The stock train_step applies exactly the gradients backward left, so their
+        # allreduces may start while backward runs; a custom one may change them in between.
+        if model.optimizer is not None:
+            model.optimizer._overlap_backward = type(model).train_step is Trainer.train_step
         try:
             return model.fit(
                 train, epochs=epochs, verbose=verbose if self.is_chief else 0,
@@ -168,6 +173,9 @@ class MPIStrategy:
         finally:
             self._fitting.discard(id(model))
             self._fraction = None
+            self.reducer.disarm()
+            if model.optimizer is not None:
+                model.optimizer._overlap_backward = False
 
     def _check_batch_size(self, batch_size):
         if batch_size is None:

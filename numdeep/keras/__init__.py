@@ -52,11 +52,12 @@ for _name in ("activations", "backend", "callbacks", "constraints", "datasets", 
 
 
 def __getattr__(name):
-    # numdeep.saving pulls in h5py; it loads on first use, as `numdeep.saving` does.
-    if name == "saving":
+    # numdeep.saving pulls in h5py and applications the model zoo; they load on first use, as
+    # under `numdeep` (tf.keras tutorials reach tf.keras.applications / .preprocessing).
+    if name in ("saving", "applications", "preprocessing"):
         import importlib
 
-        module = importlib.import_module("numdeep.saving")
-        sys.modules[f"{__name__}.saving"] = module
+        module = importlib.import_module(f"numdeep.{name}")
+        sys.modules[f"{__name__}.{name}"] = module
         return module
     raise AttributeError(f"module 'numdeep.keras' has no attribute {name!r}")

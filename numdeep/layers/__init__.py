@@ -96,22 +96,30 @@ from numdeep.layers.pooling import (
 )
 from numdeep.layers.position_embedding import PositionEmbedding, SinePositionEncoding
 from numdeep.layers.preprocessing import (
+    AutoContrast,
     CategoryEncoding,
     CenterCrop,
     Discretization,
+    Equalization,
     Hashing,
     IndexLookup,
     IntegerLookup,
     Normalization,
+    Pipeline,
     RandomBrightness,
+    RandomColorDegeneration,
     RandomContrast,
     RandomCrop,
     RandomFlip,
+    RandomGrayscale,
+    RandomInvert,
+    RandomPosterization,
     RandomRotation,
     RandomTranslation,
     RandomZoom,
     Rescaling,
     Resizing,
+    Solarization,
     StringLookup,
     TextVectorization,
 )
@@ -211,6 +219,8 @@ __all__ += [
 __all__ += [
     "CategoryEncoding", "CenterCrop", "Discretization", "Hashing", "IndexLookup",
     "IntegerLookup", "RandomBrightness", "Resizing", "StringLookup", "TextVectorization",
+    "AutoContrast", "Equalization", "Pipeline", "RandomColorDegeneration", "RandomGrayscale",
+    "RandomInvert", "RandomPosterization", "Solarization",
 ]
 
 # Every public layer class (and Keras alias) is loadable from a config by its name.

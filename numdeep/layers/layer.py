@@ -178,10 +178,15 @@ class Layer:
         if d["_tracking"] and name not in self._untracked_attrs:
             value = self._track(value)
         super().__setattr__(name, value)
+        if name not in self._untracked_attrs:
+            # Inference plans (numdeep.models.plan) hold for the configuration they traced.
+            d["_config_version"] = d.get("_config_version", 0) + 1
 
     def __delattr__(self, name):
         value = self.__dict__.get(name)
         super().__delattr__(name)
+        if name not in self._untracked_attrs:
+            self.__dict__["_config_version"] = self.__dict__.get("_config_version", 0) + 1
         if value is not None and name not in self._untracked_attrs:
             self._untrack(value)
 

@@ -3,6 +3,7 @@
 from numdeep import tree
 from numdeep.layers.input_spec import InputSpec
 from numdeep.layers.layer import Layer
+from numdeep.models import plan
 from numdeep.models.functional import Graph
 from numdeep.models.training import Trainer
 from numdeep.ops.symbolic import KerasTensor
@@ -45,6 +46,11 @@ class Model(Trainer, Layer):
         self._graph = Graph(inputs, outputs)
         self._layers = list(self._graph.layers)  # InputLayers too, as Keras tracks them
         self.built = True
+
+    def __call__(self, *args, **kwargs):
+        # Inference (no graph, training false) replays a traced plan once one is proven.
+        outputs = plan.call(self, args, kwargs)
+        return Layer.__call__(self, *args, **kwargs) if outputs is plan.NO_PLAN else outputs
 
     @property
     def _allow_non_tensor_positional_args(self):

@@ -14,6 +14,7 @@ from numdeep.backend.symbolic_scope import SymbolicScope
 from numdeep.callbacks import CallbackList, History, ProgbarLogger
 from numdeep.layers.input_spec import assert_input_compatibility
 from numdeep.layers.layer import Layer
+from numdeep.models import plan
 from numdeep.models.compile_utils import CompileLoss, CompileMetrics
 from numdeep.models.data_adapter import ArrayDataAdapter, unpack_x_y_sample_weight
 from numdeep.models.epoch_iterator import EpochIterator
@@ -26,7 +27,8 @@ class Trainer:
     _untracked_attrs = Layer._untracked_attrs | {
         "_loss_tracker", "_compile_loss", "_compile_metrics", "_compile_config",
         "_loss_weights", "_train_weights", "_in_fit", "_warned_no_weights", "optimizer",
-        "loss", "history", "compiled", "stop_training"}
+        "loss", "history", "compiled", "stop_training", "stop_evaluating", "stop_predicting",
+        "_initial_epoch"}
 
     def __init__(self):
         # Keras mixes a Trainer into any layer (`class M(Trainer, Dense)` calling
@@ -332,8 +334,8 @@ class Trainer:
         cbs = [self.history] + list(callbacks or [])
         if verbose:
             cbs.append(ProgbarLogger(verbose))
-        cb = CallbackList(cbs, self, {"epochs": epochs, "steps": iterator.num_batches,
-                                      "verbose": verbose, "mode": "fit"})
+        cb = CallbackList(cbs, model=self, epochs=epochs, steps=iterator.num_batches,
+                          verbose=verbose, mode="fit")
         self._build_from(iterator.data_adapter)
         self._train_weights, self._in_fit = None, True
         try:
@@ -411,8 +413,8 @@ class Trainer:
         cbs = list(callbacks or [])
         if verbose and iterator.num_batches != 1:
             cbs.append(ProgbarLogger(verbose))
-        cb = CallbackList(cbs, self, {"steps": iterator.num_batches, "verbose": verbose,
-                                      "mode": "evaluate"})
+        cb = CallbackList(cbs, model=self, steps=iterator.num_batches, verbose=verbose,
+                          mode="evaluate")
         self._build_from(iterator.data_adapter)
         logs = self._evaluate_iterator(iterator, cb)
         if return_dict:
@@ -458,6 +460,9 @@ class Trainer:
             (5, 2)
         """
         batch_size = _check_batch_size(batch_size)
+        fast = plan.predict(self, x, batch_size, steps, callbacks)  # one small batch, planned
+        if fast is not None:
+            return fast
         iterator = EpochIterator(x, batch_size=batch_size, steps_per_epoch=steps,
                                  caller="predict", check_finite=False)
         adapter = iterator.data_adapter
@@ -470,8 +475,8 @@ class Trainer:
                 adapter.num_batches == 1:
             # The common single-batch case: no callbacks, no bookkeeping.
             return self.predict_step(adapter.take(slice(None)))
-        cb = CallbackList(cbs, self, {"steps": iterator.num_batches, "verbose": verbose,
-                                      "mode": "predict"})
+        cb = CallbackList(cbs, model=self, steps=iterator.num_batches, verbose=verbose,
+                          mode="predict")
         cb.on_predict_begin()
         outputs = []
         self.stop_predicting = False

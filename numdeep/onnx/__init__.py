@@ -37,13 +37,13 @@ def to_onnx(model, input_signature=None, opset_version=None):
     return _to_onnx(model, input_signature=input_signature, opset_version=opset_version)
 
 
-def load_model(filepath, allow_external_data_dir=None, max_bytes=None):
+def load_model(filepath, allow_external_data_dir=None, max_bytes=None, max_tensor_bytes=None):
     """An ONNX file as a numdeep functional model; see
     ``numdeep.onnx.importer.api.load_model``."""
     from numdeep.onnx.importer.api import load_model as _load_model
 
     return _load_model(filepath, allow_external_data_dir=allow_external_data_dir,
-                       max_bytes=max_bytes)
+                       max_bytes=max_bytes, max_tensor_bytes=max_tensor_bytes)
 
 
 def converts(*classes):

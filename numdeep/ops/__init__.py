@@ -4,8 +4,9 @@ Split by family as ``keras.ops`` is: ``numpy`` (arithmetic, reductions, shapes, 
 creation; itself split by family), ``math`` (special functions, segment reductions, FFTs),
 ``nn`` (activations, softmax, cross-entropies, normalization, attention), ``linalg`` (inverse,
 solves, decompositions, norms), ``convolution`` (convolution and pooling), ``core`` (conversion,
-casting, scatter/slice, control flow) and ``image`` (``ops.image.resize``...). Each function wraps
-primitives of ``numdeep.autograd.primitives`` or composes them, so none has its own backward.
+casting, scatter/slice, control flow), ``einops`` (``rearrange``) and ``image``
+(``ops.image.resize``...). Each function wraps primitives of ``numdeep.autograd.primitives`` or
+composes them, so none has its own backward.
 Inputs may be Tensors, arrays, lists or Python scalars; Python scalars stay weakly typed, so
 ``multiply(x32, 2.0)`` stays float32.
 
@@ -24,17 +25,22 @@ Example:
 from numdeep.ops import control_flow as _control_flow
 from numdeep.ops import convolution as _convolution
 from numdeep.ops import core as _core
+from numdeep.ops import einops as _einops
 from numdeep.ops import image as image
 from numdeep.ops import linalg as _linalg
 from numdeep.ops import math as _math
 from numdeep.ops import nn as _nn
 from numdeep.ops import numpy as _numpy
 from numdeep.ops.control_flow import *  # noqa: F403
+from numdeep.ops.control_flow import Cond as Cond
 from numdeep.ops.convolution import *  # noqa: F403
 from numdeep.ops.core import *  # noqa: F403
+from numdeep.ops.einops import *  # noqa: F403
 from numdeep.ops.linalg import *  # noqa: F403
+from numdeep.ops.linalg import Qr as Qr
 from numdeep.ops.math import *  # noqa: F403
 from numdeep.ops.nn import *  # noqa: F403
+from numdeep.ops.nn_losses import CTCLoss as CTCLoss
 from numdeep.ops.numpy import *  # noqa: F403
 from numdeep.ops.operation import Operation as Operation
 from numdeep.ops.operation import is_symbolic_call, operation_class, symbolic_call
@@ -42,7 +48,7 @@ from numdeep.ops.symbolic import KerasTensor
 from numdeep.ops.symbolic import compute_output_spec as compute_output_spec
 
 __all__ = [*_core.__all__, *_control_flow.__all__, *_numpy.__all__, *_math.__all__,
-           *_nn.__all__, *_linalg.__all__, *_convolution.__all__]
+           *_nn.__all__, *_linalg.__all__, *_convolution.__all__, *_einops.__all__]
 
 # Keras's op classes whose name is not the CamelCase of their function's (None: no class, where
 # Keras's class of that name belongs to another function), and the arguments their calls take
@@ -81,7 +87,7 @@ _TENSOR_ARGS = {
 
 # Functions that return facts about their argument (not tensors), or functions: they read
 # symbolic tensors directly instead of recording a node.
-_NOT_RECORDED = {"shape", "dtype", "is_tensor", "ndim", "size", "shape_equal", "broadcast_shapes",
+_NOT_RECORDED = {"shape", "dtype", "is_tensor", "ndim", "shape_equal", "broadcast_shapes",
                  "vectorize", "custom_gradient", "convert_to_numpy"}
 
 

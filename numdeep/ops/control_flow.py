@@ -22,6 +22,7 @@ from numdeep.ops.core import _data, convert_to_tensor
 from numdeep.ops.numpy_create import zeros_like
 from numdeep.ops.numpy_join import concatenate, stack
 from numdeep.ops.numpy_shape import flip
+from numdeep.ops.operation import Operation
 
 __all__ = [
     "cond", "switch", "while_loop", "fori_loop", "scan", "associative_scan", "map",
@@ -50,14 +51,44 @@ def _cond_spec(pred, true_fn, false_fn):
         return None
     # The branch taken is unknown: both must agree on what they return.
     a, b = spec_of(true_fn()), spec_of(false_fn())
-    if tree.flatten(tree.map_structure(lambda t: (t.shape, t.dtype), a)) != tree.flatten(
-            tree.map_structure(lambda t: (t.shape, t.dtype), b)):
+    if not _same_output_spec(a, b):
         raise ValueError(f"`true_fn` and `false_fn` should return outputs of the same kind "
-                         f"(shapes and dtypes). Received: {a} and {b}")
+                         f"(struct, dtype and shape). Got {a} and {b} instead.")
     return a
 
 
+def _same_output_spec(true_spec, false_spec):
+    """Whether two branch outputs have the same structure and, leaf by leaf, the same shape
+    and dtype (None only matching None)."""
+    try:
+        tree.assert_same_structure(true_spec, false_spec)
+    except (TypeError, ValueError):
+        return False
+
+    def same(t, f):
+        if t is None or f is None:
+            return t is None and f is None
+        return tuple(t.shape) == tuple(f.shape) and t.dtype == f.dtype
+
+    return all(tree.flatten(tree.map_structure(same, true_spec, false_spec)))
+
+
 cond.symbolic_spec = _cond_spec
+
+
+class Cond(Operation):
+    """``cond`` as an op object (Keras's ``ops.Cond``; see ``Operation``).
+
+    Example:
+        >>> Cond()(True, lambda: 1.0, lambda: 2.0)
+        1.0
+    """
+
+    fn = staticmethod(cond)
+    tensor_args = ("pred", "true_fn", "false_fn")
+
+    def _check_output_spec(self, true_fn_spec, false_fn_spec):
+        return _same_output_spec(true_fn_spec, false_fn_spec)
 
 
 def switch(index, branches, *operands):

@@ -42,8 +42,26 @@ PADDINGS = ("valid", "same", "causal")
 
 
 def _check_padding(padding, allowed=PADDINGS):
-    if padding not in allowed:
+    """``padding`` lower-cased (Keras accepts ``"VALID"``, ``"Same"``), or a ValueError."""
+    lowered = padding.lower() if isinstance(padding, str) else padding
+    if lowered not in allowed:
         raise ValueError(f"`padding` must be one of {allowed}. Received: padding={padding!r}")
+    return lowered
+
+
+def _check_channels(channels, kernel_channels, data_format, grouped=False):
+    """Keras's check of the input's channels against the kernel's, before the primitive's own
+    (less readable) error; a grouped convolution takes a multiple of the kernel's channels."""
+    if grouped and kernel_channels:
+        bad = channels % kernel_channels != 0
+    else:
+        bad = channels != kernel_channels
+    if bad:
+        also = " (or be a multiple of them, for a grouped convolution)" if grouped else ""
+        raise ValueError(
+            f"The number of input channels must match the kernel's input channels{also}. "
+            f"Received: input channels={channels}, kernel input channels={kernel_channels}, "
+            f"data_format='{standardize_data_format(data_format)}'.")
 
 
 def _to_last(x, data_format):
@@ -58,8 +76,8 @@ def _from_last(x, data_format):
     return x
 
 
-def conv(inputs, kernel, bias=None, strides=1, padding="valid", data_format=None,
-         dilation_rate=1):
+def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1, *,
+         bias=None):
     """N-d convolution (cross-correlation) with a Keras-layout kernel ``(*k, C // groups, F)``.
 
     The number of groups is ``C // kernel.shape[-2]``, as in ``keras.ops.conv``.
@@ -67,10 +85,11 @@ def conv(inputs, kernel, bias=None, strides=1, padding="valid", data_format=None
     Args:
         inputs: ``(N, *spatial, C)`` (or ``(N, C, *spatial)`` for ``'channels_first'``).
         kernel: ``(*k, C // groups, F)``.
-        bias: optional ``(F,)``, added inside the primitive (no extra pass over the output).
         strides, dilation_rate: int or one int per spatial axis.
         padding: ``'valid'``, ``'same'`` or ``'causal'`` (1-D).
         data_format: ``'channels_last'`` (default) or ``'channels_first'``.
+        bias: optional ``(F,)``, added inside the primitive (no extra pass over the output);
+            keyword-only, a numdeep extension (Keras's ``conv`` has no bias).
 
     Returns:
         Tensor ``(N, *out, F)`` (channels-first when asked).
@@ -88,7 +107,8 @@ def conv(inputs, kernel, bias=None, strides=1, padding="valid", data_format=None
     """
     x, kernel = _to_last(_t(inputs), data_format), _t(kernel)
     nd = x.ndim - 2
-    _check_padding(padding)
+    padding = _check_padding(padding)
+    _check_channels(x.shape[-1], kernel.shape[-2], data_format, grouped=True)
     strides = normalize_tuple(strides, nd, "strides")
     dilation = normalize_tuple(dilation_rate, nd, "dilation_rate")
     ksize = kernel.shape[:nd]
@@ -100,8 +120,8 @@ def conv(inputs, kernel, bias=None, strides=1, padding="valid", data_format=None
     return _from_last(y, data_format)
 
 
-def depthwise_conv(inputs, kernel, bias=None, strides=1, padding="valid", data_format=None,
-                   dilation_rate=1):
+def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None,
+                   dilation_rate=1, *, bias=None):
     """Depthwise convolution: each input channel gets its own ``multiplier`` filters.
 
     ``kernel`` is ``(*k, C, multiplier)`` (Keras's layout); output channel ``c * multiplier + m``
@@ -109,20 +129,22 @@ def depthwise_conv(inputs, kernel, bias=None, strides=1, padding="valid", data_f
     """
     kernel = _t(kernel)
     k = kernel.shape
+    x = _t(inputs)
+    channels = x.shape[-1 if standardize_data_format(data_format) == "channels_last" else 1]
+    _check_channels(channels, k[-2], data_format)
     flat = kernel.reshape(*k[:-2], 1, k[-2] * k[-1])
-    return conv(inputs, flat, bias, strides, padding, data_format, dilation_rate)
+    return conv(x, flat, strides, padding, data_format, dilation_rate, bias=bias)
 
 
-def separable_conv(inputs, depthwise_kernel, pointwise_kernel, bias=None, strides=1,
-                   padding="valid", data_format=None, dilation_rate=1):
+def separable_conv(inputs, depthwise_kernel, pointwise_kernel, strides=1, padding="valid",
+                   data_format=None, dilation_rate=1, *, bias=None):
     """Depthwise convolution followed by a 1x1 (pointwise) convolution."""
-    y = depthwise_conv(inputs, depthwise_kernel, None, strides, padding, data_format,
-                       dilation_rate)
-    return conv(y, pointwise_kernel, bias, 1, "valid", data_format)
+    y = depthwise_conv(inputs, depthwise_kernel, strides, padding, data_format, dilation_rate)
+    return conv(y, pointwise_kernel, 1, "valid", data_format, bias=bias)
 
 
-def conv_transpose(inputs, kernel, bias=None, strides=1, padding="valid", output_padding=None,
-                   data_format=None, dilation_rate=1):
+def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=None,
+                   data_format=None, dilation_rate=1, *, bias=None):
     """Transposed convolution ("deconvolution"), kernel ``(*k, F, C)`` as Keras stores it.
 
     The output length and alignment per axis follow Keras (see
@@ -138,7 +160,8 @@ def conv_transpose(inputs, kernel, bias=None, strides=1, padding="valid", output
     """
     x, kernel = _to_last(_t(inputs), data_format), _t(kernel)
     nd = x.ndim - 2
-    _check_padding(padding, ("valid", "same"))
+    padding = _check_padding(padding, ("valid", "same"))
+    _check_channels(x.shape[-1], kernel.shape[-1], data_format)
     strides = normalize_tuple(strides, nd, "strides")
     dilation = normalize_tuple(dilation_rate, nd, "dilation_rate")
     out_pad = (None,) * nd if output_padding is None else normalize_tuple(
@@ -154,7 +177,7 @@ def conv_transpose(inputs, kernel, bias=None, strides=1, padding="valid", output
 def _pool(cls, inputs, pool_size, strides, padding, data_format, **params):
     x = _to_last(_t(inputs), data_format)
     nd = x.ndim - 2
-    _check_padding(padding, ("valid", "same"))
+    padding = _check_padding(padding, ("valid", "same"))
     pool = normalize_tuple(pool_size, nd, "pool_size")
     strides = pool if strides is None else normalize_tuple(strides, nd, "strides")
     pads = tuple(conv_padding(padding, n, k, s, 1)

@@ -31,6 +31,7 @@ from numdeep.autograd.primitives import (
 from numdeep.autograd.tensor import Tensor
 from numdeep.backend import to_numpy
 from numdeep.ops.core import as_float, convert_to_tensor, plain, promote
+from numdeep.ops.operation import Operation
 
 __all__ = [
     "cholesky", "cholesky_inverse", "det", "eig", "eigh", "inv", "logdet", "lu_factor", "norm",
@@ -145,11 +146,15 @@ def eig(x):
     return plain(w), plain(v)
 
 
-def qr(x, mode="reduced"):
-    """The QR decomposition ``(q, r)``; ``mode`` is ``'reduced'`` or ``'complete'``."""
+def _check_qr_mode(mode):
     if mode not in ("reduced", "complete"):
         raise ValueError(f"`mode` argument value not supported. Expected one of {{'reduced', "
                          f"'complete'}}. Received: mode={mode}")
+
+
+def qr(x, mode="reduced"):
+    """The QR decomposition ``(q, r)``; ``mode`` is ``'reduced'`` or ``'complete'``."""
+    _check_qr_mode(mode)
     x = as_float(x)
     if x.ndim < 2:
         raise ValueError(f"Input should have rank >= 2. Received: input.shape = {x.shape}")
@@ -278,13 +283,48 @@ def _known_matrices(*names):
 
         for a in list(args) + list(kwargs.values()):
             if isinstance(a, KerasTensor) and len(a.shape) >= 2 and None in a.shape[-2:]:
-                raise ValueError(f"Expected the last two dimensions of the input to be known. "
-                                 f"Received input with shape {a.shape}.")
+                raise ValueError(f"Input should have its last 2 dimensions fully-defined. "
+                                 f"Received: input.shape = {a.shape}")
         return None
 
     return spec
 
 
-for _fn in (cholesky, cholesky_inverse, det, eigh, eig, inv, logdet, slogdet, solve,
-            solve_triangular, lu_factor, qr, svd, pinv, matrix_rank):
+def _solve_spec(a, b, *args, **kwargs):
+    """Keras's checks of a symbolic solve: ``a`` square with known sizes, and ``b``'s rows (or,
+    for a vector ``b``, its length) exactly ``a``'s, unknown sizes included."""
+    _known_matrices()(a)
+    a_shape, b_shape = tuple(np.shape(a)), tuple(np.shape(b))
+    if len(a_shape) < 2 or a_shape[-1] != a_shape[-2]:
+        raise ValueError(f"Expected a square matrix. Received non-square input with shape "
+                         f"{a_shape}")
+    if len(b_shape) < 1:
+        raise ValueError(f"Expected `b` to have rank >= 1. Received shape {b_shape}.")
+    if len(a_shape) == len(b_shape) and a_shape[-2] != b_shape[-2]:
+        raise ValueError(f"Incompatible shapes between `a` and `b`. Expected `a.shape[-2] == "
+                         f"b.shape[-2]`. Received: a.shape={a_shape}, b.shape={b_shape}")
+    return None
+
+
+for _fn in (cholesky, cholesky_inverse, det, eigh, eig, inv, logdet, slogdet, lu_factor, qr,
+            svd, pinv, matrix_rank):
     _fn.symbolic_spec = _known_matrices()
+solve.symbolic_spec = solve_triangular.symbolic_spec = _solve_spec
+
+
+class Qr(Operation):
+    """``qr`` as an op object, its ``mode`` checked when made (Keras's ``ops.Qr``).
+
+    Example:
+        >>> import numpy as np
+        >>> q, r = Qr(mode="reduced")(np.eye(2, dtype="float32"))
+        >>> r.shape
+        (2, 2)
+    """
+
+    fn = staticmethod(qr)
+    tensor_args = ("x",)
+
+    def __init__(self, mode="reduced", *, name=None):
+        _check_qr_mode(mode)
+        super().__init__(mode, name=name)

@@ -108,13 +108,18 @@ def selu(x):
     return Mul.apply(elu(x, alpha=_SELU_ALPHA), _SELU_SCALE)
 
 
-def gelu(x, approximate=False):
+def gelu(x, approximate=True):
     """Gaussian error linear unit: ``x * Phi(x)`` exactly via ``erf``, or the tanh approximation.
+
+    ``approximate`` defaults to True, as in ``keras.ops.gelu`` (``keras.activations.gelu``
+    defaults to the exact form).
 
     Example:
         >>> import numdeep as nd
-        >>> nd.ops.gelu(nd.Tensor([-1.0, 0.0, 1.0])).numpy().round(4)
+        >>> nd.ops.gelu(nd.Tensor([-1.0, 0.0, 1.0]), approximate=False).numpy().round(4)
         array([-0.1587,  0.    ,  0.8413], dtype=float32)
+        >>> nd.ops.gelu(nd.Tensor([-1.0, 0.0, 1.0])).numpy().round(4)
+        array([-0.1588,  0.    ,  0.8412], dtype=float32)
     """
     x = _f(x)
     if approximate:

@@ -14,8 +14,10 @@ import math
 import numpy as np
 
 from numdeep.autograd.primitives import MaskedSoftmax, MatMul, Mul, Softmax, Tanh
-from numdeep.backend import xp_of
+from numdeep.backend import standardize_dtype, xp_of
+from numdeep.backend.promotion import result_type
 from numdeep.ops.core import _data, _t, as_float, promote, to_dtype
+from numdeep.ops.symbolic import KerasTensor
 
 __all__ = ["masked_softmax", "dot_product_attention"]
 
@@ -94,4 +96,20 @@ def dot_product_attention(query, key, value, bias=None, mask=None, scale=None, i
     weights = Softmax.apply(logits, axis=-1) if keep is None else MaskedSoftmax.apply(
         logits, mask=np.broadcast_to(keep, logits.shape), axis=-1)
     return MatMul.apply(weights, vh).transpose((0, 2, 1, 3))
+
+
+def _attention_spec(query, key, value, *args, **kwargs):
+    # Keras's DotProductAttention.compute_output_spec: the query's shape with the value's head
+    # size; head counts (which may be unknown) are checked when the op runs.
+    shapes = [tuple(np.shape(t)) for t in (query, key, value)]
+    if any(len(s) != 4 for s in shapes):
+        raise ValueError(f"`dot_product_attention` only supports 4D inputs (batch, steps, heads, "
+                         f"head_dim). Received: query.shape={shapes[0]}, key.shape={shapes[1]}, "
+                         f"value.shape={shapes[2]}.")
+    dtype = result_type(*(standardize_dtype(getattr(t, "dtype", "float32"))
+                          for t in (query, key, value)))
+    return KerasTensor(shapes[0][:3] + shapes[2][3:], dtype=dtype)
+
+
+dot_product_attention.symbolic_spec = _attention_spec
 

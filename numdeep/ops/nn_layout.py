@@ -17,6 +17,7 @@ import numpy as np
 from numdeep.autograd.primitives import GetItem, Reshape, Scatter, Transpose
 from numdeep.backend import floatx, standardize_data_format, standardize_dtype, to_numpy, xp_of
 from numdeep.ops.core import _data, as_float, convert_to_tensor, plain
+from numdeep.ops.symbolic import KerasTensor
 
 __all__ = ["one_hot", "multi_hot", "depth_to_space", "space_to_depth", "unfold", "fold", "polar"]
 
@@ -159,3 +160,12 @@ def polar(abs_, angle):
     """The complex number with modulus ``abs_`` and argument ``angle`` (no gradient)."""
     r, theta = to_numpy(as_float(abs_).data), to_numpy(as_float(angle).data)
     return plain(r * np.cos(theta) + 1j * r * np.sin(theta))
+
+
+def _polar_spec(abs_, angle):
+    # Keras's Polar.compute_output_spec: ``abs_``'s shape.
+    wide = standardize_dtype(getattr(abs_, "dtype", "float32")) == "float64"
+    return KerasTensor(tuple(np.shape(abs_)), dtype="complex128" if wide else "complex64")
+
+
+polar.symbolic_spec = _polar_spec

@@ -32,6 +32,8 @@ from numdeep.autograd.primitives import (
 from numdeep.backend import config, standardize_dtype, to_numpy
 from numdeep.backend.promotion import result_type
 from numdeep.ops.core import _data, _operand, _t, as_float, convert_to_tensor, plain, to_dtype
+from numdeep.ops.operation import Operation
+from numdeep.ops.symbolic import KerasTensor
 
 __all__ = [
     "sparse_softmax_cross_entropy", "sparse_cross_entropy_from_probs", "softmax_cross_entropy",
@@ -146,9 +148,14 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
     if output.ndim < 1:
         raise ValueError(f"Argument `output` must be at least rank 1. Received: "
                          f"output.shape={output.shape}")
-    if labels.shape != output.shape[:-1]:
-        raise ValueError(f"Arguments `target` and `output` must have the same shape up until "
-                         f"the last dimension: target.shape={labels.shape}, "
+    if not -output.ndim <= axis < output.ndim:
+        raise ValueError(f"Argument `axis` ({axis}) is out of range for `output` of shape "
+                         f"{output.shape}.")
+    without_classes = list(output.shape)
+    del without_classes[axis]
+    if labels.shape != tuple(without_classes):
+        raise ValueError(f"Arguments `target` and `output` must have the same shape without "
+                         f"the class axis ({axis}): target.shape={labels.shape}, "
                          f"output.shape={output.shape}")
     hot = np.moveaxis(np.eye(output.shape[axis], dtype=output.dtype)[labels], -1, axis)
     return Neg.apply(Sum.apply(Mul.apply(_log_probs(output, from_logits, axis), hot),
@@ -175,6 +182,11 @@ def ctc_loss(target, output, target_length, output_length, mask_index=0):
     labels = to_numpy(_data(target)).astype(np.int64)
     t_len = to_numpy(_data(target_length)).astype(np.int64).reshape(-1)
     o_len = to_numpy(_data(output_length)).astype(np.int64).reshape(-1)
+    _ctc_check_shapes(labels.shape, output.shape, t_len.shape, o_len.shape)
+    if output.ndim != 3 or labels.ndim != 2:
+        raise ValueError(f"ctc_loss expects `target` (batch, max_label_length) and `output` "
+                         f"(batch, max_time, num_classes). Received: target.shape="
+                         f"{labels.shape}, output.shape={output.shape}")
     batch, steps, _ = output.shape
     n = labels.shape[1]
     # The extended label sequence: blank, l1, blank, l2, ..., blank (2n + 1 states).
@@ -206,6 +218,46 @@ def ctc_loss(target, output, target_length, output_length, mask_index=0):
     # A zero-length label has a single end state: count it once.
     last = Where.apply(np.stack([np.ones(batch, bool), t_len > 0], -1), last, _LOG_EPSILON * 10)
     return Neg.apply(LogSumExp.apply(last, axis=-1))
+
+
+def _check_shape_first_dim(name1, shape1, name2, shape2):
+    if None not in (shape1[0], shape2[0]) and shape1[0] != shape2[0]:
+        raise ValueError(f"Arguments `{name1}` and `{name2}` must have the same first "
+                         f"dimension. Received shapes: `{tuple(shape1)}` and `{tuple(shape2)}`.")
+
+
+def _ctc_check_shapes(target, output, target_length, output_length):
+    _check_shape_first_dim("target", target, "output", output)
+    _check_shape_first_dim("target_length", target_length, "target", target)
+    _check_shape_first_dim("output_length", output_length, "output", output)
+
+
+def _ctc_loss_spec(target, output, target_length, output_length, mask_index=0):
+    # As Keras's CTCLoss.compute_output_spec: only the batch sizes are checked symbolically.
+    shapes = [tuple(a.shape) if hasattr(a, "shape") else np.shape(a)
+              for a in (target, output, target_length, output_length)]
+    _ctc_check_shapes(*shapes)
+    dtype = result_type(standardize_dtype(getattr(output, "dtype", "float32")), "float32")
+    return KerasTensor((shapes[0][0],), dtype=dtype)
+
+
+ctc_loss.symbolic_spec = _ctc_loss_spec
+
+
+class CTCLoss(Operation):
+    """``ctc_loss`` as an op object (Keras's ``ops.nn.CTCLoss``; see ``Operation``).
+
+    Example:
+        >>> import numpy as np
+        >>> op = CTCLoss(mask_index=0)
+        >>> logits = np.zeros((1, 2, 3), "float32")
+        >>> float(op(np.array([[1]]), logits, np.array([1]), np.array([2])).numpy()[0]) > 0
+        True
+    """
+
+    fn = staticmethod(ctc_loss)
+    tensor_args = ("target", "output", "target_length", "output_length")
+    _check_shape_first_dim = staticmethod(_check_shape_first_dim)
 
 
 def _shift(alpha, k, dtype):
@@ -251,3 +303,15 @@ def psnr(x1, x2, max_val):
     mse = Mul.apply(Sum.apply(Mul.apply(diff, diff)), 1.0 / max(diff.size, 1))
     peak = 20 * np.log10(float(to_numpy(_data(max_val))))
     return Sub.apply(b.dtype.type(peak), Mul.apply(Log.apply(mse), 10 / np.log(10)))
+
+
+def _psnr_spec(x1, x2, max_val):
+    # Keras's PSNR.compute_output_spec checks only the ranks (sizes may be unknown).
+    if len(np.shape(x1)) != len(np.shape(x2)):
+        raise ValueError(f"Inputs must have the same rank. Received shapes "
+                         f"{tuple(np.shape(x1))} and {tuple(np.shape(x2))}.")
+    dtype = standardize_dtype(getattr(x1, "dtype", "float32"))
+    return KerasTensor((), dtype=result_type(dtype, "float32"))
+
+
+psnr.symbolic_spec = _psnr_spec

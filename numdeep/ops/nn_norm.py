@@ -17,6 +17,7 @@ from numdeep.autograd.tensor import data_of
 from numdeep.backend import config, standardize_dtype
 from numdeep.backend.promotion import result_type
 from numdeep.ops.core import _t, as_float, axis_tuple, to_dtype
+from numdeep.ops.symbolic import KerasTensor
 
 __all__ = ["batch_norm", "batch_normalization", "layer_normalization", "moments", "normalize",
            "rms_normalization"]
@@ -115,6 +116,16 @@ def layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon=None, **kwarg
     while args and args[-1] is None:
         args.pop()
     return to_dtype(LayerNorm.apply(*args, axis=axis, epsilon=float(epsilon)), original)
+
+
+def _layer_normalization_spec(x, *args, **kwargs):
+    # Keras's LayerNorm.compute_output_spec: ``x``'s shape and dtype, the scales unchecked
+    # until the op runs.
+    dtype = standardize_dtype(getattr(x, "dtype", "float32"))
+    return KerasTensor(tuple(np.shape(x)), dtype=dtype if "float" in dtype else "float32")
+
+
+layer_normalization.symbolic_spec = _layer_normalization_spec
 
 
 def moments(x, axes, keepdims=False, synchronized=False):

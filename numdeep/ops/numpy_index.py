@@ -15,6 +15,7 @@ import numpy as np
 from numdeep.autograd.primitives import BroadcastTo, GetItem, Reshape, Where
 from numdeep.backend import to_numpy
 from numdeep.ops.core import _data, axis_tuple, convert_to_tensor, plain, promote
+from numdeep.ops.operation import min_size_spec
 
 __all__ = [
     "getitem", "get_item", "take", "take_along_axis", "diagonal", "diag", "diagflat", "tril",
@@ -179,3 +180,9 @@ def searchsorted(sorted_sequence, values, side="left"):
 def digitize(x, bins):
     """The index of the bin of ``bins`` (increasing) each element of ``x`` falls in."""
     return plain(np.digitize(to_numpy(_data(x)), to_numpy(_data(bins))), "int32")
+
+
+# A slice or diagonal of an unknown axis can be shorter than its stop (`x[:5]`, `diag`).
+getitem.symbolic_spec = min_size_spec(getitem)
+diagonal.symbolic_spec = min_size_spec(diagonal)
+diag.symbolic_spec = min_size_spec(diag)

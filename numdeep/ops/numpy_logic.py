@@ -1,4 +1,5 @@
-"""Comparisons, logic, bitwise operations and value tests of ``keras.ops.numpy``.
+"""Comparisons, logic, bitwise operations, ``gcd``/``lcm`` and value tests of
+``keras.ops.numpy``.
 
 All of them give boolean or integer results, so none has a gradient: they return plain Tensors.
 
@@ -20,7 +21,7 @@ __all__ = [
     "logical_or", "logical_not", "logical_xor", "isclose", "allclose", "isfinite", "isinf",
     "isnan", "isneginf", "isposinf", "isreal", "signbit", "bitwise_and", "bitwise_or",
     "bitwise_xor", "bitwise_not", "bitwise_invert", "bitwise_left_shift", "bitwise_right_shift",
-    "left_shift", "right_shift", "isin",
+    "left_shift", "right_shift", "isin", "gcd", "lcm",
 ]
 
 
@@ -195,3 +196,24 @@ def isin(x1, x2, assume_unique=False, invert=False):
     ``invert``)."""
     a, b = _data(x1), _data(x2)
     return plain(np.isin(a, b, assume_unique=assume_unique, invert=invert))
+
+
+def _integer_pair(name, x1, x2):
+    a, b = promote(x1, x2)
+    try:
+        np.broadcast_shapes(a.shape, b.shape)
+    except ValueError:
+        raise ValueError(f"{name}: the shapes {a.shape} and {b.shape} do not broadcast.") from None
+    return a, b
+
+
+def gcd(x1, x2):
+    """Greatest common divisor of integers."""
+    a, b = _integer_pair("gcd", x1, x2)
+    return plain(xp_of(a.data).gcd(a.data, b.data), a.dtype)
+
+
+def lcm(x1, x2):
+    """Least common multiple of integers."""
+    a, b = _integer_pair("lcm", x1, x2)
+    return plain(xp_of(a.data).lcm(a.data, b.data), a.dtype)

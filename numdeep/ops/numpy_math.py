@@ -52,8 +52,8 @@ __all__ = [
     "add", "subtract", "multiply", "divide", "true_divide", "divide_no_nan", "floor_divide", "mod",
     "fmod", "power", "negative", "square", "sqrt", "abs", "absolute", "fabs", "reciprocal", "sign",
     "maximum", "minimum", "fmax", "fmin", "clip", "where", "heaviside", "hypot", "logaddexp",
-    "logaddexp2", "round", "floor", "ceil", "trunc", "nan_to_num", "nextafter", "ldexp", "gcd",
-    "lcm", "real", "imag", "conj", "conjugate", "angle",
+    "logaddexp2", "round", "floor", "ceil", "trunc", "nan_to_num", "nextafter", "ldexp", "real",
+    "imag", "conj", "conjugate", "angle",
 ]
 
 def _fast(a, b):
@@ -360,18 +360,6 @@ def ldexp(x1, x2):
         raise TypeError(f"ldexp exponent must be an integer type. Received: x2 dtype={e.dtype}")
     a = to_dtype(x1, result_type(dtype_name(x1), dtype_name(e), float))
     return Mul.apply(a, _xp(a).ldexp(a.dtype.type(1), e.data).astype(a.dtype))
-
-
-def gcd(x1, x2):
-    """Greatest common divisor of integers."""
-    a, b = promote(x1, x2)
-    return plain(_xp(a).gcd(a.data, b.data), a.dtype)
-
-
-def lcm(x1, x2):
-    """Least common multiple of integers."""
-    a, b = promote(x1, x2)
-    return plain(_xp(a).lcm(a.data, b.data), a.dtype)
 
 
 def real(x):

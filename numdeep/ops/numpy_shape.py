@@ -201,6 +201,9 @@ def roll(x, shift, axis=None):
         len(axis) if isinstance(axis, list | tuple) else 1)
     axes = axis if isinstance(axis, list | tuple) else [axis]
     for s, a in zip(shifts, axes):
+        if not -x.ndim <= a < x.ndim:
+            raise ValueError(f"roll: `axis` {a} is out of bounds for an input of shape "
+                             f"{x.shape}.")
         a %= x.ndim
         n = x.shape[a]
         if n == 0:
@@ -277,8 +280,18 @@ def ndim(x):
 
 
 def size(x):
-    """Number of elements of ``x``."""
+    """Number of elements of ``x`` (a symbolic int32 scalar for a ``KerasTensor``, as in Keras:
+    its sizes may be unknown until it runs)."""
     return int(np.prod(x.shape)) if hasattr(x, "shape") else np.size(x)
+
+
+def _size_spec(x):
+    from numdeep.ops.symbolic import KerasTensor
+
+    return KerasTensor((), dtype="int32")
+
+
+size.symbolic_spec = _size_spec
 
 
 def shape_equal(shape1, shape2, axis=None, allow_none=True):

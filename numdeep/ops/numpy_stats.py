@@ -21,6 +21,7 @@ from numdeep.ops.core import _data, axis_tuple, convert_to_tensor, dtype_name, p
 from numdeep.ops.numpy_index import take_along_axis
 from numdeep.ops.numpy_reduce import mean
 from numdeep.ops.numpy_shape import expand_dims, moveaxis, reshape, transpose
+from numdeep.ops.symbolic import KerasTensor
 
 __all__ = [
     "sort", "argsort", "argpartition", "median", "quantile", "percentile", "nanmedian",
@@ -203,11 +204,37 @@ def unique(x, sorted=True, return_index=False, return_inverse=False, return_coun
         for flag, name in zip(extras, ("index", "inverse", "counts")):
             if flag:
                 if name != "inverse":
+                    # Keras's backends pad first indices with 1 and counts with 0.
                     v = out[k][:size]
-                    out[k] = np.pad(v, (0, size - len(v)), constant_values=0)
+                    out[k] = np.pad(v, (0, size - len(v)),
+                                    constant_values=1 if name == "index" else 0)
                 k += 1
     result = [plain(out[0])] + [plain(o, "int32") for o in out[1:]]
     return result[0] if len(result) == 1 else tuple(result)
+
+
+def _unique_spec(x, sorted=True, return_index=False, return_inverse=False,
+                 return_counts=False, axis=None, size=None, fill_value=None):
+    # How many values are distinct depends on the data: unknown unless `size` fixes it (a
+    # dummy run would count the distinct values of its placeholder).
+    shape = tuple(np.shape(x))
+    values = [size] if axis is None else list(shape)
+    if axis is not None:
+        if not -len(shape) <= axis < len(shape):
+            raise ValueError(f"unique: `axis` {axis} is out of bounds for shape {shape}.")
+        values[axis % len(shape)] = size
+    dtype = standardize_dtype(getattr(x, "dtype", "float32"))
+    outputs = [KerasTensor(tuple(values), dtype=dtype)]
+    if return_index:
+        outputs.append(KerasTensor((size,), dtype="int32"))
+    if return_inverse:
+        outputs.append(KerasTensor(shape if axis is None else (shape[axis],), dtype="int32"))
+    if return_counts:
+        outputs.append(KerasTensor((size,), dtype="int32"))
+    return outputs[0] if len(outputs) == 1 else tuple(outputs)
+
+
+unique.symbolic_spec = _unique_spec
 
 
 def corrcoef(x):

@@ -79,13 +79,55 @@ def infer_spec(fn, args, kwargs):
         spec = own(*args, **kwargs)
         if spec is not None:
             return spec
+    return _infer_by_runs(fn, args, kwargs)
+
+
+def _unknown_sizes(args, kwargs):
     leaves = [t for t in tree.flatten([list(args), kwargs]) if isinstance(t, KerasTensor)]
-    unknown = [(id(t), i) for t in leaves for i, s in enumerate(t.shape) if s is None]
+    return leaves, [(id(t), i) for t in leaves for i, s in enumerate(t.shape) if s is None]
+
+
+def _infer_by_runs(fn, args, kwargs):
+    leaves, unknown = _unknown_sizes(args, kwargs)
     try:
         runs = [_run(fn, args, kwargs, dict.fromkeys(unknown, f)) for f in _FILLS]
     except Exception as error:  # noqa: BLE001 - retried below, re-raised if that fails too
-        runs = _search(fn, args, kwargs, leaves, unknown, error)
+        try:
+            runs = _search(fn, args, kwargs, leaves, unknown, error)
+        except IndexError as index_error:
+            # An index out of a symbolic shape is a shape error, a ValueError as in Keras.
+            raise ValueError(str(index_error)) from index_error
     return tree.map_structure(lambda a, b: _merge(fn, a, b), runs[0], runs[1])
+
+
+def min_size_spec(fn):
+    """A ``symbolic_spec`` for ops whose output sizes can be ``min(unknown, k)`` (slices such as
+    ``x[:5]``, diagonals): both placeholder sizes are large, so such a size would come out as
+    ``k``; a third run with every unknown size 1 makes the sizes it changes unknown. (A run that
+    fails at size 1, an index past it, changes nothing.)"""
+
+    def spec(*args, **kwargs):
+        _, unknown = _unknown_sizes(args, kwargs)
+        if not unknown:
+            return None
+        found = _infer_by_runs(fn, args, kwargs)
+        try:
+            small = _run(fn, args, kwargs, dict.fromkeys(unknown, 1))
+        except Exception:  # noqa: BLE001 - the size-1 run only loosens
+            return found
+        return tree.map_structure(_loosen, found, small)
+
+    return spec
+
+
+def _loosen(found, small):
+    if not isinstance(found, KerasTensor):
+        return found
+    shape = np.shape(getattr(small, "data", small))
+    if len(shape) != len(found.shape):
+        return found
+    return KerasTensor(tuple(a if a == b else None for a, b in zip(found.shape, shape)),
+                       dtype=found.dtype)
 
 
 def _search(fn, args, kwargs, leaves, unknown, error):
@@ -99,15 +141,32 @@ def _search(fn, args, kwargs, leaves, unknown, error):
                      if _works(fn, args, kwargs, dict.fromkeys(unknown, f), dtype)), None)
         if base is None:
             continue
-        other = dict(base)
-        for key in unknown:
-            for value in candidates:
-                trial = {**other, key: value}
-                if value != base[key] and _works(fn, args, kwargs, trial, dtype):
-                    other = trial
-                    break
+        other = _vary(fn, args, kwargs, unknown, base, candidates, dtype)
         return [_run(fn, args, kwargs, base, dtype), _run(fn, args, kwargs, other, dtype)]
     raise error
+
+
+def _vary(fn, args, kwargs, unknown, base, candidates, dtype):
+    """``base`` with every unknown size that can change changed: alone first, then in pairs,
+    for sizes tied to each other (the unknown batch sizes of two stacked tensors) that no
+    single change keeps valid."""
+    other = dict(base)
+    for key in unknown:
+        for value in candidates:
+            trial = {**other, key: value}
+            if value != base[key] and _works(fn, args, kwargs, trial, dtype):
+                other = trial
+                break
+    fixed = [k for k in unknown if other[k] == base[k]]
+    for i, key in enumerate(fixed):
+        for partner in fixed[i + 1:]:
+            if other[key] != base[key] or other[partner] != base[partner]:
+                continue
+            value = next((v for v in candidates if v != base[key] and _works(
+                fn, args, kwargs, {**other, key: v, partner: v}, dtype)), None)
+            if value is not None:
+                other[key] = other[partner] = value
+    return other
 
 
 def spec_of(value):

@@ -219,5 +219,7 @@ def _known_axes(count, message):
     return spec
 
 
-fft.symbolic_spec = irfft.symbolic_spec = rfft.symbolic_spec = _known_axes(1, "last dimension")
+# rfft and irfft accept an unknown last size (their output size is then unknown too, as in
+# Keras); fft needs it.
+fft.symbolic_spec = _known_axes(1, "last dimension")
 fft2.symbolic_spec = ifft2.symbolic_spec = _known_axes(2, "last 2 axes")

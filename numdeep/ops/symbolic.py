@@ -63,6 +63,8 @@ class KerasTensor:
         if sparse or ragged:
             raise ValueError("numdeep tensors are dense: sparse and ragged KerasTensors are not "
                              "supported.")
+        if not hasattr(shape, "__iter__"):
+            raise ValueError(f"Cannot convert '{shape}' to a shape.")
         self.shape = tuple(None if s is None else int(s) for s in shape)
         self.dtype = standardize_dtype(dtype or floatx())
         self.name = name

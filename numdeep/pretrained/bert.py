@@ -195,10 +195,15 @@ class BertModel(Model):
                 unexpected and mismatched tensor.
         """
         from numdeep.pretrained.hub import resolve_checkpoint
-        from numdeep.pretrained.weights import load_bert_weights, read_checkpoint
+        from numdeep.pretrained.weights import (
+            check_checkpoint,
+            load_bert_weights,
+            read_checkpoint,
+        )
 
         directory = resolve_checkpoint(name_or_dir, revision=revision, cache_dir=cache_dir)
         config, tensors = read_checkpoint(directory)
+        check_checkpoint(config, tensors, directory, pooler=add_pooling_layer)
         kwargs.setdefault("initializer", "zeros")  # every weight is overwritten
         model = cls(config, add_pooling_layer=add_pooling_layer, **kwargs)
         model.build(None)
@@ -262,6 +267,7 @@ class BertForSequenceClassification(Model):
         from numdeep.pretrained.hub import resolve_checkpoint
         from numdeep.pretrained.weights import (
             CheckpointMismatchError,
+            check_checkpoint,
             load_bert_weights,
             read_checkpoint,
         )
@@ -273,6 +279,7 @@ class BertForSequenceClassification(Model):
                 f"Checkpoint {directory} has no classification head (classifier.weight/bias): "
                 f"text classification needs a BertForSequenceClassification checkpoint.")
         kwargs.setdefault("num_labels", tensors["classifier.weight"].shape[0])
+        check_checkpoint(config, tensors, directory, num_labels=kwargs["num_labels"])
         kwargs.setdefault("initializer", "zeros")  # every weight is overwritten
         model = cls(config, **kwargs)
         model.build(None)

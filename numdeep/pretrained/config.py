@@ -2,17 +2,22 @@
 ``config.json`` with ``transformers.BertConfig``'s names and defaults."""
 
 import json
+import numbers
 from dataclasses import asdict, dataclass, field, fields
 
 from numdeep.ops import eager as ops
 
 # transformers' ``hidden_act`` names.
 ACTIVATIONS = {
-    "gelu": ops.gelu,
+    "gelu": lambda x: ops.gelu(x, approximate=False),
     "gelu_new": lambda x: ops.gelu(x, approximate=True),
     "gelu_pytorch_tanh": lambda x: ops.gelu(x, approximate=True),
     "relu": ops.relu, "tanh": ops.tanh, "silu": ops.silu, "swish": ops.silu,
 }
+
+
+_SIZES = ("vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads",
+          "intermediate_size", "max_position_embeddings", "type_vocab_size")
 
 
 @dataclass
@@ -43,6 +48,11 @@ class BertConfig:
     problem_type: str | None = None
 
     def __post_init__(self):
+        for name in _SIZES:
+            value, least = getattr(self, name), 0 if name == "num_hidden_layers" else 1
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < least:
+                raise ValueError(f"BertConfig: {name} must be an integer >= {least}; received "
+                                 f"{value!r}.")
         if self.hidden_size % self.num_attention_heads:
             raise ValueError(f"BertConfig: hidden_size={self.hidden_size} is not a multiple of "
                              f"num_attention_heads={self.num_attention_heads}.")

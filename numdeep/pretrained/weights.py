@@ -9,18 +9,25 @@ to Keras kernels ``(in, out)``; attention projections are reshaped to ``MultiHea
 unexpected and mis-shaped tensor is reported together, before any weight is changed.
 """
 
-import json
 import os
+import re
 
 import numpy as np
 
 from numdeep.pretrained.config import BertConfig
 from numdeep.pretrained.safetensors import SafetensorsFile
 from numdeep.saving import torch_layout as layout
+from numdeep.saving.errors import CorruptFileError
+from numdeep.saving.safety import load_json
 
-__all__ = ["CheckpointMismatchError", "read_checkpoint", "load_bert_weights"]
+__all__ = ["CheckpointMismatchError", "read_checkpoint", "check_checkpoint", "load_bert_weights"]
 
 _SKIPPED = ("embeddings.position_ids", "cls.")
+_LAYER = re.compile(r"encoder\.layer\.(\d+)\.")
+# A config.json may declare a few encoder layers more than the checkpoint holds (each missing
+# tensor is then listed); far more is refused at once: a small file declaring a million layers
+# would otherwise have them built, for minutes and gigabytes, before the mismatch shows.
+_MAX_MISSING_LAYERS = 8
 
 
 class CheckpointMismatchError(ValueError):
@@ -38,8 +45,12 @@ def _safetensors_paths(directory):
         return [single]
     index = _find(directory, "model.safetensors.index.json")
     if index:
-        with open(index, encoding="utf-8") as f:
-            shards = sorted(set(json.load(f)["weight_map"].values()))
+        with open(index, "rb") as f:
+            weight_map = _json_object(f.read(), index).get("weight_map")
+        if not isinstance(weight_map, dict) or not all(isinstance(v, str)
+                                                       for v in weight_map.values()):
+            raise ValueError(f"{index}: 'weight_map' must map tensor names to shard files.")
+        shards = sorted(set(weight_map.values()))
         paths = [os.path.join(directory, os.path.basename(s)) for s in shards]
         missing = [p for p in paths if not os.path.isfile(p)]
         if missing:
@@ -52,6 +63,18 @@ def _safetensors_paths(directory):
             f"convert once with transformers (`model.save_pretrained(dir, "
             f"safe_serialization=True)`)." if pickles else "")
     raise FileNotFoundError(f"No model.safetensors in checkpoint directory {directory}.{hint}")
+
+
+def _json_object(raw, path):
+    """The JSON object of a checkpoint's ``.json`` file (size and nesting bounded)."""
+    try:
+        value = load_json(raw, os.path.basename(path))
+    except CorruptFileError as e:
+        raise e.located(path, "checkpoint JSON") from e
+    if not isinstance(value, dict):
+        raise ValueError(f"{path}: expected a JSON object, found a JSON "
+                         f"{type(value).__name__}.")
+    return value
 
 
 def _normalize(name):
@@ -79,8 +102,8 @@ def read_checkpoint(directory):
     config_path = _find(directory, "config.json")
     if not config_path:
         raise FileNotFoundError(f"No config.json in checkpoint directory {directory}.")
-    with open(config_path, encoding="utf-8") as f:
-        raw = json.load(f)
+    with open(config_path, "rb") as f:
+        raw = _json_object(f.read(), config_path)
     if raw.get("model_type", "bert") != "bert":
         raise ValueError(f"{config_path}: model_type={raw['model_type']!r}; numdeep.pretrained "
                          f"loads BERT checkpoints (model_type 'bert').")
@@ -151,6 +174,68 @@ def _checkpoint_shape(target_shape, name):
     return tuple(target_shape)
 
 
+def config_shapes(config, pooler=True, num_labels=None):
+    """``{checkpoint name: shape}`` of the tensors ``config`` asks of a checkpoint (with a pooler
+    and, given ``num_labels``, a classifier), computed without building anything."""
+    h, inner = config.hidden_size, config.intermediate_size
+    shapes = {"embeddings.word_embeddings.weight": (config.vocab_size, h),
+              "embeddings.position_embeddings.weight": (config.max_position_embeddings, h),
+              "embeddings.token_type_embeddings.weight": (config.type_vocab_size, h),
+              "embeddings.LayerNorm.weight": (h,), "embeddings.LayerNorm.bias": (h,)}
+    layer = {}
+    for part in ("query", "key", "value"):
+        layer.update({f"attention.self.{part}.weight": (h, h),
+                      f"attention.self.{part}.bias": (h,)})
+    layer.update({"attention.output.dense.weight": (h, h), "attention.output.dense.bias": (h,),
+                  "attention.output.LayerNorm.weight": (h,),
+                  "attention.output.LayerNorm.bias": (h,),
+                  "intermediate.dense.weight": (inner, h), "intermediate.dense.bias": (inner,),
+                  "output.dense.weight": (h, inner), "output.dense.bias": (h,),
+                  "output.LayerNorm.weight": (h,), "output.LayerNorm.bias": (h,)})
+    for i in range(config.num_hidden_layers):
+        shapes.update({f"encoder.layer.{i}.{key}": shape for key, shape in layer.items()})
+    if pooler:
+        shapes.update({"pooler.dense.weight": (h, h), "pooler.dense.bias": (h,)})
+    if num_labels is not None:
+        shapes.update({"classifier.weight": (num_labels, h), "classifier.bias": (num_labels,)})
+    return shapes
+
+
+def _skipped(pooler, classifier):
+    return _SKIPPED + (() if classifier else ("classifier.",)) + (() if pooler else ("pooler.",))
+
+
+def check_checkpoint(config, tensors, source, pooler=True, num_labels=None):
+    """Refuse checkpoint ``tensors`` that do not match ``config`` before anything is built, so
+    that a small ``config.json`` declaring huge sizes or countless layers allocates nothing.
+
+    Raises:
+        CheckpointMismatchError: listing every missing, unexpected and mis-shaped tensor (or,
+            for a config declaring far more encoder layers than the checkpoint holds, the two
+            counts).
+
+    Example:
+        >>> import numpy as np
+        >>> from numdeep.pretrained import BertConfig
+        >>> config = BertConfig(vocab_size=5, hidden_size=4, num_hidden_layers=10**6,
+        ...                     num_attention_heads=1, intermediate_size=8)
+        >>> tensors = {"embeddings.word_embeddings.weight": np.zeros((5, 4), "float32")}
+        >>> try:
+        ...     check_checkpoint(config, tensors, "ckpt")
+        ... except CheckpointMismatchError as e:
+        ...     print(str(e).split(": ", 1)[1])
+        num_hidden_layers=1000000, but the checkpoint holds tensors of 0 encoder layers.
+    """
+    held = {int(m[1]) for m in map(_LAYER.match, tensors) if m}
+    if config.num_hidden_layers > len(held) + _MAX_MISSING_LAYERS:
+        raise CheckpointMismatchError(
+            f"Checkpoint {source} does not match its config.json: num_hidden_layers="
+            f"{config.num_hidden_layers}, but the checkpoint holds tensors of {len(held)} "
+            f"encoder layers.")
+    _refuse_mismatches(source, config_shapes(config, pooler, num_labels), tensors,
+                       _skipped(pooler, num_labels is not None))
+
+
 def load_bert_weights(bert, tensors, source, classifier=None):
     """Assign checkpoint ``tensors`` to a built ``BertModel`` (and optional classifier Dense).
 
@@ -159,18 +244,21 @@ def load_bert_weights(bert, tensors, source, classifier=None):
             weight is modified in that case.
     """
     expected = _expected(bert, classifier)
-    wanted = {name for name, _, _ in expected}
-    skipped = _SKIPPED + (() if classifier is not None else ("classifier.",)) + (
-        () if bert.pooler is not None else ("pooler.",))
+    wanted = {name: _checkpoint_shape(target.shape, name) for name, target, _ in expected}
+    _refuse_mismatches(source, wanted, tensors,
+                       _skipped(bert.pooler is not None, classifier is not None))
+    for name, target, convert in expected:
+        target.data[...] = np.asarray(convert(tensors[name]), dtype=target.dtype)
+
+
+def _refuse_mismatches(source, wanted, tensors, skipped):
+    """One ``CheckpointMismatchError`` naming every tensor of ``wanted`` (``{name: checkpoint
+    shape}``) missing or mis-shaped in ``tensors`` and every unexpected one."""
     unexpected = sorted(k for k in tensors if k not in wanted and not k.startswith(skipped))
     missing = sorted(name for name in wanted if name not in tensors)
-    mismatched = []
-    for name, target, _ in expected:
-        if name in tensors:
-            want = _checkpoint_shape(target.shape, name)
-            if tuple(tensors[name].shape) != want:
-                mismatched.append(f"{name}: checkpoint {tuple(tensors[name].shape)} vs "
-                                  f"config {want}")
+    mismatched = [f"{name}: checkpoint {tuple(tensors[name].shape)} vs config {tuple(want)}"
+                  for name, want in wanted.items()
+                  if name in tensors and tuple(tensors[name].shape) != tuple(want)]
     if missing or unexpected or mismatched:
         parts = [f"{label} ({len(items)}): {', '.join(items)}" for label, items in
                  (("missing tensors", missing), ("unexpected tensors", unexpected),
@@ -180,5 +268,3 @@ def load_bert_weights(bert, tensors, source, classifier=None):
             hint = " (a checkpoint without a pooler loads with add_pooling_layer=False)"
         raise CheckpointMismatchError(f"Checkpoint {source} does not match its config.json: "
                                       + "; ".join(parts) + hint)
-    for name, target, convert in expected:
-        target.data[...] = np.asarray(convert(tensors[name]), dtype=target.dtype)

@@ -35,7 +35,7 @@ from numdeep.saving.weights_store import layout, read_store, write_store
 
 __all__ = ["FORMAT", "save_keras", "read_keras", "KerasContent", "write_assets", "load_assets"]
 
-FORMAT = ".keras (zip)"
+FORMAT = ".keras"  # a zip file or, saved with zipped=False, a directory
 KERAS_FORMAT_VERSION = "3.6.0"  # the Keras release whose .keras layout this writer follows
 CONFIG, METADATA, WEIGHTS_H5, WEIGHTS_NPZ = ("config.json", "metadata.json",
                                              "model.weights.h5", "model.weights.npz")

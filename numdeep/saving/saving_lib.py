@@ -242,11 +242,14 @@ def read_weights(filepath):
     """``{store path: {key: array}}`` of a ``.weights.h5``, ``.weights.json`` or ``.keras``."""
     path = os.fspath(filepath)
     if path.endswith(".weights.json"):
-        store = ShardedH5IOStore(path, mode="r")
         try:
-            return store.entries()
-        finally:
-            store.close()
+            store = ShardedH5IOStore(path, mode="r")
+            try:
+                return store.entries()
+            finally:
+                store.close()
+        except CorruptFileError as e:
+            raise e.located(path, "sharded weights (.weights.json)") from e
     if path.endswith(".keras") or (os.path.isfile(path) and zipfile.is_zipfile(path)):
         if os.path.isfile(path):
             _check_archive(path)

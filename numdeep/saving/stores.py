@@ -20,6 +20,7 @@ import numpy as np
 from numdeep.backend import to_numpy
 from numdeep.saving import h5io
 from numdeep.saving.atomic import atomic_write
+from numdeep.saving.errors import CorruptFileError
 from numdeep.saving.safety import LIMITS, check_zip_members, load_json
 
 __all__ = ["H5IOStore", "ShardedH5IOStore", "safe_get_h5_group", "safe_get_h5_dataset",
@@ -300,7 +301,11 @@ class ShardedH5IOStore:
         if name not in self._files:
             if pathlib.Path(name).name != name:
                 raise ValueError(f"Invalid shard file name {name!r} in {self.path.name}")
-            self._files[name] = h5io.open_h5(h5io.read_file_bytes(self.path.with_name(name)))
+            shard = self.path.with_name(name)
+            try:
+                self._files[name] = h5io.open_h5(h5io.read_file_bytes(shard))
+            except CorruptFileError as e:
+                raise e.located(str(shard), "weights shard (.weights.h5)") from e
         return self._files[name]
 
     def _shards(self):

@@ -186,3 +186,66 @@ def test_applications_import_lazily():
     assert out.stdout.split() == ["ResNet50", "True"]
     with pytest.raises(AttributeError, match="no attribute 'ResNet49'"):
         A.ResNet49  # noqa: B018
+
+
+def test_custom_scale_layer_values_config_and_float64_gradients():
+    from numdeep.applications.inception_resnet_v2 import CustomScaleLayer
+
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((2, 3, 4)), rng.standard_normal((2, 3, 4))
+    layer = CustomScaleLayer(0.17, dtype="float64")
+    np.testing.assert_allclose(layer([nd.Tensor(a), nd.Tensor(b)]).data, a + 0.17 * b,
+                               rtol=1e-12)
+    clone = CustomScaleLayer.from_config(layer.get_config())
+    assert clone.scale == 0.17
+    assert nd.gradcheck(lambda x, y: layer([x, y]), [a, b])
+    with pytest.raises(ValueError, match="expects a list \\[shortcut, branch\\]"):
+        layer(a)
+    inputs = [nd.Input((5, 5, 8)), nd.Input((5, 5, 8))]
+    assert nd.Model(inputs, CustomScaleLayer(0.1)(inputs)).output_shape == (None, 5, 5, 8)
+
+
+def test_inception_families_shapes_and_keras_names():
+    v3 = A.InceptionV3(weights=None, include_top=False, input_shape=(75, 75, 3))
+    assert v3.name == "inception_v3" and v3.output_shape == (None, 1, 1, 2048)
+    assert {"mixed0", "mixed3", "mixed8", "mixed9_1", "mixed10"} <= {la.name for la in v3.layers}
+    irv2 = A.InceptionResNetV2(weights=None, classes=4, input_shape=(75, 75, 3))
+    names = {la.name for la in irv2.layers}
+    assert {"mixed_5b", "block35_10_mixed", "block17_20_conv", "block8_10_conv", "conv_7b_ac",
+            "predictions"} <= names and "block8_10_ac" not in names
+    assert irv2.output_shape == (None, 4)
+    with pytest.raises(ValueError, match="Input size must be at least 75x75"):
+        A.InceptionV3(weights=None, include_top=False, input_shape=(64, 64, 3))
+
+
+def test_efficientnet_v2_input_scaling_and_nasnet_channels_last_only():
+    b0 = A.EfficientNetV2B0(weights=None, include_top=False, input_shape=(32, 32, 3))
+    assert [type(la).__name__ for la in b0.layers[1:3]] == ["Rescaling", "Normalization"]
+    gray = A.EfficientNetV2S(weights=None, include_top=False, input_shape=(None, None, 1))
+    rescale = gray.layers[1]
+    assert type(rescale).__name__ == "Rescaling" and gray.layers[2].name == "stem_conv"
+    np.testing.assert_allclose(rescale(np.array([[0.0, 128.0, 255.0]], "float32")).data,
+                               [[-1.0, 0.0, 255 / 128 - 1]], rtol=1e-6)
+    assert gray.output_shape == (None, None, None, 1280)
+    assert A.efficientnet_v2.preprocess_input(7.0) == 7.0
+    nd.backend.set_image_data_format("channels_first")
+    try:
+        with pytest.raises(ValueError, match="NASNet does not support the `channels_first`"):
+            A.NASNetMobile(weights=None, include_top=False, input_shape=(3, 32, 32))
+    finally:
+        nd.backend.set_image_data_format("channels_last")
+    with pytest.raises(ValueError, match="must be a multiple of 24"):
+        A.nasnet.NASNet((32, 32, 3), penultimate_filters=100, weights=None)
+
+
+def test_tf_keras_names_reach_applications_and_preprocessing():
+    """``import numdeep as tf``: the TensorFlow transfer-learning tutorial's
+    ``tf.keras.applications.MobileNetV2`` and ``tf.keras.preprocessing`` resolve."""
+    import numdeep as tf
+
+    base = tf.keras.applications.MobileNetV2(input_shape=(32, 32, 3), include_top=False,
+                                             weights=None, alpha=0.35)
+    assert base.output_shape == (None, 1, 1, 1280)
+    x = tf.keras.applications.mobilenet_v2.preprocess_input(np.array([[0.0, 255.0]]))
+    np.testing.assert_allclose(x, [[-1.0, 1.0]])
+    assert tf.keras.preprocessing.image.load_img is nd.utils.load_img

@@ -24,7 +24,8 @@ pytestmark = pytest.mark.filterwarnings("ignore")
 CASES = [
     ("ResNet50", True), ("ResNet50V2", False), ("VGG16", False), ("MobileNet", True),
     ("MobileNetV2", False), ("MobileNetV3Small", True), ("EfficientNetB0", True),
-    ("DenseNet121", False), ("Xception", False), ("ConvNeXtTiny", True),
+    ("DenseNet121", False), ("Xception", False), ("ConvNeXtTiny", True), ("InceptionV3", True),
+    ("InceptionResNetV2", False), ("EfficientNetV2B0", True),
 ]
 
 
@@ -60,3 +61,29 @@ def test_layer_names_and_order_match_keras():
             # as a constant instead of holding a variable).
             theirs_w = [w for w in b.weights if w.name != "count"]
             assert [tuple(w.shape) for w in a.weights] == [tuple(w.shape) for w in theirs_w]
+
+
+def test_nasnet_mobile_loads_keras_files(tmp_path):
+    """Keras refuses ``NASNetMobile`` on its torch backend, so its generic ``NASNet`` builds
+    the Mobile configuration (1056 penultimate filters, 4 cells per stage) for the files."""
+    import h5py
+    import numpy as np
+    from keras.src.applications import nasnet
+    from keras.src.legacy.saving import legacy_h5_format
+
+    model = nasnet.NASNet((32, 32, 3), penultimate_filters=1056, num_blocks=4,
+                          stem_block_filters=32, skip_reduction=False, filter_multiplier=2,
+                          default_size=224, weights=None, classifier_activation=None)
+    parity.randomize_keras(model)
+    x = np.asarray(nasnet.preprocess_input(parity.images(32)), "float32")
+    expected = np.asarray(model.predict(x, verbose=0))
+    model.save_weights(tmp_path / "nasnet.weights.h5")
+    with h5py.File(tmp_path / "nasnet_legacy.h5", "w") as f:
+        legacy_h5_format.save_weights_to_hdf5_group(f, model)
+    for path in ("nasnet.weights.h5", "nasnet_legacy.h5"):
+        ours = nd.applications.NASNetMobile(input_shape=(32, 32, 3), weights=str(tmp_path / path),
+                                            classifier_activation=None)
+        assert [la.name for la in ours.layers if la.weights] == [
+            la.name for la in model.layers if la.weights]
+        error, _ = parity.compare(expected, np.asarray(ours.predict(x, verbose=0)), True)
+        assert error <= 1e-4, (path, error)

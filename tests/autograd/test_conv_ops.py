@@ -118,7 +118,7 @@ def positive(*shape):
 C = ops
 CASES = [
     # --- conv (2-D unless named), groups inferred from the kernel ---
-    Case("conv", lambda x, w, b: C.conv(x, w, b), (normal(2, 5, 5, 3), normal(3, 3, 3, 4),
+    Case("conv", lambda x, w, b: C.conv(x, w, bias=b), (normal(2, 5, 5, 3), normal(3, 3, 3, 4),
                                                    normal(4)),
          lambda T, x, w, b: tconv(T, x, w, b), tol=CONV_TOL),
     Case("conv:no-bias-1x1", lambda x, w: C.conv(x, w), (normal(2, 4, 4, 3), normal(1, 1, 3, 5)),
@@ -137,10 +137,10 @@ CASES = [
          (normal(1, 6, 5, 2), normal(3, 3, 2, 2)),
          lambda T, x, w: tconv(T, x, w, stride=(1, 2), pads=((2, 2), (1, 1)), dilation=(2, 1)),
          tol=CONV_TOL),
-    Case("conv:groups", lambda x, w, b: C.conv(x, w, b),
+    Case("conv:groups", lambda x, w, b: C.conv(x, w, bias=b),
          (normal(1, 5, 5, 4), normal(3, 3, 2, 6), normal(6)),
          lambda T, x, w, b: tconv(T, x, w, b, groups=2), tol=CONV_TOL),
-    Case("conv:1d-strided", lambda x, w, b: C.conv(x, w, b, strides=2),
+    Case("conv:1d-strided", lambda x, w, b: C.conv(x, w, bias=b, strides=2),
          (normal(2, 8, 3), normal(3, 3, 4), normal(4)),
          lambda T, x, w, b: tconv(T, x, w, b, stride=2), tol=CONV_TOL),
     Case("conv:1d-causal-dilated", lambda x, w: C.conv(x, w, padding="causal", dilation_rate=2),
@@ -152,22 +152,22 @@ CASES = [
     Case("conv:channels-first", lambda x, w: C.conv(x, w, data_format="channels_first"),
          (normal(1, 3, 5, 4), normal(3, 3, 3, 2)),
          lambda T, x, w: T.nn.functional.conv2d(x, w.permute(3, 2, 0, 1)), tol=CONV_TOL),
-    Case("conv:large", lambda x, w, b: C.conv(x, w, b, strides=2, padding="same"),
+    Case("conv:large", lambda x, w, b: C.conv(x, w, bias=b, strides=2, padding="same"),
          (normal(2, 9, 9, 4), normal(3, 3, 4, 8), normal(8)),
          lambda T, x, w, b: tconv(T, x, w, b, stride=2, pads=((1, 1), (1, 1))), tol=CONV_TOL,
          mode="random"),
     Case("depthwise_conv", lambda x, w: C.depthwise_conv(x, w, padding="same"),
          (normal(1, 5, 5, 3), normal(3, 3, 3, 2)),
          lambda T, x, w: tdepthwise(T, x, w, pads=((1, 1), (1, 1))), tol=CONV_TOL),
-    Case("depthwise_conv:1d-strided", lambda x, w, b: C.depthwise_conv(x, w, b, strides=2),
+    Case("depthwise_conv:1d-strided", lambda x, w, b: C.depthwise_conv(x, w, bias=b, strides=2),
          (normal(2, 7, 2), normal(3, 2, 3), normal(6)),
          lambda T, x, w, b: tconv(T, x, w.reshape(3, 1, 6), b, stride=2, groups=2),
          tol=CONV_TOL),
-    Case("separable_conv", lambda x, d, p, b: C.separable_conv(x, d, p, b),
+    Case("separable_conv", lambda x, d, p, b: C.separable_conv(x, d, p, bias=b),
          (normal(1, 5, 5, 3), normal(3, 3, 3, 2), normal(1, 1, 6, 4), normal(4)),
          lambda T, x, d, p, b: tconv(T, tdepthwise(T, x, d), p, b), tol=CONV_TOL),
     # --- transposed convolution (Keras output sizes) ---
-    Case("conv_transpose", lambda x, w, b: C.conv_transpose(x, w, b, strides=2),
+    Case("conv_transpose", lambda x, w, b: C.conv_transpose(x, w, bias=b, strides=2),
          (normal(1, 3, 4, 3), normal(3, 3, 2, 3), normal(2)),
          lambda T, x, w, b: tconv_t(T, x, w, b, stride=2), tol=CONV_TOL),
     Case("conv_transpose:same", lambda x, w: C.conv_transpose(x, w, strides=2, padding="same"),
@@ -188,7 +188,7 @@ CASES = [
          lambda x, w: C.conv_transpose(x, w, strides=3),
          (normal(1, 3, 3, 2), normal(2, 2, 2, 2)),
          lambda T, x, w: tconv_t(T, x, w, stride=3, output_padding=1), tol=CONV_TOL),
-    Case("conv_transpose:1d-same", lambda x, w, b: C.conv_transpose(x, w, b, strides=2,
+    Case("conv_transpose:1d-same", lambda x, w, b: C.conv_transpose(x, w, bias=b, strides=2,
                                                                      padding="same"),
          (normal(2, 4, 3), normal(4, 2, 3), normal(2)),
          lambda T, x, w, b: tconv_t(T, x, w, b, stride=2, crop=(slice(None), slice(1, 9))),
@@ -199,7 +199,7 @@ CASES = [
          (normal(1, 3, 2), normal(2, 3, 2)),
          lambda T, x, w: tconv_t(T, x, w, stride=2, output_padding=1,
                                  crop=(slice(None), slice(0, 5))), tol=CONV_TOL),
-    Case("conv_transpose:3d", lambda x, w, b: C.conv_transpose(x, w, b, strides=(2, 1, 2),
+    Case("conv_transpose:3d", lambda x, w, b: C.conv_transpose(x, w, bias=b, strides=(2, 1, 2),
                                                                 padding="same"),
          (normal(1, 2, 3, 2, 2), normal(3, 2, 2, 3, 2), normal(3)),
          lambda T, x, w, b: tconv_t(T, x, w, b, stride=(2, 1, 2),
@@ -369,7 +369,7 @@ def test_blocked_im2col_matches_one_block(monkeypatch, block_bytes):
 
     def run():
         ts = [Tensor(a, requires_grad=True) for a in (x, w, b)]
-        y = ops.conv(*ts, strides=(2, 1), padding="same")
+        y = ops.conv(*ts[:2], bias=ts[2], strides=(2, 1), padding="same")
         y.backward(np.cos(np.arange(y.size)).reshape(y.shape))
         return [y.data] + [t.grad for t in ts]
 

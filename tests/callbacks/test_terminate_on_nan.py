@@ -54,3 +54,21 @@ def test_raise_error_mode():
               callbacks=[PoisonAt(0, 0), CB.TerminateOnNaN(raise_error=True),
                          CB.LambdaCallback(on_train_end=lambda logs: ends.append(1))])
     assert ends == []
+
+
+def test_non_finite_targets_are_refused_unless_allowed_then_the_callback_stops():
+    # Keras's own TerminateOnNaN tests train on inf targets; numdeep refuses them up front
+    # (check_finite=True) and, when they are allowed, stops like Keras on the first bad loss.
+    m = model()
+    x, y = data(16)
+    y = y.astype("float32")
+    y[3] = np.inf
+    with pytest.raises(ValueError, match=r"`y` contains inf values \(first at sample indices "
+                                         r"\[3\]\)"):
+        m.fit(x, y, epochs=2, batch_size=8, shuffle=False, verbose=0)
+    m = nd.Sequential([nd.Input((4,)), nd.layers.Dense(1)])
+    m.compile("sgd", "mse")
+    history = m.fit(x, y, epochs=3, batch_size=8, shuffle=False, verbose=0,
+                    check_finite=False, callbacks=[CB.TerminateOnNaN()])
+    assert m.optimizer.iterations == 1 and history.epoch == [0]
+    assert not math.isfinite(history.history["loss"][0])

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.timeout(300)
 
 def test_a_horovod_keras_script_runs_with_only_its_imports_changed(tmp_path):
     result = run("horovod_keras_digits.py", tmp_path, timeout=200)
-    digests = dict(re.findall(r"rank (\d) weights (\w+)", result.stdout))
+    digests = dict(re.findall(r"rank (\d) weights ([0-9a-f]{16})", result.stdout))
     assert set(digests) == {"0", "1"} and digests["0"] == digests["1"]
     accuracies = [float(a) for a in re.findall(r"Test accuracy: ([0-9.]+)", result.stdout)]
     # The script seeds nothing (as Horovod's): well above chance (0.1) is what 69 steps give.
@@ -34,6 +34,7 @@ def test_horovod_collectives_and_warmup_on_two_ranks():
     expected = [0.5 * ((e + 0.25) / 2 + 1) for e in (0.0, 1.0, 1.75)]
     np.testing.assert_allclose(out["warmup"], expected)
     assert out["reduced"] == [[[1.5] * 3] * 2, None, [0.5], [0.0, 1.0]]
+    assert 0.4 < out["waited"] < 30  # rank 0 waited for rank 1's half-second sleep
 
 
 # ----- one process (no mpiexec needed, mpi4py is) ------------------------------------------------

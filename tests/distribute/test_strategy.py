@@ -76,3 +76,24 @@ def test_strategy_trains_on_a_generator_of_global_batches(strategy):
     batches = ((x[i:i + 4], np.arange(4) % 3) for i in range(0, 12, 4))
     history = model.fit(batches, steps_per_epoch=3, epochs=1, verbose=0)
     assert int(model.optimizer.iterations) == 3 and len(history.history["loss"]) == 1
+
+
+def test_gradients_are_sent_during_backward_only_with_the_stock_train_step(strategy):
+    import numdeep as nd
+
+    class Custom(nd.Sequential):
+        def train_step(self, data):  # may change the gradients between backward and apply
+            return super().train_step(data)
+
+    class Seen(nd.callbacks.Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            self.overlap = self.model.optimizer._overlap_backward
+
+    x, y = np.ones((8, 4), "float32"), np.zeros(8)
+    for cls, expected in ((nd.Sequential, True), (Custom, False)):
+        with strategy.scope():
+            model = cls([nd.layers.Dense(3, activation="softmax", input_shape=(4,))])
+            model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+        seen = Seen()
+        model.fit(x, y, batch_size=4, verbose=0, callbacks=[seen])
+        assert seen.overlap is expected and model.optimizer._overlap_backward is False

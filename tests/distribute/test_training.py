@@ -2,6 +2,7 @@
 global metrics, output and files on rank 0 only (``mpiexec -n 2`` from pytest)."""
 
 import re
+import socket
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +34,19 @@ def test_two_ranks_equal_one_process_on_the_same_global_batches(tmp_path):
         # The epoch metrics are those of all the data, not of rank 0's part.
         np.testing.assert_allclose(r0["history"][key], single["history"][key], rtol=1e-5)
         assert r0["history"][key] == r1["history"][key]
+
+
+def test_allreduces_started_during_backward_give_the_same_training(tmp_path):
+    # 256-byte buckets: the last layers' buckets fill (and their allreduces start) while
+    # backward still runs through the first layers, on every step after the first.
+    r0, r1, single = _two_ranks_and_one_process(tmp_path, "--bucket-bytes", "256")
+    assert r0["iterations"] == single["iterations"] == 3 * 7
+    assert r0["early_buckets"] == r1["early_buckets"] >= 3 * 7 - 1
+    run("train.py", "--out", tmp_path / "after")  # one 4 MiB bucket: sent after backward
+    after, _ = load(tmp_path / "after", 0)
+    assert after["early_buckets"] == 0
+    assert r0["final"] == r1["final"] == after["final"]  # bit for bit
+    np.testing.assert_allclose(r0["history"]["loss"], single["history"]["loss"], rtol=1e-5)
 
 
 def test_gradient_accumulation_communicates_every_kth_step_and_matches_one_process(tmp_path):
@@ -98,13 +112,36 @@ def test_a_stop_on_one_rank_stops_every_rank_at_the_same_step(tmp_path):
     assert r0["final"] == r1["final"]
 
 
+def _two_ranks_and_one_process(tmp_path, *args):
+    run("train.py", "--out", tmp_path / "two", *args)
+    run("train.py", "--out", tmp_path / "one", *args, "--mode", "single", n=None)
+    (r0, w0), (r1, w1) = load(tmp_path / "two", 0), load(tmp_path / "two", 1)
+    single, ws = load(tmp_path / "one", 0)
+    _assert_close(w0, ws)
+    _assert_close(w0, w1, atol=0)
+    return r0, r1, single
+
+
 def test_early_stopping_decides_alike_on_global_metrics(tmp_path):
-    run("train.py", "--out", tmp_path / "two", "--early-stopping", "--epochs", "5")
-    run("train.py", "--out", tmp_path / "one", "--early-stopping", "--epochs", "5",
-        "--mode", "single", n=None)
-    (r0, _), (r1, _) = load(tmp_path / "two", 0), load(tmp_path / "two", 1)
-    single, _ = load(tmp_path / "one", 0)
-    assert r0["epochs"] == r1["epochs"] == single["epochs"] == [0, 1]
+    # The global val_loss improves by 0.168, 0.100, 0.075, then 0.066 < min_delta: one process
+    # stops after the 5th epoch. Each rank's own half of the validation data would give other
+    # numbers; on the global metrics both ranks stop exactly where one process does.
+    r0, r1, single = _two_ranks_and_one_process(tmp_path, "--early-stopping", "0.07",
+                                                "--epochs", "8")
+    assert r0["epochs"] == r1["epochs"] == single["epochs"] == [0, 1, 2, 3, 4]
+
+
+def test_reduce_lr_on_plateau_decides_alike_on_global_metrics(tmp_path):
+    # The rate halves after the epochs whose global val_loss improved by less than 0.08 on
+    # the best so far: the same decisions on both ranks as on one process, and the same weights.
+    r0, r1, single = _two_ranks_and_one_process(tmp_path, "--reduce-lr", "0.08",
+                                                "--epochs", "8")
+    expected = [0.01] * 4 + [0.005] * 2 + [0.0025, 0.00125]
+    for record in (r0, r1, single):
+        np.testing.assert_allclose(list(record["learning_rates"].values()), expected,
+                                   rtol=1e-6)
+    np.testing.assert_allclose(r0["history"]["val_loss"], single["history"]["val_loss"],
+                               rtol=1e-5)
 
 
 def test_the_strategy_names_every_ranks_process_at_start(tmp_path):
@@ -112,6 +149,19 @@ def test_the_strategy_names_every_ranks_process_at_start(tmp_path):
     line = re.search(r"MPIStrategy on 2 processes \((.*)\)", result.stderr).group(1)
     pids = {int(r): int(p) for r, p in re.findall(r"rank (\d): pid (\d+)", line)}
     assert pids == {0: load(tmp_path, 0)[0]["pid"], 1: load(tmp_path, 1)[0]["pid"]}
+
+
+def test_a_host_file_launch_places_the_ranks_it_names(tmp_path):
+    # What a launch across machines looks like (MPICH's -f); here the one host is this machine.
+    require_hydra()
+    (tmp_path / "hosts").write_text("localhost:2\n")
+    result = run("train.py", "--out", tmp_path / "out", "--epochs", "1",
+                 mpi_args=("-f", tmp_path / "hosts"))
+    line = re.search(r"MPIStrategy on 2 processes \((.*)\)", result.stderr).group(1)
+    assert len(re.findall(rf"rank \d: pid \d+ on {re.escape(socket.gethostname())}", line)) == 2
+    (r0, w0), (r1, w1) = load(tmp_path / "out", 0), load(tmp_path / "out", 1)
+    assert r0["final"] == r1["final"] and r0["iterations"] == 7
+    _assert_close(w0, w1, atol=0)
 
 
 def test_the_distributed_example_trains_on_two_ranks(tmp_path):

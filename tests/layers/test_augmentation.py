@@ -24,8 +24,11 @@ LAYERS = [
 def test_check_layer_and_identity_at_inference(make):
     check_layer(make, (2, 6, 6, 3), (2, 6, 6, 3), 0)
     x = np.random.default_rng(0).random((3, 6, 6, 2)).astype("float32")
-    np.testing.assert_array_equal(make()(x).data, x)
     np.testing.assert_array_equal(make()(x, training=False).data, x)
+    model = nd.Sequential([nd.Input((6, 6, 2)), make()])
+    np.testing.assert_array_equal(model.predict(x, verbose=0), x)
+    # Called directly, an augmentation layer trains (Keras's default): the images change.
+    assert not np.array_equal(make()(x).data, x)
 
 
 @pytest.mark.parametrize("make", LAYERS + [lambda: L.RandomCrop(5, 4, seed=0)])
@@ -97,6 +100,43 @@ def test_flip_modes():
     assert all(np.array_equal(o, IMG[0, ::-1]) or np.array_equal(o, IMG[0]) for o in out)
 
 
+def test_flip_both_axes_flips_together_and_masks_and_boxes_follow():
+    x = np.concatenate([IMG] * 16)
+    out = L.RandomFlip(seed=1)(x).data
+    rotated = [np.array_equal(o, IMG[0, ::-1, ::-1]) for o in out]
+    # Keras draws one flag per image for both axes: a 180-degree turn or nothing.
+    assert all(r or np.array_equal(o, IMG[0]) for r, o in zip(rotated, out))
+    assert 0 < sum(rotated) < 16
+    data = {"images": x, "segmentation_masks": x + 1,
+            "bounding_boxes": {"boxes": np.tile([[[1, 2, 3, 6]]], (16, 1, 1)),
+                               "labels": np.ones((16, 1))}}
+    got = L.RandomFlip("horizontal", seed=2, bounding_box_format="xyxy")(data)
+    flipped = got["images"].data[:, 0, 0, 0] == 7
+    assert 0 < flipped.sum() < 16
+    np.testing.assert_array_equal(got["segmentation_masks"].data, got["images"].data + 1)
+    boxes = got["bounding_boxes"]["boxes"].data[:, 0]
+    np.testing.assert_array_equal(boxes[flipped], [[5, 2, 7, 6]] * int(flipped.sum()))
+    np.testing.assert_array_equal(boxes[~flipped], [[1, 2, 3, 6]] * int((~flipped).sum()))
+
+
+@pytest.mark.parametrize("mode, expected", [
+    ("horizontal", [[4, 1, 6, 3], [0, 4, 2, 6]]),
+    ("vertical", [[2, 7, 4, 9], [6, 4, 8, 6]]),
+    ("horizontal_and_vertical", [[4, 7, 6, 9], [0, 4, 2, 6]]),
+])
+def test_flip_bounding_boxes_match_keras(mode, expected):
+    # Keras's own cases: a 10x8 image, both boxes flipped by one transformation.
+    layer = L.RandomFlip(mode, bounding_box_format="xyxy")
+    boxes = {"boxes": np.array([[2, 1, 4, 3], [6, 4, 8, 6]]), "labels": np.array([[1, 2]])}
+    out = layer.transform_bounding_boxes(boxes, {"flips": np.array([[True]]),
+                                                 "input_shape": (10, 8, 3)})
+    np.testing.assert_array_equal(out["boxes"], expected)
+    first = L.RandomFlip(mode, data_format="channels_first", bounding_box_format="xyxy")
+    out = first.transform_bounding_boxes(boxes, {"flips": np.array([[True]]),
+                                                 "input_shape": (3, 10, 8)})
+    np.testing.assert_array_equal(out["boxes"], expected)
+
+
 def test_random_crop_training_and_inference():
     x = np.random.default_rng(0).random((4, 10, 12, 3)).astype("float32")
     layer = L.RandomCrop(6, 8, seed=0)
@@ -159,5 +199,7 @@ def test_argument_errors():
         L.RandomContrast(2.0)
     with pytest.raises(ValueError, match="height"):
         L.RandomCrop(0, 4)
-    with pytest.raises(ValueError, match=r"'rf'.*received a 2-D input"):
+    with pytest.raises(ValueError, match=r"'rr'.*received a 2-D input"):
+        L.RandomRotation(0.1, name="rr")(np.zeros((4, 4), "float32"))
+    with pytest.raises(ValueError, match=r"RandomFlip layer 'rf'.*rank 3.*\(4, 4\)"):
         L.RandomFlip(name="rf")(np.zeros((4, 4), "float32"))

@@ -1,6 +1,7 @@
 """The Keras 3 convolution variants: ``Conv3DTranspose``, ``DepthwiseConv1D``,
 ``SeparableConv1D``, transposed-convolution geometry (``padding='same'`` with
-``output_padding``), LoRA on ``Conv1D/2D/3D``."""
+``output_padding``), LoRA on ``Conv1D/2D/3D``; forward and gradient parity with PyTorch for the
+3-D family (``Conv3D``, ``Conv3DTranspose``, 3-D pooling) and ``DepthwiseConv1D``."""
 
 import numpy as np
 import pytest
@@ -100,6 +101,84 @@ def test_conv3d_transpose_matches_torch():
     layer.set_weights([weight.transpose(2, 3, 4, 1, 0), module.bias.detach().numpy()])
     expected = module(torch.from_numpy(x).permute(0, 4, 1, 2, 3)).permute(0, 2, 3, 4, 1)
     np.testing.assert_allclose(layer(x).data, expected.detach().numpy(), atol=1e-5, rtol=1e-4)
+
+
+def _torch_parity(layer, module, x, to_torch, from_torch, atol=1e-5):
+    """Forward and input/weight gradients of a numdeep layer against a torch module."""
+    torch = pytest.importorskip("torch")
+    xt = nd.Tensor(x, requires_grad=True)
+    y = layer(xt)
+    cot = np.random.default_rng(5).standard_normal(y.shape).astype("float32")
+    (y * nd.Tensor(cot)).sum().backward()
+    tx = torch.tensor(to_torch(x), requires_grad=True)
+    out = module(tx)
+    (out * torch.from_numpy(to_torch(cot))).sum().backward()
+    np.testing.assert_allclose(y.numpy(), from_torch(out.detach().numpy()), atol=atol,
+                               rtol=1e-4)
+    np.testing.assert_allclose(xt.grad, from_torch(tx.grad.numpy()), atol=atol, rtol=1e-4)
+    return layer, module
+
+
+def test_conv3d_transpose_gradients_match_torch():
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(1)
+    module = torch.nn.ConvTranspose3d(2, 3, (2, 3, 2), stride=(2, 2, 1))
+    layer = L.Conv3DTranspose(3, (2, 3, 2), strides=(2, 2, 1))
+    x = np.random.default_rng(4).standard_normal((2, 3, 3, 2, 2)).astype("float32")
+    layer(x)
+    layer.set_weights([module.weight.detach().numpy().transpose(2, 3, 4, 1, 0),
+                       module.bias.detach().numpy()])
+    _torch_parity(layer, module, x, lambda a: np.ascontiguousarray(a.transpose(0, 4, 1, 2, 3)),
+                  lambda a: a.transpose(0, 2, 3, 4, 1))
+    np.testing.assert_allclose(layer.kernel.grad,
+                               module.weight.grad.numpy().transpose(2, 3, 4, 1, 0),
+                               atol=1e-4, rtol=1e-4)
+    np.testing.assert_allclose(layer.bias.grad, module.bias.grad.numpy(), atol=1e-4)
+
+
+def _channels_first_3d(a):
+    return np.ascontiguousarray(a.transpose(0, 4, 1, 2, 3))
+
+
+def test_conv3d_and_3d_pooling_gradients_match_torch():
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(3)
+    x = np.random.default_rng(7).standard_normal((2, 5, 6, 4, 3)).astype("float32")
+    back = lambda a: a.transpose(0, 2, 3, 4, 1)  # noqa: E731
+    conv = torch.nn.Conv3d(3, 2, (3, 2, 2), stride=(2, 1, 2))
+    layer = L.Conv3D(2, (3, 2, 2), strides=(2, 1, 2))
+    layer(x)
+    layer.set_weights([conv.weight.detach().numpy().transpose(2, 3, 4, 1, 0),
+                       conv.bias.detach().numpy()])
+    _torch_parity(layer, conv, x, _channels_first_3d, back)
+    np.testing.assert_allclose(layer.kernel.grad,
+                               conv.weight.grad.numpy().transpose(2, 3, 4, 1, 0), atol=1e-4,
+                               rtol=1e-4)
+    pools = [(L.MaxPooling3D((2, 3, 2), strides=(1, 2, 2)),
+              torch.nn.MaxPool3d((2, 3, 2), stride=(1, 2, 2))),
+             (L.AveragePooling3D(2), torch.nn.AvgPool3d(2)),
+             (L.GlobalAveragePooling3D(keepdims=True), torch.nn.AdaptiveAvgPool3d(1)),
+             (L.GlobalMaxPooling3D(keepdims=True), torch.nn.AdaptiveMaxPool3d(1))]
+    for layer, module in pools:
+        _torch_parity(layer, module, x, _channels_first_3d, back)
+
+
+def test_depthwise_conv1d_matches_torch():
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(2)
+    # depth_multiplier 2 is a grouped convolution with groups = channels.
+    module = torch.nn.Conv1d(3, 6, 3, stride=2, dilation=1, groups=3)
+    layer = L.DepthwiseConv1D(3, strides=2, depth_multiplier=2)
+    x = np.random.default_rng(6).standard_normal((2, 9, 3)).astype("float32")
+    layer(x)
+    weight = module.weight.detach().numpy()  # (channels * multiplier, 1, k)
+    layer.set_weights([weight[:, 0, :].reshape(3, 2, 3).transpose(2, 0, 1),
+                       module.bias.detach().numpy()])
+    _torch_parity(layer, module, x, lambda a: np.ascontiguousarray(a.transpose(0, 2, 1)),
+                  lambda a: a.transpose(0, 2, 1))
+    grad = module.weight.grad.numpy()[:, 0, :].reshape(3, 2, 3).transpose(2, 0, 1)
+    np.testing.assert_allclose(layer.kernel.grad, grad, atol=1e-4, rtol=1e-4)
+    np.testing.assert_allclose(layer.bias.grad, module.bias.grad.numpy(), atol=1e-4)
 
 
 def test_depthwise_and_separable_1d_values():

@@ -299,3 +299,38 @@ def test_cell_rnn_files_move_between_numdeep_and_keras(tmp_path):
     back = nd.models.load_model(str(tmp_path / "back.keras"))
     for a, b in zip(model.predict(x, verbose=0), back.predict(x, verbose=0)):
         np.testing.assert_allclose(a, b, atol=1e-6)
+
+
+class StartsAtOnes(OneState):
+    """A user cell with its own ``get_initial_state`` and an ``output_size`` unlike its state."""
+
+    def __init__(self, units, **kwargs):
+        super().__init__(units, **kwargs)
+        self.output_size = 1
+
+    def get_initial_state(self, batch_size=None):
+        return [np.ones((batch_size, self.units), "float32")]
+
+    def call(self, inputs, states):
+        h = inputs @ self.k + states[0] @ self.u
+        return h[:, :1] * 0.5, [h]
+
+
+@pytest.mark.parametrize("go_backwards", [False, True])
+def test_user_cell_initial_state_output_size_and_unroll(go_backwards):
+    x = np.ones((2, 3, 2), "float32")
+    mask = np.array([[1, 1, 1], [1, 0, 1]], bool)
+    rolled = L.RNN(StartsAtOnes(2), return_sequences=True, return_state=True,
+                   go_backwards=go_backwards)
+    unrolled = L.RNN(StartsAtOnes(2), return_sequences=True, return_state=True,
+                     go_backwards=go_backwards, unroll=True)
+    seq, h = rolled(x, mask=mask)
+    seq_u, h_u = unrolled(x, mask=mask)
+    # From the cell's ones: h = 2 + 2 * 1 = 4, then 2 + 2 * 4 = 10, then 2 + 2 * 10 = 22.
+    np.testing.assert_allclose(h.data[0], [22, 22])
+    np.testing.assert_allclose(seq.data[0, :, 0], [2, 5, 11])
+    # Sample 2 skips its masked step (the middle one, in either direction): 4, 4, 10.
+    np.testing.assert_allclose(seq.data[1, :, 0], [2, 2, 5])
+    np.testing.assert_array_equal(seq_u.data, seq.data)
+    np.testing.assert_array_equal(h_u.data, h.data)
+    assert rolled.compute_output_shape((None, 3, 2)) == ((None, 3, 1), (None, 2))

@@ -236,3 +236,61 @@ def test_tf_keras_names():
     model = tf.keras.Sequential([tf.keras.Input((2,)), Dense(1)])
     model.compile(optimizer=tf.keras.optimizers.SGD(), loss="mse")
     assert model.predict(np.zeros((1, 2), "float32"), verbose=0).shape == (1, 1)
+
+
+def test_add_loss_in_call_reaches_model_losses_and_the_training_loss():
+    class ActivityLoss(nd.layers.Layer):
+        def call(self, x):
+            self.add_loss(0.5 * nd.ops.sum(x * x))
+            return x
+
+    inp = nd.Input((2,))
+    h = nd.layers.Dense(2, kernel_initializer="ones", bias_initializer="zeros")(inp)
+    model = nd.Model(inp, ActivityLoss()(h))
+    x = np.array([[1.0, 2.0]], "float32")
+    model(x)
+    # h = [3, 3]: the layer's loss is 0.5 * (9 + 9).
+    assert [float(v) for v in model.losses] == [9.0]
+    model.compile("sgd", "mse")
+    # mse against zeros (9) plus the added loss (9).
+    assert model.evaluate(x, np.zeros((1, 2)), verbose=0) == pytest.approx(18.0)
+    # The added loss is differentiated too: one SGD step moves the kernel by lr * d(total)/dW.
+    model.fit(x, np.zeros((1, 2)), epochs=1, verbose=0)
+    # d/dW of mean(h^2) + 0.5 sum(h^2) = (h + h) * x = 6 x per unit; lr 0.01.
+    expected = 1.0 - 0.01 * 6.0 * np.array([[1.0], [2.0]])
+    np.testing.assert_allclose(model.layers[1].kernel.numpy(), np.tile(expected, (1, 2)),
+                               rtol=1e-5)
+
+
+def test_a_model_with_tuple_outputs_reads_back_its_own_config():
+    inp = nd.Input((3,))
+    model = nd.Model(inp, (nd.layers.Dense(2)(inp), nd.layers.Dense(1)(inp)))
+    back = nd.Model.from_config(model.get_config())
+    back.set_weights(model.get_weights())
+    x = np.ones((1, 3), "float32")
+    ours, theirs = model(x), back(x)
+    assert isinstance(theirs, tuple) and len(theirs) == 2
+    for a, b in zip(ours, theirs, strict=True):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+
+
+def test_metric_subclass_creates_its_variables_after_the_base_init():
+    class Total(nd.metrics.Metric):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)  # Keras does not call reset_state here
+            self.total = self.add_variable(shape=(), initializer="zeros", name="total")
+
+        def update_state(self, values):
+            self.total.assign_add(nd.ops.sum(values))
+
+        def reset_state(self):
+            self.total.assign(0.0)
+
+        def result(self):
+            return self.total
+
+    metric = Total()
+    metric.update_state(np.array([1.0, 2.0]))
+    assert float(metric.result()) == 3.0
+    metric.reset_state()
+    assert float(metric.result()) == 0.0

@@ -41,11 +41,49 @@ def _mha_attention_mask():
     return nd.Model([x, m], [out, scores])
 
 
+def _gqa_causal():
+    q, v = nd.Input((None, 8)), nd.Input((None, 8))
+    return nd.Model([q, v], L.GroupedQueryAttention(4, 4, 2)(q, v, use_causal_mask=True))
+
+
+def _gqa_masked_scores():
+    ids = nd.Input((None,), dtype="int32")
+    e = L.Embedding(12, 8, mask_zero=True)(ids)
+    out, scores = L.GroupedQueryAttention(3, 4, 1)(e, e, return_attention_scores=True)
+    return nd.Model(ids, [out, scores])
+
+
 def _attention_masked():
     q = nd.Input((None,), dtype="int32")
     e = L.Embedding(12, 4, mask_zero=True)(q)
     return nd.Model(q, L.Attention(use_scale=True, score_mode="concat")([e, e],
                                                                         use_causal_mask=True))
+
+
+def _stacked_cells():
+    x, h, c, h2, h3 = (nd.Input(s) for s in ((5, 3), (4,), (4,), (3,), (2,)))
+    out = L.RNN([L.LSTMCell(4), L.GRUCell(3), L.SimpleRNNCell(2)], return_sequences=True,
+                return_state=True, go_backwards=True)(x, initial_state=[[h, c], h2, h3])
+    return nd.Model([x, h, c, h2, h3], nd.tree.flatten(out))
+
+
+def _conv_lstm_states():
+    x, h, c = nd.Input((None, 5, 5, 2)), nd.Input((5, 5, 3)), nd.Input((5, 5, 3))
+    out = L.ConvLSTM2D(3, 3, padding="same", return_sequences=True, return_state=True)(
+        x, initial_state=[h, c])
+    return nd.Model([x, h, c], list(out))
+
+
+def _category_encodings():
+    ids = nd.Input((4,), dtype="int32")
+    return nd.Model(ids, [L.CategoryEncoding(6, output_mode=mode)(ids)
+                          for mode in ("multi_hot", "count", "one_hot")])
+
+
+def _discretizations():
+    x = nd.Input((5,))
+    return nd.Model(x, [L.Discretization(bin_boundaries=[-0.5, 0.0, 0.5], output_mode=mode)(x)
+                        for mode in ("int", "one_hot", "count", "multi_hot")])
 
 
 def _rnn_states():
@@ -104,6 +142,8 @@ EXTRA = {
     "masked-average": (_masked_ids(lambda: L.GlobalAveragePooling1D()), [(6,)], 12),
     "MHA-causal": (_mha_causal, [(5, 6)], None),
     "MHA-mask-scores": (_mha_attention_mask, [(5, 6), (5, 5)], None),
+    "GQA-causal": (_gqa_causal, [(5, 8), (7, 8)], None),
+    "masked-GQA-scores": (_gqa_masked_scores, [(6,)], 12),
     "Attention-concat-masked": (_attention_masked, [(6,)], 12),
     "Conv1D-causal": (_seq((None, 2), lambda: [L.Conv1D(3, 3, padding="causal",
                                                         dilation_rate=2)]), [(9, 2)], None),
@@ -150,6 +190,56 @@ EXTRA = {
         _Add(L.PositionEmbedding(10), L.SinePositionEncoding()), L.AlphaDropout(0.2)]),
         [(7, 6)], None),
     "ReversibleEmbedding": (_reversible, [(5,)], 12),
+    "global-pooling-1D-2D-3D": (_seq((5, 4, 3), lambda: [
+        L.GlobalAveragePooling2D(keepdims=True), L.GlobalMaxPooling2D(), L.Reshape((3, 1)),
+        L.GlobalMaxPooling1D(keepdims=True), L.Reshape((1, 1, 1, 1)),
+        L.GlobalAveragePooling3D()]), [(5, 4, 3)], None),
+    "adaptive-pooling-1D-3D": (_seq((5, 6, 7, 2), lambda: [
+        L.AdaptiveAveragePooling3D((2, 3, 2)), L.AdaptiveMaxPooling3D((1, 2, 2)),
+        L.Reshape((4, 2)), L.AdaptiveMaxPooling1D(3), L.AdaptiveAveragePooling1D(2)]),
+        [(5, 6, 7, 2)], None),
+    "noise-layers": (_seq((3, 3, 3, 2), lambda: [
+        L.SpatialDropout3D(0.5), L.GaussianNoise(0.1), L.GaussianDropout(0.2),
+        L.ActivityRegularization(0.1), L.Identity()]), [(3, 3, 3, 2)], None),
+    "RNN-stacked-cells": (_stacked_cells, [(5, 3), (4,), (4,), (3,), (2,)], None),
+    "masked-RNN-stacked-cells": (_masked_ids(lambda: L.RNN(
+        [L.GRUCell(3), L.LSTMCell(2)], zero_output_for_mask=True, return_sequences=True)),
+        [(6,)], 12),
+    "Resizing-CenterCrop": (_seq((9, 7, 2), lambda: [
+        L.Resizing(13, 12), L.Conv2D(3, 2), L.Resizing(5, 4, interpolation="nearest"),
+        L.CenterCrop(3, 2)]), [(9, 7, 2)], None),
+    "Resizing-channels-first": (_seq((2, 8, 6), lambda: [
+        L.Resizing(4, 9, data_format="channels_first"),
+        L.CenterCrop(4, 5, data_format="channels_first")]), [(2, 8, 6)], None),
+    "activation-python-function": (_seq((5,), lambda: [L.Dense(
+        4, activation=lambda t: nd.ops.gelu(t, approximate=False) * 2.0 - nd.ops.tanh(t))]),
+        [(5,)], None),
+    "ops-gelu-defaults": (_seq((5,), lambda: [L.Dense(4), nd.ops.gelu, nd.ops.leaky_relu,
+                                              L.Dense(3, activation=nd.ops.gelu)]),
+                          [(5,)], None),
+    "ConvLSTM2D-strided-sequences": (_seq((3, 6, 5, 2), lambda: [
+        L.ConvLSTM2D(3, 3, strides=2, return_sequences=True)]), [(3, 6, 5, 2)], None),
+    "ConvLSTM2D-states-free-steps": (_conv_lstm_states, [(4, 5, 5, 2), (5, 5, 3), (5, 5, 3)],
+                                     None),
+    "ConvLSTM1D-backwards": (_seq((4, 6, 2), lambda: [
+        L.ConvLSTM1D(3, 3, return_sequences=True, go_backwards=True)]), [(4, 6, 2)], None),
+    "ConvLSTM3D-channels-first": (_seq((2, 1, 4, 4, 4), lambda: [
+        L.ConvLSTM3D(2, 2, padding="same", data_format="channels_first")]),
+        [(2, 1, 4, 4, 4)], None),
+    "RandomCrop-inference": (_seq((9, 7, 2), lambda: [
+        L.RandomFlip(), L.RandomRotation(0.1), L.RandomCrop(6, 6), L.RandomCrop(4, 2),
+        L.RandomCrop(3, 1)]), [(9, 7, 2)], None),
+    "AutoContrast-after-conv": (_seq((6, 5, 3), lambda: [
+        L.AutoContrast(value_range=(0, 1)), L.Conv2D(2, 2), L.AutoContrast(value_range=(-1, 1))]),
+        [(6, 5, 3)], None),
+    "CategoryEncoding-modes": (_category_encodings, [(4,)], 6),
+    "Discretization-modes": (_discretizations, [(5,)], None),
+    "RNN-SimpleRNNCell": (_seq((4, 3), lambda: [L.RNN(L.SimpleRNNCell(4))]), [(4, 3)], None),
+    "SpectralNormalization": (_seq((4,), lambda: [L.SpectralNormalization(L.Dense(3))]),
+                              [(4,)], None),
+    "TimeDistributed-sequence-layers": (_seq((4,), lambda: [
+        L.RepeatVector(4), L.TimeDistributed(L.Dense(2)), L.Cropping1D(1), L.ZeroPadding1D(2),
+        L.UpSampling1D(2), L.Permute((2, 1)), L.Masking()]), [(4,)], None),
     **{f"activation-{a}": (_seq((5,), lambda a=a: [L.Dense(4, activation=a)]), [(5,)], None)
        for a in ACTIVATIONS},
 }

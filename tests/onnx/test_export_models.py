@@ -72,6 +72,14 @@ def test_lambda_layer_error_names_the_layer():
         to_onnx(model)
 
 
+def test_activation_computing_in_numpy_error_names_it():
+    model = nd.Sequential([nd.Input((4,)), L.Dense(2, activation=lambda t: np.tanh(t),
+                                                   name="head")])
+    with pytest.raises(OnnxExportError, match=r"Dense 'head'.*activation '<lambda>' is not one "
+                                              r"of numdeep's"):
+        to_onnx(model)
+
+
 def test_layer_computing_in_numpy_error_names_it():
     class NumpyLayer(L.Layer):
         def call(self, x):
@@ -79,6 +87,21 @@ def test_layer_computing_in_numpy_error_names_it():
 
     model = nd.Sequential([nd.Input((3,)), NumpyLayer(name="raw_numpy")])
     with pytest.raises(OnnxExportError, match="NumpyLayer 'raw_numpy'.*could not run"):
+        to_onnx(model)
+
+
+def test_preprocessing_layers_that_cannot_be_exported_say_why():
+    model = nd.Sequential([nd.Input((8, 8, 3)), L.Resizing(4, 4, antialias=True)])
+    with pytest.raises(OnnxExportError, match=r"Resizing 'resizing.*antialias=True"):
+        to_onnx(model)
+    model = nd.Sequential([nd.Input((8, 8, 3)), L.Resizing(4, 4)])
+    with pytest.raises(OnnxExportError, match="opset_version >= 18"):
+        to_onnx(model, opset_version=17)
+    model = nd.Sequential([nd.Input((None, None, 3)), L.CenterCrop(4, 4)])
+    with pytest.raises(OnnxExportError, match=r"CenterCrop .*known size at least \(4, 4\)"):
+        to_onnx(model)
+    model = nd.Sequential([nd.Input((2, 3), dtype="int32"), L.CategoryEncoding(4)])
+    with pytest.raises(OnnxExportError, match=r"'multi_hot' encoding .*\(None, 2, 3\)"):
         to_onnx(model)
 
 
@@ -141,6 +164,21 @@ def _tiny_bert_config():
 
     return BertConfig(vocab_size=40, hidden_size=16, num_hidden_layers=2,
                       num_attention_heads=4, intermediate_size=32, max_position_embeddings=24)
+
+
+@pytest.mark.parametrize("act", ["gelu", "gelu_new", "relu"])
+def test_bert_hidden_activations_export(act):
+    from numdeep.pretrained import BertConfig, BertModel
+
+    nd.utils.set_random_seed(0)
+    config = BertConfig(vocab_size=40, hidden_size=16, num_hidden_layers=1,
+                        num_attention_heads=4, intermediate_size=32,
+                        max_position_embeddings=24, hidden_act=act)
+    bert = BertModel(config, add_pooling_layer=False)
+    ids = np.random.default_rng(0).integers(1, 40, (2, 6))
+    mask = np.ones_like(ids)
+    got = run_onnxruntime(to_onnx(bert).SerializeToString(), [mask, ids, np.zeros_like(ids)])
+    assert_outputs_close(got, [bert([ids, mask])["last_hidden_state"]], 1e-5)
 
 
 def test_bert_encoder_exports_with_free_batch_and_steps():

@@ -12,6 +12,7 @@ from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 
 import numdeep as nd  # noqa: E402
 from numdeep.onnx import OnnxImportError, load_model, to_onnx  # noqa: E402
+from numdeep.onnx.importer import api  # noqa: E402
 from numdeep.onnx.importer.layers import ConstantOperand  # noqa: E402
 from tests.helpers import check_layer  # noqa: E402
 from tests.onnx.common import as_list, assert_outputs_close, run_onnxruntime  # noqa: E402
@@ -103,3 +104,83 @@ def test_constant_operand_layer_contract():
                                weight[None] - 2)
     with pytest.raises(ValueError, match="`op` must be one of"):
         ConstantOperand("power", weight)
+
+
+def test_constant_identity_and_shape_chains_fold_with_a_free_batch(tmp_path):
+    """``Shape -> Gather -> Unsqueeze -> Concat -> Reshape`` on a free batch, a ``Constant``
+    node and ``Identity``: folded at import, right at every batch size."""
+    nodes = [
+        helper.make_node("Shape", ["x"], ["shape"]),
+        helper.make_node("Constant", [], ["zero"], value=numpy_helper.from_array(
+            np.array(0, np.int64))),
+        helper.make_node("Gather", ["shape", "zero"], ["batch"], axis=0),
+        helper.make_node("Unsqueeze", ["batch", "axes"], ["batch1"]),
+        helper.make_node("Constant", [], ["rest"], value_ints=[4, 3]),
+        helper.make_node("Concat", ["batch1", "rest"], ["target"], axis=0),
+        helper.make_node("Reshape", ["x", "target"], ["r"]),
+        helper.make_node("Identity", ["r"], ["i"]),
+        helper.make_node("Constant", [], ["scale"], value_float=0.5),
+        helper.make_node("Mul", ["i", "scale"], ["y"]),
+    ]
+    graph = helper.make_graph(
+        nodes, "shape_chain", [helper.make_tensor_value_info("x", TensorProto.FLOAT,
+                                                            ["batch", 12])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 4, 3])],
+        initializer=[numpy_helper.from_array(np.array([0], np.int64), "axes")])
+    path = str(tmp_path / "chain.onnx")
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)]), path)
+    model = load_model(path)
+    assert model.output_shape == (None, 4, 3)
+    for batch in (1, 5):
+        x = np.arange(batch * 12, dtype=np.float32).reshape(batch, 12)
+        got = model(x).numpy()
+        np.testing.assert_array_equal(got, x.reshape(batch, 4, 3) * 0.5)
+        assert_outputs_close([got], run_onnxruntime(path, [x]), atol=0)
+
+
+def test_constant_sliced_to_a_run_time_length(tmp_path):
+    """``Slice(table, 0, Shape(x)[1])``: a position table cut to the sequence length (as
+    exported BERT models do) slices when the model runs, and exports back the same way."""
+    table = np.random.default_rng(0).standard_normal((10, 3)).astype(np.float32)
+    nodes = [
+        helper.make_node("Shape", ["x"], ["shape"]),
+        helper.make_node("Slice", ["shape", "one", "two"], ["steps"]),
+        helper.make_node("Slice", ["table", "zero", "steps", "zero"], ["positions"]),
+        helper.make_node("Add", ["x", "positions"], ["y"]),
+    ]
+    graph = helper.make_graph(
+        nodes, "positions", [helper.make_tensor_value_info("x", TensorProto.FLOAT,
+                                                          ["batch", "steps", 3])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", "steps", 3])],
+        initializer=[numpy_helper.from_array(table, "table")] + [
+            numpy_helper.from_array(np.array([v], np.int64), n)
+            for n, v in (("zero", 0), ("one", 1), ("two", 2))])
+    path = str(tmp_path / "positions.onnx")
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)]), path)
+    model = load_model(path)
+    assert model.output_shape == (None, None, 3)
+    blob = to_onnx(model).SerializeToString()
+    for steps in (4, 7):
+        x = np.random.default_rng(steps).standard_normal((2, steps, 3)).astype(np.float32)
+        got = model(x).numpy()
+        np.testing.assert_allclose(got, x + table[:steps], rtol=0, atol=1e-6)
+        assert_outputs_close([got], run_onnxruntime(path, [x]), atol=1e-6)
+        assert_outputs_close(run_onnxruntime(blob, [x]), [got], atol=1e-6)
+
+
+def test_exported_bert_encoder_imports_back():
+    from numdeep.pretrained import BertConfig, BertModel
+
+    nd.utils.set_random_seed(0)
+    config = BertConfig(vocab_size=40, hidden_size=16, num_hidden_layers=2,
+                        num_attention_heads=4, intermediate_size=32, max_position_embeddings=24)
+    bert = BertModel(config)
+    proto = to_onnx(bert)
+    model = api.model_from_proto(proto)
+    ids = np.random.default_rng(0).integers(1, 40, (3, 9))
+    mask = np.ones_like(ids)
+    mask[0, 5:] = 0
+    types = np.zeros_like(ids)
+    got = model([mask, ids, types])  # the graph's inputs, sorted by name
+    want = bert([ids, mask, types])
+    assert_outputs_close(got, [want["last_hidden_state"], want["pooler_output"]], atol=1e-5)

@@ -62,6 +62,9 @@ def test_python_data_converts_like_keras():
     (lambda x: ops.inv(x), [(None, 3, 3)], (None, 3, 3)),
     (lambda x: ops.top_k(x, 2)[1], [(None, 5)], (None, 2)),
     (lambda x: ops.bitwise_and(x, x), [(None, 3)], (None, 3)),
+    # The two batch sizes are tied (they must match), and vary together.
+    (lambda x, y: ops.dstack([x, y]), [(None, 3), (None, None)], (None, 3, 2)),
+    (lambda x, y: ops.stack([x, y]), [(None, 3), (None, None)], (2, None, 3)),
 ])
 def test_symbolic_shapes(fn, shapes, expected):
     out = fn(*[KerasTensor(s) for s in shapes])
@@ -73,7 +76,7 @@ def test_symbolic_errors_are_value_errors():
         ops.add(KerasTensor((2, 3)), KerasTensor((2, 3, 4)))
     with pytest.raises(ValueError, match="not known to be size 1"):
         ops.squeeze(KerasTensor((None, 1)), axis=0)
-    with pytest.raises(ValueError, match="last two dimensions"):
+    with pytest.raises(ValueError, match="last 2 dimensions fully-defined"):
         ops.det(KerasTensor((None, None, 3)))
     with pytest.raises(ValueError, match="same kind"):
         ops.cond(KerasTensor((), dtype="bool"), lambda: ops.ones((3,)), lambda: ops.zeros((4,)))

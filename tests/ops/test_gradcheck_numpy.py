@@ -124,6 +124,9 @@ CASES = [
     Case("trapezoid:x", lambda y, x: ops.trapezoid(y, x), (normal(2, 4), normal(4)),
          lambda T, y, x: T.trapezoid(y, x)),
     # --- shapes ---
+    Case("rearrange", lambda x: ops.rearrange(x, "b (h h1) w -> b h (w h1)", h1=2),
+         (normal(2, 4, 3),),
+         lambda T, x: x.reshape(2, 2, 2, 3).permute(0, 1, 3, 2).reshape(2, 2, 6)),
     Case("ravel", ops.ravel, (normal(2, 3),), lambda T, x: x.ravel()),
     Case("moveaxis", lambda x: ops.moveaxis(x, 0, -1), (normal(2, 3, 4),),
          lambda T, x: T.movedim(x, 0, -1)),

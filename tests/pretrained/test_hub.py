@@ -188,3 +188,77 @@ def test_classifier_output_trains_with_fit_and_is_a_tree():
     out = SequenceClassifierOutput(logits=1)
     assert tree.flatten(out) == [1]
     assert isinstance(tree.map_structure(lambda v: v + 1, out), SequenceClassifierOutput)
+
+
+MODEL_CARD = """
+from transformers import BertTokenizer, TFBertModel
+tokenizer = BertTokenizer.from_pretrained('bert-base-uncased')
+model = TFBertModel.from_pretrained("bert-base-uncased")
+text = "Replace me by any text you'd like."
+encoded_input = tokenizer(text, return_tensors='tf')
+output = model(encoded_input)
+"""
+PIPELINE_SNIPPET = """
+from transformers import pipeline
+classifier = pipeline("sentiment-analysis")
+result = classifier("We are very happy to show you the good film library.")
+"""
+
+
+def _with_numdeep_imports(program):
+    """``program`` with its import lines (and only those) naming numdeep.pretrained."""
+    return program.replace("from transformers import", "from numdeep.pretrained import")
+
+
+def test_bert_model_card_snippet_runs_with_the_import_line_changed(tiny_checkpoint, tmp_path,
+                                                                   monkeypatch):
+    """The bert-base-uncased model card's TensorFlow snippet, given the checkpoint in the
+    Hugging Face cache (under the name's legacy ``models--bert-base-uncased`` folder), gives
+    transformers' numbers: same token ids, same hidden states and pooled output."""
+    import shutil
+
+    import torch
+    import transformers
+
+    directory, ref = tiny_checkpoint
+    cache = tmp_path / "hub"
+    snapshot = _hub_layout(str(cache), "bert-base-uncased")
+    for name in os.listdir(directory):
+        shutil.copy(os.path.join(directory, name), snapshot)
+    monkeypatch.setenv("HF_HUB_CACHE", str(cache))
+    expected_ids = transformers.BertTokenizer.from_pretrained(snapshot)(
+        "Replace me by any text you'd like.", return_tensors="np")
+    monkeypatch.setitem(sys.modules, "huggingface_hub", None)  # offline: the cache only
+    namespace = {}
+    exec(compile(_with_numdeep_imports(MODEL_CARD), "model_card.py", "exec"), namespace)  # noqa: S102
+    for key in ("input_ids", "attention_mask", "token_type_ids"):
+        np.testing.assert_array_equal(namespace["encoded_input"][key], expected_ids[key])
+    with torch.no_grad():
+        expected = ref(**{k: torch.tensor(v) for k, v in expected_ids.items()})
+    output = namespace["output"]
+    np.testing.assert_allclose(output.last_hidden_state.numpy(),
+                               expected.last_hidden_state.numpy(), atol=1e-4)
+    np.testing.assert_allclose(output.pooler_output.numpy(), expected.pooler_output.numpy(),
+                               atol=1e-4)
+    np.testing.assert_allclose(output[0].numpy(), output["last_hidden_state"].numpy())
+
+
+def test_sentiment_pipeline_snippet_matches_transformers(tiny_classifier, monkeypatch):
+    """``pipeline("sentiment-analysis")`` with its default model in the cache gives the label
+    and score transformers' pipeline gives on the same checkpoint."""
+    import shutil
+
+    transformers = pytest.importorskip("transformers")
+    _, snapshot = tiny_classifier
+    default = _hub_layout(os.environ["HF_HUB_CACHE"], "textattack/bert-base-uncased-SST-2")
+    for name in os.listdir(snapshot):
+        shutil.copy(os.path.join(snapshot, name), default)
+    text = "We are very happy to show you the good film library."
+    (expected,) = transformers.pipeline("sentiment-analysis", model=snapshot,
+                                        tokenizer=snapshot)([text])
+    monkeypatch.setitem(sys.modules, "huggingface_hub", None)  # offline: the cache only
+    namespace = {}
+    exec(compile(_with_numdeep_imports(PIPELINE_SNIPPET), "snippet.py", "exec"), namespace)  # noqa: S102
+    (result,) = namespace["result"]
+    assert result["label"] == expected["label"]
+    np.testing.assert_allclose(result["score"], expected["score"], rtol=1e-4)

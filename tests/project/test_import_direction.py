@@ -29,7 +29,7 @@ FLOORS = {
     "autograd": 1,
     "ops": 2, "activations": 2, "initializers": 2, "regularizers": 2, "optimizers": 2,
     "constraints": 2, "random": 2,
-    "utils": 2,
+    "utils": 2, "preprocessing": 2,
     "layers": 3, "losses": 3, "metrics": 3,
     "callbacks": 4,
     "models": 5,

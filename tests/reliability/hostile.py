@@ -94,6 +94,25 @@ def keras_unwritten(path):
                      _h5_bytes(lambda f: (_dense_entry(f), unwritten_chunks(f))))
 
 
+def keras_directory_unwritten(path):
+    """A ``.keras`` saved as a directory (``zipped=False``) whose weights declare 6 GiB."""
+    path.mkdir()
+    (path / "metadata.json").write_text("{}")
+    (path / "config.json").write_text(json.dumps(model_config()))
+    (path / "model.weights.h5").write_bytes(
+        _h5_bytes(lambda f: (_dense_entry(f), unwritten_chunks(f))))
+    return path
+
+
+def sharded_weights_unwritten(path):
+    """A sharded ``.weights.json`` index whose one shard declares 6 GiB never written."""
+    shard = weights_h5_unwritten(path.with_name(path.name.replace(".weights.json",
+                                                                  "_00000.weights.h5")))
+    path.write_text(json.dumps({"metadata": {"total_size": 60},
+                                "weight_map": {"/layers/dense/vars": shard.name}}))
+    return path
+
+
 def keras_config_bomb(path, side=16_000):
     """A ``.keras`` of a few KB whose config builds a ``Dense`` of ``side`` x ``side`` (1 GB):
     the model the config describes is far larger than the weights the file stores."""
@@ -190,3 +209,28 @@ def safetensors_huge(path):
     """A tensor that declares 4 TB and points at 16 bytes."""
     return safetensors_file(path, {"w": {"dtype": "F32", "shape": [10**6, 10**6],
                                          "data_offsets": [0, 16]}}, bytes(16))
+
+
+def bert_checkpoint(path, **config):
+    """A Hugging Face BERT checkpoint folder whose ``model.safetensors`` holds only a 10 x 8
+    word-embedding table, and whose ``config.json`` is a width-8 BERT changed by ``config``."""
+    path.mkdir()
+    base = {"model_type": "bert", "vocab_size": 10, "hidden_size": 8, "num_hidden_layers": 1,
+            "num_attention_heads": 1, "intermediate_size": 8}
+    (path / "config.json").write_text(json.dumps({**base, **config}))
+    safetensors_file(path / "model.safetensors", {"embeddings.word_embeddings.weight": {
+        "dtype": "F32", "shape": [10, 8], "data_offsets": [0, 320]}}, bytes(320))
+    return path
+
+
+def bert_layers_bomb(path):
+    """A BERT checkpoint (1 KB) whose config declares a million encoder layers: built before
+    the weights are compared, minutes and gigabytes of layers."""
+    return bert_checkpoint(path, num_hidden_layers=10**6)
+
+
+def bert_width_bomb(path):
+    """A BERT checkpoint (1 KB) whose config declares two layers of width 65536 (about 200 GB
+    of weights)."""
+    return bert_checkpoint(path, hidden_size=1 << 16, intermediate_size=1 << 18,
+                           num_hidden_layers=2, vocab_size=30522)

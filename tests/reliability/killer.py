@@ -5,9 +5,10 @@ trial.
 ``weights`` for ``ModelCheckpoint`` saving every batch, ``backup`` for ``BackupAndRestore``
 every batch): each trial forks a child that trains and checkpoints without end, kills it with
 SIGKILL a random 0-150 ms after its first checkpoint (so a slow machine still kills it while it
-is saving), then checks in the parent that what is on disk loads (the
-last complete checkpoint, or none yet) and that the next save or resumed ``fit`` removes every
-temporary the killed child left. Prints ``{mode: [one report per trial]}`` as JSON.
+is saving), then checks in the parent that what is on disk loads (the last complete checkpoint,
+or none yet), that a resumed ``fit`` starts from the backup's weights, and that the next save or
+resumed ``fit`` removes every temporary the killed child left. Prints ``{mode: [one report per
+trial]}`` as JSON.
 """
 
 import json
@@ -37,6 +38,16 @@ def make_model():
 class StopAfterOneBatch(nd.callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None):
         self.model.stop_training = True
+
+
+class FirstBatchWeights(nd.callbacks.Callback):
+    """Keeps the weights ``fit`` starts its first batch with (after any restore)."""
+
+    weights = None
+
+    def on_train_batch_begin(self, batch, logs=None):
+        if self.weights is None:
+            self.weights = self.model.get_weights()
 
 
 class Signal(nd.callbacks.Callback):
@@ -81,10 +92,16 @@ def check(mode, folder):
     if mode == "backup":
         backup = os.path.join(folder, "backup")
         report["loaded"] = os.path.exists(os.path.join(backup, "training_metadata.json"))
-        model = make_model()
+        if report["loaded"]:  # what the resumed fit must start from
+            saved = make_model()
+            saved.load_weights(os.path.join(backup, "latest.weights.h5"))
+        model, first = make_model(), FirstBatchWeights()
         model.fit(X, Y, batch_size=16, epochs=10**6, verbose=0,
-                  callbacks=[StopAfterOneBatch(), callback(mode, folder)])
+                  callbacks=[StopAfterOneBatch(), callback(mode, folder), first])
         report["backup_left"] = os.path.exists(backup)
+        if report["loaded"]:
+            report["resumed_from_backup"] = all(
+                np.array_equal(a, b) for a, b in zip(first.weights, saved.get_weights()))
     else:
         path = os.path.join(folder, FILES[mode])
         model = make_model()

@@ -14,6 +14,7 @@ import pytest
 import numdeep as nd
 from numdeep.initializers import random as random_init
 from numdeep.saving import ConfigTypeError, CorruptFileError
+from tests.reliability import hostile
 
 X = np.ones((4, 4), "float32")
 Y = np.ones((4, 3), "float32")
@@ -143,3 +144,44 @@ def test_generator_inside_a_list_is_named_as_such():
     model = compiled()
     with pytest.raises(ValueError, match="array-like.*generator"):
         model.predict([(i for i in range(3))], verbose=0)
+
+
+# ----- Hugging Face checkpoints whose JSON is not what it claims ---------------------------
+@pytest.mark.parametrize("text, words", [
+    ("42", "expected a JSON object, found a JSON int"),
+    ("[1, 2]", "expected a JSON object, found a JSON list"),
+    ("{not json", "config.json is not valid JSON"),
+])
+def test_checkpoint_config_that_is_not_an_object_names_the_file(tmp_path, text, words):
+    from numdeep.pretrained import BertModel
+
+    path = hostile.bert_checkpoint(tmp_path / "ckpt")
+    (path / "config.json").write_text(text)
+    with pytest.raises(ValueError, match=re.escape(words)) as e:
+        BertModel.from_pretrained(path)
+    assert str(path / "config.json") in str(e.value)
+
+
+@pytest.mark.parametrize("value", ["8", True, -8, 2.5, None])
+def test_checkpoint_config_sizes_must_be_integers(tmp_path, value):
+    from numdeep.pretrained import BertModel
+
+    path = hostile.bert_checkpoint(tmp_path / "ckpt", hidden_size=value)
+    with pytest.raises(ValueError, match=rf"BertConfig: hidden_size must be an integer >= 1; "
+                                         rf"received {re.escape(repr(value))}"):
+        BertModel.from_pretrained(path)
+
+
+def test_sharded_checkpoint_index_must_map_names_to_files(tmp_path):
+    from numdeep.pretrained import BertModel
+
+    path = hostile.bert_checkpoint(tmp_path / "ckpt")
+    (path / "model.safetensors").rename(path / "model-00001.safetensors")
+    index = path / "model.safetensors.index.json"
+    for weight_map in (["model-00001.safetensors"], {"w": 7}):
+        index.write_text(json.dumps({"weight_map": weight_map}))
+        with pytest.raises(ValueError, match="'weight_map' must map tensor names to shard"):
+            BertModel.from_pretrained(path)
+    index.write_text("[]")
+    with pytest.raises(ValueError, match="expected a JSON object"):
+        BertModel.from_pretrained(path)

@@ -53,6 +53,7 @@ def edited_copy(src, dst, group, key, value):
 BAD_STATE = {
     "wrong_shape": ("2", np.zeros((5,), "float32"), "expected shape (4, 3) float32"),
     "nan_slot_shape": ("2", np.full((4, 2), np.nan, "float32"), "found (4, 2) float32"),
+    "nan_scalar_slot": ("2", np.float64(np.nan), "found () float64"),
     "int_slot": ("2", np.zeros((4, 3), "int8"), "found (4, 3) int8"),
     "iterations_1e30": ("0", np.float64(1e30), "outside the range of int64"),
     "iterations_nan": ("0", np.float64(np.nan), "holds nan, not a whole number"),

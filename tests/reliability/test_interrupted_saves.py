@@ -19,7 +19,7 @@ import numdeep as nd
 from numdeep.saving import atomic, keras_zip
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-TRIALS = 8
+TRIALS = 12
 
 
 def constant_model(value):
@@ -178,7 +178,7 @@ def kill_reports(tmp_path_factory):
                           str(TRIALS), "17", "keras", "weights", "backup"],
                          capture_output=True, text=True, timeout=120, cwd=ROOT, env=env)
     assert out.returncode == 0, out.stderr[-3000:]
-    assert time.perf_counter() - start < 60
+    assert time.perf_counter() - start < 90  # about 20 s on two busy cores
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -192,4 +192,6 @@ def test_kill_9_loop_never_loses_a_checkpoint_or_leaves_temporaries(kill_reports
         assert report["temporaries_after_next_save"] == [], report
         if mode == "backup":
             assert report["backup_left"] is False, report  # finished: nothing stray kept it
+            # Resumed from the last complete backup, never silently from scratch.
+            assert report.get("resumed_from_backup", True), report
     assert any(r["loaded"] for r in reports), reports  # the loops did reach saved files

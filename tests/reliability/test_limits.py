@@ -1,9 +1,8 @@
 """Issue 17, item 6: limits that bit real users. Models nested 40 deep (JSON nested 126 levels,
 over the old limit of 100) save and load, while configs nested beyond the new bound are still
-refused; ``mean``/``var``/``std`` over nothing are NaN, as in NumPy (and PyTorch, whose
-``torch.mean``/``var``/``std`` of an empty dimension are NaN too; importing it here would
-cost more than the rest of this file);
-``SparseCategoricalAccuracy`` refuses class ids beyond the predictions."""
+refused; ``mean``/``var``/``std`` over nothing are NaN, as in NumPy and PyTorch (checked
+against ``torch`` when it is installed); ``SparseCategoricalAccuracy`` refuses class ids beyond
+the predictions."""
 
 import json
 
@@ -52,6 +51,20 @@ def test_reductions_over_nothing_are_nan(name, shape, axis):
         assert got.shape == np.shape(expected)
         np.testing.assert_array_equal(np.isnan(got), np.isnan(expected))
         assert np.isnan(got).all() or got.size == 0
+
+
+@pytest.mark.filterwarnings("ignore:.*degrees of freedom is <= 0:UserWarning")
+@pytest.mark.parametrize("shape, axis", [((0, 3), 0), ((2, 0), 1), ((2, 0, 3), (0, 1))])
+def test_reductions_over_nothing_match_torch(shape, axis):
+    torch = pytest.importorskip("torch")
+    x = np.zeros(shape, "float32")
+    t = torch.from_numpy(x)
+    expected = {"mean": torch.mean(t, dim=axis), "var": torch.var(t, dim=axis, correction=0),
+                "std": torch.std(t, dim=axis, correction=0)}
+    for name, want in expected.items():
+        got = np.asarray(getattr(ops, name)(x, axis=axis))
+        assert got.shape == tuple(want.shape) and got.dtype == np.float32
+        np.testing.assert_array_equal(got, want.numpy())  # NaN where torch has NaN
 
 
 def test_reductions_of_non_empty_input_are_unchanged():

@@ -200,3 +200,21 @@ def test_file_url_like_keras(tmp_path):
                     cache_dir=tmp_path / "cache")
     assert open(path).read() == "Float like a butterfly"
     assert path == str(tmp_path / "cache" / "datasets" / "copy.txt")
+
+
+def test_archive_over_the_size_or_member_limits_is_refused_and_nothing_is_left(tmp_path):
+    from numdeep.utils import archives
+
+    tar_path = tmp_path / "big.tar.gz"
+    tar_path.write_bytes(_tar_bytes([("a.bin", b"x" * 600), ("b.bin", b"y" * 600)]))
+    zip_path = tmp_path / "many.zip"
+    with zipfile.ZipFile(zip_path, "w") as z:
+        for i in range(5):
+            z.writestr(f"f{i}.txt", "z")
+    with pytest.raises(ValueError, match="would unpack to more than 1000 bytes"):
+        archives.extract_archive(tar_path, tmp_path / "out", max_bytes=1000)
+    with pytest.raises(ValueError, match="holds more than 4 members"):
+        archives.extract_archive(zip_path, tmp_path / "out", max_members=4)
+    assert sorted(os.listdir(tmp_path)) == ["big.tar.gz", "many.zip"]  # no staging folder
+    assert archives.extract_archive(tar_path, tmp_path / "out", max_bytes=1200)
+    assert (tmp_path / "out" / "b.bin").read_bytes() == b"y" * 600

@@ -88,3 +88,34 @@ def test_plot_history_and_history_plot(tmp_path):
     assert len(fig.axes) == 1
     with pytest.raises(ValueError, match="no logs named"):
         nd.utils.plot_history(history, metrics=["accuracy"])
+
+
+def test_demo_prints_the_readme_accuracy_and_draws_the_readme_picture(tmp_path, monkeypatch,
+                                                                       capsys):
+    """``examples/demo.py`` prints the test accuracy the README states and writes the training
+    curves the README shows (here to a temporary file, compared with docs/ by size and shape)."""
+    import importlib.util
+    import pathlib
+
+    pytest.importorskip("matplotlib")
+    pytest.importorskip("PIL")
+    root = pathlib.Path(__file__).resolve().parents[2]
+    spec = importlib.util.spec_from_file_location("numdeep_demo", root / "examples" / "demo.py")
+    demo = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(demo)
+    monkeypatch.setattr(demo, "CURVES", str(tmp_path / "curves.png"))
+    accuracy = demo.run_mlp(30)
+    out = capsys.readouterr().out
+    stated = re.search(r"prints the test accuracy \((0\.\d+) with its fixed seed\)",
+                       (root / "README.md").read_text()).group(1)
+    assert f"Test accuracy: {accuracy:.4f}" in out
+    assert round(accuracy, len(stated) - 2) == float(stated)
+    assert "(docs/demo_training_curves.png)" in (root / "README.md").read_text()
+    from PIL import Image
+
+    ours, shipped = Image.open(tmp_path / "curves.png"), Image.open(
+        root / "docs" / "demo_training_curves.png")
+    assert ours.size == shipped.size
+    difference = np.abs(np.asarray(ours.convert("L"), "float32")
+                        - np.asarray(shipped.convert("L"), "float32"))
+    assert difference.mean() < 1.0  # the same curves (fonts may render a little differently)

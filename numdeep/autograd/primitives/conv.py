@@ -208,6 +208,67 @@ class Conv(Function):
             gpad[region] += buf.reshape(block)
         return gpad[interior(self.in_shape, self.padding)]
 
+    def backward_graph(self, gy, y):
+        if self.groups != 1:
+            return super().backward_graph(gy, y)
+        xpad, w_arr = self.saved
+        x, w = self.inputs(xpad[interior(self.in_shape, self.padding)], w_arr)
+        need = self.needs_input_grad + (False,) * (3 - len(self.needs_input_grad))
+        geometry = dict(strides=self.strides, dilation=self.dilation)
+        gx = gw = gb = None
+        if need[0]:
+            gx = ConvTranspose.apply(gy, w, crop=[lo for lo, _ in self.padding],
+                                     size=self.in_shape[1:-1], **geometry)
+        if need[1]:
+            gw = _ConvKernelGrad.apply(x, gy, padding=self.padding, ksize=w_arr.shape[:-2],
+                                      **geometry)
+        if need[2]:
+            gb = gy.reshape((-1, gy.shape[-1])).sum(axis=0)
+        return gx, gw, gb
+
+
+class _ConvKernelGrad(Function):
+    """The kernel gradient of ``Conv`` (``patches(x).T @ gy``) as an op of ``x`` and ``gy``, so
+    that gradient can be differentiated again (nested tapes, gradient penalties).
+
+    ``Conv`` is bilinear, so its three maps (convolution, input gradient = ``ConvTranspose``,
+    kernel gradient = this) differentiate into each other. Params: those of ``Conv`` (groups 1)
+    plus ``ksize``; the result has shape ``(*ksize, C, F)``.
+    """
+
+    def forward(self, x, gy):
+        xpad = pad_spatial(self.xp, x, self.padding)
+        view = windows(self.xp, xpad, gy.shape[1:-1], self.ksize, self.strides, self.dilation)
+        self.save_for_backward(x, gy)
+        gw = patches_reference(view).T @ gy.reshape(-1, gy.shape[-1])
+        return gw.reshape(tuple(self.ksize) + (x.shape[-1], gy.shape[-1]))
+
+    def backward(self, g):
+        x, gy = self.saved
+        return tuple(None if t is None else t.data for t in self._grads(x, gy, g))
+
+    def backward_graph(self, g, y):
+        return self._grads(*self.inputs(*self.saved), g)
+
+    def _grads(self, x, gy, g):
+        """(d/dx, d/dgy) of ``<self(x, gy), g>``: the input gradient of a convolution of ``x``
+        with kernel ``g``, and that convolution itself."""
+        geometry = dict(strides=self.strides, dilation=self.dilation)
+        gx = ggy = None
+        if self.needs_input_grad[0]:
+            gx = ConvTranspose.apply(gy, g, crop=[lo for lo, _ in self.padding],
+                                     size=x.shape[1:-1], **geometry)
+        if self.needs_input_grad[1]:
+            ggy = _first_windows(Conv.apply(x, g, padding=self.padding, **geometry), gy.shape)
+        return gx, ggy
+
+
+def _first_windows(y, shape):
+    """``y`` cut to the spatial size of ``shape`` (a padded input may fit extra windows)."""
+    if y.shape[1:-1] == tuple(shape[1:-1]):
+        return y
+    return y[(slice(None),) + tuple(slice(0, n) for n in shape[1:-1]) + (slice(None),)]
+
 
 class ConvTranspose(Function):
     """Transposed convolution: the gradient of ``Conv`` wrt its input, run forwards.
@@ -263,6 +324,22 @@ class ConvTranspose(Function):
             gw = (gcols.T @ x2).reshape(w.shape)
         if need[2]:
             gb = _sum_rows(xp, gy.reshape(-1, gy.shape[-1]))
+        return gx, gw, gb
+
+    def backward_graph(self, gy, y):
+        x_arr, w_arr = self.saved
+        x, w = self.inputs(x_arr, w_arr)
+        need = self.needs_input_grad + (False,) * (3 - len(self.needs_input_grad))
+        # The transposed convolution's adjoints are a convolution over gy padded to the buffer.
+        pairs = [(c, b - c - n) for c, b, n in zip(self.crop, self.buf_shape[1:-1], self.size)]
+        geometry = dict(strides=self.strides, dilation=self.dilation, padding=pairs)
+        gx = gw = gb = None
+        if need[0]:
+            gx = _first_windows(Conv.apply(gy, w, **geometry), x_arr.shape)
+        if need[1]:
+            gw = _ConvKernelGrad.apply(gy, x, ksize=w_arr.shape[:-2], **geometry)
+        if need[2]:
+            gb = gy.reshape((-1, gy.shape[-1])).sum(axis=0)
         return gx, gw, gb
 
 

@@ -9,8 +9,8 @@ algorithm in log space).
 """
 
 from numdeep.autograd.function import Function
-from numdeep.autograd.primitives.elementwise import quiet
-from numdeep.autograd.primitives.reduce import log_softmax
+from numdeep.autograd.primitives.elementwise import Sigmoid, quiet
+from numdeep.autograd.primitives.reduce import LogSoftmax, Softmax, log_softmax
 
 
 class SparseSoftmaxCrossEntropy(Function):
@@ -51,6 +51,13 @@ class SparseSoftmaxCrossEntropy(Function):
         g[self.rows, self.flat_labels] -= gy[:, 0]
         return g.reshape(self.labels.shape + logp.shape[-1:])
 
+    def backward_graph(self, gy, y):
+        (logits,) = self.parents
+        onehot = self.xp.zeros(self.saved[0].shape, dtype=gy.dtype)
+        onehot[self.rows, self.flat_labels] = 1
+        onehot = onehot.reshape(self.labels.shape + onehot.shape[-1:])
+        return (Softmax.apply(logits, axis=-1) - onehot) * gy.reshape(gy.shape + (1,))
+
 
 class SoftmaxCrossEntropy(Function):
     """``-sum(targets * log softmax(logits), -1)`` for soft or one-hot float ``targets``.
@@ -76,6 +83,18 @@ class SoftmaxCrossEntropy(Function):
             g_logits *= xp.sum(targets, axis=-1, keepdims=True)
             g_logits = (g_logits - targets) * gy
         if self.needs_input_grad[1]:
+            g_targets = -logp * gy
+        return g_logits, g_targets
+
+    def backward_graph(self, gy, y):
+        logits, targets = self.inputs(None, self.saved[1])
+        gy = gy.reshape(gy.shape + (1,))
+        g_logits = g_targets = None
+        if self.needs_input_grad[0]:
+            p = Softmax.apply(logits, axis=-1)
+            g_logits = (p * targets.sum(axis=-1, keepdims=True) - targets) * gy
+        if self.needs_input_grad[1]:
+            logp = self.saved[0] if logits is None else LogSoftmax.apply(logits, axis=-1)
             g_targets = -logp * gy
         return g_logits, g_targets
 
@@ -109,6 +128,12 @@ class SigmoidBinaryCrossEntropy(Function):
             g_x = (1 / g_x - t) * gy
         if self.needs_input_grad[1]:
             g_t = -x * gy
+        return g_x, g_t
+
+    def backward_graph(self, gy, y):
+        x, t = self.inputs(*self.saved)
+        g_x = (Sigmoid.apply(x) - t) * gy if self.needs_input_grad[0] else None
+        g_t = -x * gy if self.needs_input_grad[1] else None
         return g_x, g_t
 
 

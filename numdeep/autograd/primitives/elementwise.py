@@ -33,6 +33,9 @@ class Add(Function):
     def backward(self, gy):
         return gy, gy
 
+    def backward_graph(self, gy, y):
+        return gy, gy
+
 
 class Sub(Function):
     """``a - b``."""
@@ -41,6 +44,9 @@ class Sub(Function):
         return a - b
 
     def backward(self, gy):
+        return gy, (-gy if self.needs_input_grad[1] else None)
+
+    def backward_graph(self, gy, y):
         return gy, (-gy if self.needs_input_grad[1] else None)
 
 
@@ -53,6 +59,12 @@ class Mul(Function):
 
     def backward(self, gy):
         a, b = self.saved
+        ga = gy * b if self.needs_input_grad[0] else None
+        gb = gy * a if self.needs_input_grad[1] else None
+        return ga, gb
+
+    def backward_graph(self, gy, y):
+        a, b = self.inputs(*self.saved)
         ga = gy * b if self.needs_input_grad[0] else None
         gb = gy * a if self.needs_input_grad[1] else None
         return ga, gb
@@ -72,6 +84,12 @@ class Div(Function):
         gb = -ga * y if self.needs_input_grad[1] else None
         return (ga if self.needs_input_grad[0] else None), gb
 
+    def backward_graph(self, gy, y):
+        _, b = self.inputs(None, self.saved[0])
+        ga = gy / b
+        gb = -ga * y if self.needs_input_grad[1] else None
+        return (ga if self.needs_input_grad[0] else None), gb
+
 
 class Neg(Function):
     """``-x``."""
@@ -80,6 +98,9 @@ class Neg(Function):
         return -x
 
     def backward(self, gy):
+        return -gy
+
+    def backward_graph(self, gy, y):
         return -gy
 
 
@@ -108,6 +129,18 @@ class Pow(Function):
             gp = gy * y * xp.log(xp.where(x == 0, 1, x))
         return gx, gp
 
+    def backward_graph(self, gy, y):
+        x, p = self.inputs(*self.saved[:2])
+        gx = gp = None
+        if self.needs_input_grad[0]:
+            if isinstance(p, int | float):
+                gx = gy * (p * x ** (p - 1)) if p != 0 else gy * 0
+            else:
+                gx = gy * Where.apply(p == 0, 0, p * x ** (p - 1))
+        if self.needs_input_grad[1]:
+            gp = gy * y * Log.apply(Where.apply(x == 0, 1, x))
+        return gx, gp
+
 
 class Exp(Function):
     """``exp(x)``; underflow to 0 raises no floating-point error."""
@@ -122,6 +155,9 @@ class Exp(Function):
         (y,) = self.saved
         return gy * y
 
+    def backward_graph(self, gy, y):
+        return gy * y
+
 
 class Log(Function):
     """Natural logarithm (``log(0) = -inf``, negative inputs give NaN, as in NumPy)."""
@@ -134,6 +170,10 @@ class Log(Function):
         (x,) = self.saved
         return gy / x
 
+    def backward_graph(self, gy, y):
+        (x,) = self.inputs(*self.saved)
+        return gy / x
+
 
 class Log1p(Function):
     """``log(1 + x)``, accurate for tiny ``x`` (used by the stable softplus)."""
@@ -144,6 +184,10 @@ class Log1p(Function):
 
     def backward(self, gy):
         (x,) = self.saved
+        return gy / (1 + x)
+
+    def backward_graph(self, gy, y):
+        (x,) = self.inputs(*self.saved)
         return gy / (1 + x)
 
 
@@ -159,6 +203,9 @@ class Sqrt(Function):
         (y,) = self.saved
         return gy * 0.5 / y
 
+    def backward_graph(self, gy, y):
+        return gy * 0.5 / y
+
 
 class Abs(Function):
     """``|x|``; the gradient at 0 is 0 (``sign(0)``)."""
@@ -171,6 +218,9 @@ class Abs(Function):
         (x,) = self.saved
         return gy * self.xp.sign(x)
 
+    def backward_graph(self, gy, y):
+        return self.backward(gy)  # sign(x) is piecewise constant: gy times it is all there is
+
 
 class Tanh(Function):
     """Hyperbolic tangent; the derivative ``1 - y**2`` reuses the output."""
@@ -182,6 +232,9 @@ class Tanh(Function):
 
     def backward(self, gy):
         (y,) = self.saved
+        return gy * (1 - y * y)
+
+    def backward_graph(self, gy, y):
         return gy * (1 - y * y)
 
 
@@ -205,6 +258,9 @@ class Sigmoid(Function):
         (y,) = self.saved
         return gy * (y * (1 - y))
 
+    def backward_graph(self, gy, y):
+        return gy * (y * (1 - y))
+
 
 class Relu(Function):
     """``max(x, 0)``; the gradient at exactly 0 is 0 (NaN inputs stay NaN).
@@ -222,6 +278,9 @@ class Relu(Function):
     def backward(self, gy):
         (y,) = self.saved
         return gy * (y > 0)
+
+    def backward_graph(self, gy, y):
+        return self.backward(gy)  # the mask is piecewise constant: gy times it is all there is
 
 
 class Clip(Function):
@@ -246,6 +305,9 @@ class Clip(Function):
             return gy * (x <= hi)
         return gy * ((x >= lo) & (x <= hi))
 
+    def backward_graph(self, gy, y):
+        return self.backward(gy)  # the mask is piecewise constant: gy times it is all there is
+
 
 class Maximum(Function):
     """Elementwise ``max(a, b)``; at ties each input receives half of the gradient."""
@@ -257,6 +319,9 @@ class Maximum(Function):
     def backward(self, gy):
         return _split_by_winner(self, gy, self.xp.greater)
 
+    def backward_graph(self, gy, y):
+        return self.backward(gy)  # the weights are piecewise constant: gy times them is all
+
 
 class Minimum(Function):
     """Elementwise ``min(a, b)``; at ties each input receives half of the gradient."""
@@ -267,6 +332,9 @@ class Minimum(Function):
 
     def backward(self, gy):
         return _split_by_winner(self, gy, self.xp.less)
+
+    def backward_graph(self, gy, y):
+        return self.backward(gy)  # the weights are piecewise constant: gy times them is all
 
 
 def _split_by_winner(fn, gy, wins):
@@ -297,6 +365,12 @@ class Where(Function):
         xp = self.xp
         ga = xp.where(cond, gy, 0) if self.needs_input_grad[1] else None
         gb = xp.where(cond, 0, gy) if self.needs_input_grad[2] else None
+        return None, ga, gb
+
+    def backward_graph(self, gy, y):
+        (cond,) = self.saved
+        ga = Where.apply(cond, gy, 0) if self.needs_input_grad[1] else None
+        gb = Where.apply(cond, 0, gy) if self.needs_input_grad[2] else None
         return None, ga, gb
 
 
@@ -371,6 +445,10 @@ class Erf(Function):
         d *= _TWO_OVER_SQRT_PI
         return gy * d
 
+    def backward_graph(self, gy, y):
+        (x,) = self.inputs(*self.saved)
+        return gy * (Exp.apply(-(x * x)) * _TWO_OVER_SQRT_PI)
+
 
 _RSQRT2 = 1.0 / math.sqrt(2.0)
 _RSQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
@@ -416,3 +494,8 @@ class Gelu(Function):
             d *= c
             d += xp.where(x >= 0, 1 - h, h)  # Phi(x)
             return gy * d
+
+    def backward_graph(self, gy, y):
+        (x,) = self.inputs(self.saved[0])
+        phi = 0.5 + 0.5 * Erf.apply(x * _RSQRT2)
+        return gy * (phi + x * Exp.apply(x * x * -0.5) * _RSQRT_2PI)

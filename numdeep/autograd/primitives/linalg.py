@@ -1,6 +1,7 @@
 """Linear algebra primitives."""
 
 from numdeep.autograd.function import Function
+from numdeep.autograd.primitives.movement import Transpose
 
 
 def _matmul(xp, a, b):
@@ -17,6 +18,12 @@ def _matmul(xp, a, b):
     if a.ndim > 2 or b.ndim > 2:
         a, b = xp.ascontiguousarray(a), xp.ascontiguousarray(b)
     return xp.matmul(a, b)
+
+
+def _swap_last(t):
+    """``t`` (Tensor or array) with its last two axes swapped, as a graph op."""
+    axes = tuple(range(t.ndim - 2)) + (t.ndim - 1, t.ndim - 2)
+    return Transpose.apply(t, axes=axes)
 
 
 class MatMul(Function):
@@ -54,6 +61,24 @@ class MatMul(Function):
                 gb = _matmul(xp, xp.swapaxes(a2, -1, -2), gy)
             if b.ndim == 1:
                 gb = gb[..., 0]
+        return ga, gb
+
+    def backward_graph(self, gy, y):
+        a, b = self.inputs(*self.saved)
+        a_1d, b_1d = self.saved[0].ndim == 1, self.saved[1].ndim == 1
+        if b_1d:
+            gy = gy.reshape(gy.shape + (1,))
+        if a_1d:
+            gy = gy.reshape(gy.shape[:-1] + (1, gy.shape[-1]))
+        a2 = a.reshape((1, -1)) if a_1d else a
+        b2 = b.reshape((-1, 1)) if b_1d else b
+        ga = gb = None
+        if self.needs_input_grad[0]:
+            ga = MatMul.apply(gy, _swap_last(b2))
+            ga = ga.reshape(ga.shape[:-2] + ga.shape[-1:]) if a_1d else ga
+        if self.needs_input_grad[1]:
+            gb = MatMul.apply(_swap_last(a2), gy)
+            gb = gb.reshape(gb.shape[:-1]) if b_1d else gb
         return ga, gb
 
 

@@ -41,6 +41,9 @@ class GetItem(Function):
             gx[self.index] = gy
         return gx
 
+    def backward_graph(self, gy, y):
+        return Scatter.apply(gy, index=self.index, shape=self.shape)
+
 
 class Reshape(Function):
     """``x.reshape(shape)`` (one entry may be -1)."""
@@ -51,6 +54,9 @@ class Reshape(Function):
 
     def backward(self, gy):
         return gy.reshape(self.in_shape)
+
+    def backward_graph(self, gy, y):
+        return self.backward(gy)  # only moves gy: the same code runs on Tensors
 
 
 class Transpose(Function):
@@ -70,6 +76,9 @@ class Transpose(Function):
             inverse[a % n] = i
         return gy.transpose(inverse)
 
+    def backward_graph(self, gy, y):
+        return self.backward(gy)  # only moves gy: the same code runs on Tensors
+
 
 class Cast(Function):
     """``x.astype(dtype)``; the gradient is cast back, and does not flow through a non-float
@@ -84,6 +93,9 @@ class Cast(Function):
             return None
         return gy.astype(self.in_dtype, copy=False)
 
+    def backward_graph(self, gy, y):
+        return gy.astype(self.in_dtype) if gy.dtype.kind == "f" else None
+
 
 class BroadcastTo(Function):
     """``broadcast_to(x, shape)`` as a read-only view; the engine sums the gradient back."""
@@ -93,6 +105,9 @@ class BroadcastTo(Function):
 
     def backward(self, gy):
         return gy
+
+    def backward_graph(self, gy, y):
+        return self.backward(gy)  # only moves gy: the same code runs on Tensors
 
 
 class Concatenate(Function):
@@ -112,6 +127,12 @@ class Concatenate(Function):
         parts = self.xp.split(gy, self.offsets, axis=self.axis)
         return tuple(g if need else None for g, need in zip(parts, self.needs_input_grad))
 
+    def backward_graph(self, gy, y):
+        bounds = [0, *self.offsets, gy.shape[self.axis]]
+        lead = (slice(None),) * (self.axis % gy.ndim)
+        return tuple(gy[lead + (slice(lo, hi),)] if need else None
+                     for lo, hi, need in zip(bounds, bounds[1:], self.needs_input_grad))
+
 
 class Stack(Function):
     """Join arrays along a new ``axis``; backward hands each input its slice of ``gy``."""
@@ -125,6 +146,9 @@ class Stack(Function):
         lead = (slice(None),) * (self.axis % gy.ndim)
         return tuple(gy[lead + (i,)] if need else None
                      for i, need in enumerate(self.needs_input_grad))
+
+    def backward_graph(self, gy, y):
+        return self.backward(gy)  # only moves gy: the same code runs on Tensors
 
 
 class Pad(Function):
@@ -141,6 +165,9 @@ class Pad(Function):
     def backward(self, gy):
         return gy[self.inner]
 
+    def backward_graph(self, gy, y):
+        return self.backward(gy)  # only moves gy: the same code runs on Tensors
+
 
 class Scatter(Function):
     """A zero array of ``shape`` with ``x`` added at ``index`` (repeated positions accumulate);
@@ -153,3 +180,6 @@ class Scatter(Function):
 
     def backward(self, gy):
         return gy[self.index]
+
+    def backward_graph(self, gy, y):
+        return self.backward(gy)  # only moves gy: the same code runs on Tensors

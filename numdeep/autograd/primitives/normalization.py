@@ -168,3 +168,26 @@ class LayerNorm(Function):
             gx -= xhat * mean_gx
             gx *= inv_std
         return gx, ggamma, gbeta
+
+    def backward_graph(self, gy, y):
+        xhat, inv_std, gamma_a = self.saved
+        x = self.parents[0]
+        gamma = self.parents[1] if len(self.parents) > 1 else None
+        gamma = gamma_a if gamma is None else gamma
+        if x is not None:  # xhat and 1/std depend on x: recompute them on the graph
+            centered = x - x.mean(axis=self.axes, keepdims=True)
+            var = (centered * centered).mean(axis=self.axes, keepdims=True)
+            inv_std = 1.0 / (var + x.dtype.type(self.epsilon)).sqrt()
+            xhat = centered * inv_std
+        need = self.needs_input_grad + (False,) * (3 - len(self.needs_input_grad))
+        gx = ggamma = gbeta = None
+        if need[1]:
+            ggamma = (gy * xhat).sum(axis=self.kept)
+        if need[2]:
+            gbeta = gy.sum(axis=self.kept)
+        if need[0]:
+            g = gy * gamma.reshape(self.param_shape) if gamma is not None else gy
+            mean_g = g.mean(axis=self.axes, keepdims=True)
+            mean_gx = (g * xhat).mean(axis=self.axes, keepdims=True)
+            gx = (g - mean_g - xhat * mean_gx) * inv_std
+        return gx, ggamma, gbeta

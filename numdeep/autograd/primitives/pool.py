@@ -88,7 +88,10 @@ class MaxPool(_Pool):
         return y
 
     def backward(self, gy):
-        (idx,) = self.saved
+        return self.input_grad(gy, self.saved[0])
+
+    def input_grad(self, gy, idx):
+        """``gy`` routed to each window's winner (tap ``idx``), in the input's shape."""
         gx = self._grad_buffer(self.padded_shape, gy.dtype)
         for t, (_, region) in enumerate(self.taps):
             if idx is None:
@@ -99,6 +102,18 @@ class MaxPool(_Pool):
                 gx[region] += gy * (idx == t)
         self._zero_remainder(gx)
         return gx[interior(self.in_shape, self.padding)]
+
+    def backward_graph(self, gy, y):
+        return _PoolGrad.apply(gy, pool=self, winners=self.saved[0])
+
+    def adjoint(self, g, winners):
+        """The transpose of ``backward``: each window's winner of ``g`` (input-shaped)."""
+        gpad = pad_spatial(self.xp, g, self.padding, 0)
+        out = None
+        for t, (_, region) in enumerate(self.taps):
+            v = gpad[region] if winners is None else gpad[region] * (winners == t)
+            out = v.copy() if out is None else out + v
+        return out
 
 
 class AvgPool(_Pool):
@@ -136,6 +151,10 @@ class AvgPool(_Pool):
         return 1.0 / count
 
     def backward(self, gy):
+        return self.input_grad(gy, None)
+
+    def input_grad(self, gy, winners):
+        """``gy`` spread evenly over each window, in the input's shape."""
         g = gy * self.scale
         shape = (self.in_shape[0],) + tuple(
             n + lo + hi for n, (lo, hi) in zip(self.in_shape[1:-1], self.padding)
@@ -157,3 +176,28 @@ class AvgPool(_Pool):
                     gx[region] += g
             self._zero_remainder(gx)
         return gx[interior(self.in_shape, self.padding)]
+
+    def backward_graph(self, gy, y):
+        return _PoolGrad.apply(gy, pool=self, winners=None)
+
+    def adjoint(self, g, winners):
+        """The transpose of ``backward``: average pooling itself (it is linear)."""
+        gpad = pad_spatial(self.xp, g, self.padding, 0)
+        out = None
+        for _, region in self.taps:
+            out = gpad[region].copy() if out is None else out + gpad[region]
+        return out * self.scale
+
+
+class _PoolGrad(Function):
+    """A pooling op's input gradient ``pool.backward(gy)`` as an op of ``gy``, so it can be
+    differentiated again. It is linear in ``gy`` (the windows and MaxPool's ``winners`` are
+    constants), so its gradient is the pooling's ``adjoint``. Params: ``pool`` (the MaxPool or
+    AvgPool node) and ``winners`` (MaxPool's saved tap numbers, kept here because the pooling
+    node frees its own once its backward has run)."""
+
+    def forward(self, gy):
+        return self.pool.input_grad(gy, self.winners)
+
+    def backward(self, g):
+        return self.pool.adjoint(g, self.winners)

@@ -10,7 +10,8 @@ axes behave like all ``-inf`` rows (``max``/``min`` still raise, as in NumPy).
 """
 
 from numdeep.autograd.function import Function
-from numdeep.autograd.primitives.elementwise import quiet
+from numdeep.autograd.primitives.elementwise import Exp, Where, quiet
+from numdeep.autograd.primitives.movement import BroadcastTo
 
 
 def _axis(axis):
@@ -22,6 +23,14 @@ def _expand(xp, gy, axis, keepdims):
     if keepdims or axis is None:
         return gy
     return xp.expand_dims(gy, axis)
+
+
+def _kept_shape(shape, axis):
+    """``shape`` with the reduced axes kept as size 1 (the shape of a keepdims reduction)."""
+    if axis is None:
+        return (1,) * len(shape)
+    axes = {a % len(shape) for a in (axis if isinstance(axis, tuple) else (axis,))}
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
 
 
 class Sum(Function):
@@ -40,6 +49,9 @@ class Sum(Function):
     def backward(self, gy):
         xp = self.xp
         return xp.broadcast_to(_expand(xp, gy, self.axis, self.keepdims), self.shape)
+
+    def backward_graph(self, gy, y):
+        return BroadcastTo.apply(gy.reshape(_kept_shape(self.shape, self.axis)), shape=self.shape)
 
 
 class _Extremum(Function):
@@ -60,6 +72,12 @@ class _Extremum(Function):
         mask = x == y
         count = mask.sum(axis=self.axis, keepdims=True, dtype=gy.dtype)
         return mask * (_expand(xp, gy, self.axis, self.keepdims) / count)
+
+    def backward_graph(self, gy, y):
+        x, y = self.saved
+        mask = x == y
+        share = mask / mask.sum(axis=self.axis, keepdims=True, dtype=gy.dtype)
+        return gy.reshape(_kept_shape(x.shape, self.axis)) * share
 
 
 def _reduced_shape(shape, axis):
@@ -136,6 +154,13 @@ class LogSumExp(Function):
         p *= _expand(xp, gy, self.axis, self.keepdims)
         return p
 
+    def backward_graph(self, gy, y):
+        (x,) = self.inputs(self.saved[0])
+        kept = _kept_shape(self.saved[0].shape, self.axis)
+        y = y.reshape(kept)
+        y = Where.apply(y.data == -self.xp.inf, 0, y)
+        return Exp.apply(x - y) * gy.reshape(kept)
+
 
 class Softmax(Function):
     """``exp(x) / sum(exp(x))`` along ``axis``; all ``-inf`` rows give zeros."""
@@ -155,6 +180,10 @@ class Softmax(Function):
         gx -= y * gx.sum(axis=self.axis, keepdims=True)
         return gx
 
+    def backward_graph(self, gy, y):
+        gx = gy * y
+        return gx - y * gx.sum(axis=self.axis, keepdims=True)
+
 
 class LogSoftmax(Function):
     """``x - logsumexp(x)`` along ``axis``; all ``-inf`` rows give ``-inf`` (probability 0)."""
@@ -173,6 +202,9 @@ class LogSoftmax(Function):
             p = xp.exp(y)
         p *= gy.sum(axis=self.axis, keepdims=True)
         return gy - p
+
+    def backward_graph(self, gy, y):
+        return gy - y.exp() * gy.sum(axis=self.axis, keepdims=True)
 
 
 def _to_last(xp, x, axes):

@@ -23,6 +23,10 @@ class Sin(Function):
         (x,) = self.saved
         return gy * self.xp.cos(x)
 
+    def backward_graph(self, gy, y):
+        (x,) = self.parents
+        return gy * Cos.apply(x)
+
 
 class Cos(Function):
     """``cos(x)``."""
@@ -35,6 +39,10 @@ class Cos(Function):
         (x,) = self.saved
         return -gy * self.xp.sin(x)
 
+    def backward_graph(self, gy, y):
+        (x,) = self.parents
+        return -gy * Sin.apply(x)
+
 
 class Tan(Function):
     """``tan(x)``; the derivative ``1 + tan(x)**2`` reuses the output."""
@@ -46,6 +54,9 @@ class Tan(Function):
 
     def backward(self, gy):
         (y,) = self.saved
+        return gy * (1 + y * y)
+
+    def backward_graph(self, gy, y):
         return gy * (1 + y * y)
 
 
@@ -62,6 +73,10 @@ class Arcsin(Function):
         with quiet(divide="ignore", invalid="ignore"):
             return gy / self.xp.sqrt(1 - x * x)
 
+    def backward_graph(self, gy, y):
+        (x,) = self.parents
+        return gy / (1 - x * x).sqrt()
+
 
 class Arccos(Function):
     """``arccos(x)`` on ``[-1, 1]``; the derivative is ``-1 / sqrt(1 - x**2)``."""
@@ -76,6 +91,10 @@ class Arccos(Function):
         with quiet(divide="ignore", invalid="ignore"):
             return -gy / self.xp.sqrt(1 - x * x)
 
+    def backward_graph(self, gy, y):
+        (x,) = self.parents
+        return -gy / (1 - x * x).sqrt()
+
 
 class Arctan(Function):
     """``arctan(x)``; the derivative is ``1 / (1 + x**2)``."""
@@ -86,6 +105,10 @@ class Arctan(Function):
 
     def backward(self, gy):
         (x,) = self.saved
+        return gy / (1 + x * x)
+
+    def backward_graph(self, gy, y):
+        (x,) = self.parents
         return gy / (1 + x * x)
 
 
@@ -119,6 +142,10 @@ class Sinh(Function):
         with quiet(over="ignore"):
             return gy * self.xp.cosh(x)
 
+    def backward_graph(self, gy, y):
+        (x,) = self.parents
+        return gy * Cosh.apply(x)
+
 
 class Cosh(Function):
     """``cosh(x)``."""
@@ -133,6 +160,10 @@ class Cosh(Function):
         with quiet(over="ignore"):
             return gy * self.xp.sinh(x)
 
+    def backward_graph(self, gy, y):
+        (x,) = self.parents
+        return gy * Sinh.apply(x)
+
 
 class Arcsinh(Function):
     """``arcsinh(x)``; the derivative is ``1 / sqrt(x**2 + 1)``."""
@@ -145,6 +176,10 @@ class Arcsinh(Function):
         (x,) = self.saved
         with quiet(over="ignore"):
             return gy / self.xp.sqrt(x * x + 1)
+
+    def backward_graph(self, gy, y):
+        (x,) = self.parents
+        return gy / (x * x + 1).sqrt()
 
 
 class Arccosh(Function):
@@ -160,6 +195,10 @@ class Arccosh(Function):
         with quiet(divide="ignore", invalid="ignore", over="ignore"):
             return gy / self.xp.sqrt(x * x - 1)
 
+    def backward_graph(self, gy, y):
+        (x,) = self.parents
+        return gy / (x * x - 1).sqrt()
+
 
 class Arctanh(Function):
     """``arctanh(x)`` on ``(-1, 1)``; the derivative is ``1 / (1 - x**2)``."""
@@ -173,6 +212,10 @@ class Arctanh(Function):
         (x,) = self.saved
         with quiet(divide="ignore"):
             return gy / (1 - x * x)
+
+    def backward_graph(self, gy, y):
+        (x,) = self.parents
+        return gy / (1 - x * x)
 
 
 class Expm1(Function):
@@ -188,6 +231,9 @@ class Expm1(Function):
         (y,) = self.saved
         return gy * (y + 1)
 
+    def backward_graph(self, gy, y):
+        return gy * (y + 1)
+
 
 class Cbrt(Function):
     """Real cube root; the derivative ``1 / (3 y**2)`` is infinite at 0."""
@@ -201,6 +247,9 @@ class Cbrt(Function):
         (y,) = self.saved
         with quiet(divide="ignore"):
             return gy / (3 * y * y)
+
+    def backward_graph(self, gy, y):
+        return gy / (3 * y * y)
 
 
 _SQRT_PI_OVER_2 = math.sqrt(math.pi) / 2
@@ -235,6 +284,9 @@ class Erfinv(Function):
         (y,) = self.saved
         with quiet(over="ignore"):
             return gy * (_SQRT_PI_OVER_2 * self.xp.exp(y * y))
+
+    def backward_graph(self, gy, y):
+        return gy * (_SQRT_PI_OVER_2 * (y * y).exp())
 
 
 _GILES_CENTRAL = (2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06,

@@ -169,8 +169,8 @@ class BaseConv(LoRA, Layer):
         return inputs
 
     def call(self, inputs):
-        y = ops.conv(self._prepare(inputs), self.kernel, self.bias, self.strides, self.padding,
-                     self.data_format, self.dilation_rate)
+        y = ops.conv(self._prepare(inputs), self.kernel, self.strides, self.padding,
+                     self.data_format, self.dilation_rate, bias=self.bias)
         return self.activation(y)
 
     # ----- LoRA (Conv1D/2D/3D only, as in Keras) -------------------------------------------

@@ -50,9 +50,9 @@ class BaseConvTranspose(BaseConv):
             self.output_padding, self.data_format, self.dilation_rate)
 
     def call(self, inputs):
-        y = ops.conv_transpose(self._prepare(inputs), self.kernel, self.bias, self.strides,
+        y = ops.conv_transpose(self._prepare(inputs), self.kernel, self.strides,
                                self.padding, self.output_padding, self.data_format,
-                               self.dilation_rate)
+                               self.dilation_rate, bias=self.bias)
         return self.activation(y)
 
     def get_config(self):

@@ -42,8 +42,8 @@ class BaseDepthwiseConv(BaseConv):
         self._set_spec(channels)
 
     def call(self, inputs):
-        y = ops.depthwise_conv(self._prepare(inputs), self.kernel, self.bias, self.strides,
-                               self.padding, self.data_format, self.dilation_rate)
+        y = ops.depthwise_conv(self._prepare(inputs), self.kernel, self.strides,
+                               self.padding, self.data_format, self.dilation_rate, bias=self.bias)
         return self.activation(y)
 
     def get_config(self):
@@ -133,8 +133,8 @@ class BaseSeparableConv(BaseConv):
 
     def call(self, inputs):
         y = ops.separable_conv(self._prepare(inputs), self.depthwise_kernel,
-                               self.pointwise_kernel, self.bias, self.strides, self.padding,
-                               self.data_format, self.dilation_rate)
+                               self.pointwise_kernel, self.strides, self.padding,
+                               self.data_format, self.dilation_rate, bias=self.bias)
         return self.activation(y)
 
     def get_config(self):

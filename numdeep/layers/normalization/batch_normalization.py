@@ -170,9 +170,10 @@ class BatchNormalization(Layer):
     def _inference(self, inputs):
         shape = self._stat_shape(inputs.ndim)
         # Inference is an affine map per channel: fold the statistics into one scale and shift.
-        inv = (self.moving_variance.data + self.epsilon) ** -0.5
+        # Through the primitives (not raw arrays) so that an inference plan can trace it.
+        inv = (self.moving_variance + self.epsilon) ** -0.5
         scale = inv if self.gamma is None else self.gamma * inv
-        shift = -self.moving_mean.data * scale
+        shift = -self.moving_mean * scale
         if self.beta is not None:
             shift = shift + self.beta
         return inputs * scale.reshape(shape) + shift.reshape(shape)

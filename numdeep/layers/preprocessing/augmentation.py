@@ -1,5 +1,8 @@
 """Image augmentation layers, active only in training: ``RandomFlip``, ``RandomRotation``,
-``RandomZoom``, ``RandomTranslation``, ``RandomCrop``, ``RandomContrast``.
+``RandomZoom``, ``RandomTranslation``, ``RandomCrop`` (``RandomContrast`` and
+``RandomBrightness`` are in ``color``). As in Keras, a layer
+called directly (no ``training`` argument, outside ``fit``/``predict``) augments; ``predict``,
+``evaluate`` and ``training=False`` leave images unchanged.
 
 Each draws from its own generator (``seed=`` makes the sequence of augmentations reproducible),
 works on channels-last batches ``(N, H, W, C)`` or single images ``(H, W, C)``, and returns its
@@ -15,8 +18,10 @@ import numpy as np
 
 from numdeep.backend import make_rng
 from numdeep.layers.layer import Layer
+from numdeep.layers.preprocessing.image_layer import ImagePreprocessingLayer, xyxy_boxes
 from numdeep.ops import eager as ops
 from numdeep.ops.image import FILL_MODES, INTERPOLATIONS, affine_sample, resize
+from numdeep.random import SeedGenerator, uniform
 
 
 def _factor_range(layer, factor, name, low=-1.0, high=1.0):
@@ -55,7 +60,7 @@ class BaseAugmentation(Layer):
     def build(self, input_shape):
         self._check(len(input_shape))
 
-    def call(self, inputs, training=False):
+    def call(self, inputs, training=True):
         self._check(inputs.ndim)
         if not training and not self.changes_shape:
             return inputs
@@ -83,45 +88,81 @@ class BaseAugmentation(Layer):
         return config
 
 
-class RandomFlip(BaseAugmentation):
-    """Flips each image left-right and/or up-down with probability 1/2 (training only).
+class RandomFlip(ImagePreprocessingLayer):
+    """Flips each image with probability 1/2 (training only): left-right, up-down, or, for
+    ``'horizontal_and_vertical'``, both at once (one draw per image, as in Keras). With dict
+    inputs, segmentation masks flip with their images and ``xyxy`` boxes follow them.
 
     Args:
         mode: ``'horizontal'``, ``'vertical'`` or ``'horizontal_and_vertical'`` (default).
         seed: seed of the layer's generator.
+        bounding_box_format: ``'xyxy'`` when dicts carry ``bounding_boxes``.
+        data_format: ``'channels_last'`` (default) or ``'channels_first'``.
 
     Example:
         >>> import numpy as np
         >>> import numdeep as nd
         >>> x = np.arange(4, dtype="float32").reshape(1, 1, 4, 1)
         >>> layer = nd.layers.RandomFlip("horizontal", seed=3)
-        >>> layer(x).data.ravel()  # inference: unchanged
+        >>> layer(x, training=False).data.ravel()  # inference (and predict): unchanged
         array([0., 1., 2., 3.], dtype=float32)
-        >>> sorted(layer(x, training=True).data.ravel().tolist())
+        >>> sorted(layer(x).data.ravel().tolist())  # called directly: augments, as in Keras
         [0.0, 1.0, 2.0, 3.0]
     """
 
     MODES = ("horizontal", "vertical", "horizontal_and_vertical")
 
     def __init__(self, mode="horizontal_and_vertical", seed=None, **kwargs):
-        super().__init__(seed=seed, **kwargs)
+        super().__init__(**kwargs)
         if mode not in self.MODES:
             raise ValueError(f"RandomFlip layer '{self.name}': `mode` must be one of "
                              f"{self.MODES}. Received: mode={mode!r}")
-        self.mode = mode
+        self.mode, self.seed = mode, seed
+        self.generator = SeedGenerator(seed)
 
-    def augment(self, images, training):
-        n = images.shape[0]
-        for axis, name in ((2, "horizontal"), (1, "vertical")):
-            if name in self.mode:
-                flip = self._rng.random(n) < 0.5
-                index = (slice(None),) * axis + (slice(None, None, -1),)
-                images = ops.where(flip.reshape(n, 1, 1, 1), images[index], images)
+    def get_random_transformation(self, images, training=True):
+        if not training:
+            return None
+        shape = (1, 1, 1) if images.ndim == 3 else (images.shape[0], 1, 1, 1)
+        flips = uniform(shape, seed=self.generator).data <= 0.5
+        return {"flips": flips, "input_shape": tuple(images.shape)}
+
+    def _axes(self, ndim):
+        rows, cols = self._hw_axes(ndim)
+        return [axis for axis, name in ((cols, "horizontal"), (rows, "vertical"))
+                if name in self.mode]
+
+    def transform_images(self, images, transformation, training=True):
+        if images.dtype != self.dtype:
+            images = images.astype(self.dtype)
+        if not training or transformation is None:
+            return images
+        flips = np.asarray(transformation["flips"]).reshape(-1, 1, 1, 1)
+        for axis in self._axes(images.ndim):
+            index = (slice(None),) * axis + (slice(None, None, -1),)
+            images = ops.where(flips, images[index], images)
         return images
+
+    def transform_bounding_boxes(self, bounding_boxes, transformation, training=True):
+        if not training or transformation is None:
+            return bounding_boxes
+        rows, cols = self._hw_axes(len(transformation["input_shape"]) + 1)
+        height, width = (transformation["input_shape"][a - 1] for a in (rows, cols))
+        boxes = xyxy_boxes(self, bounding_boxes["boxes"])
+        # One flag per image, broadcast over that image's boxes (Keras squeezes the last axis).
+        flips = np.squeeze(np.asarray(transformation["flips"]), -1)
+        flipped = boxes.copy()
+        if "horizontal" in self.mode:
+            flipped[..., [0, 2]] = width - boxes[..., [2, 0]]
+        if "vertical" in self.mode:
+            flipped[..., [1, 3]] = height - boxes[..., [3, 1]]
+        out = np.where(flips, flipped, boxes)
+        limits = np.array([width, height, width, height], "float32")
+        return {**bounding_boxes, "boxes": np.clip(out, 0, limits)}
 
     def get_config(self):
         config = super().get_config()
-        config["mode"] = self.mode
+        config.update(mode=self.mode, seed=self.seed)
         return config
 
 
@@ -170,7 +211,7 @@ class RandomRotation(_AffineAugmentation):
         >>> import numdeep as nd
         >>> x = np.random.default_rng(0).random((2, 8, 8, 1)).astype("float32")
         >>> layer = nd.layers.RandomRotation(0.25, seed=0)
-        >>> bool((layer(x).data == x).all()), layer(x, training=True).shape
+        >>> bool((layer(x, training=False).data == x).all()), layer(x).shape
         (True, (2, 8, 8, 1))
     """
 
@@ -314,47 +355,4 @@ class RandomCrop(BaseAugmentation):
     def get_config(self):
         config = super().get_config()
         config.update(height=self.height, width=self.width)
-        return config
-
-
-class RandomContrast(BaseAugmentation):
-    """Scales each image's deviation from its per-channel mean by a random factor in
-    ``[1 - lower, 1 + upper]`` (training only), then clips to ``value_range``.
-
-    Args:
-        factor: number in ``[0, 1]`` (``lower = upper = factor``) or pair ``(lower, upper)``.
-        value_range: the valid pixel range, ``(0, 255)`` by default as in Keras; use ``(0, 1)``
-            for scaled images.
-        seed: seed of the layer's generator.
-
-    Example:
-        >>> import numpy as np
-        >>> import numdeep as nd
-        >>> x = np.array([40.0, 60.0], dtype="float32").reshape(1, 1, 2, 1)
-        >>> layer = nd.layers.RandomContrast((0.5, 0.5), seed=0)
-        >>> y = layer(x, training=True).data.ravel()  # spread 20 scaled by 0.5..1.5 about 50
-        >>> bool(abs(y.mean() - 50) < 1e-4 and 10 <= y[1] - y[0] <= 30)
-        True
-    """
-
-    def __init__(self, factor, value_range=(0, 255), seed=None, **kwargs):
-        super().__init__(seed=seed, **kwargs)
-        pair = (factor, factor) if isinstance(factor, int | float) else tuple(factor)
-        if len(pair) != 2 or not all(0 <= f <= 1 for f in pair):
-            raise ValueError(f"RandomContrast layer '{self.name}': `factor` must be a number "
-                             f"or a pair in [0, 1]. Received: factor={factor!r}")
-        self.factor, self._range = factor, (1.0 - pair[0], 1.0 + pair[1])
-        self.value_range = tuple(value_range)
-
-    def augment(self, images, training):
-        n = images.shape[0]
-        scale = self._rng.uniform(*self._range, size=(n, 1, 1, 1)).astype(images.dtype)
-        mean = images.mean(axis=(1, 2), keepdims=True)
-        out = (images - mean) * scale + mean
-        lo, hi = self.value_range
-        return ops.clip(out, float(lo), float(hi))
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(factor=self.factor, value_range=self.value_range)
         return config

@@ -73,11 +73,11 @@ class ImagePreprocessingLayer(Layer):
         return (ndim - 2, ndim - 1) if self.data_format == "channels_first" else (ndim - 3,
                                                                                    ndim - 2)
 
-    @staticmethod
-    def _check_rank(images):
+    def _check_rank(self, images):
         if images.ndim not in (3, 4):
-            raise ValueError(f"Expected image tensor to have rank 3 (single image) or 4 (batch "
-                             f"of images). Received: data.shape={images.shape}")
+            raise ValueError(f"{type(self).__name__} layer '{self.name}': Expected image tensor "
+                             f"to have rank 3 (single image) or 4 (batch of images). Received: "
+                             f"data.shape={images.shape}")
 
     def _batched(self, fn, x, transformation, training):
         x = _as_tensor(x)

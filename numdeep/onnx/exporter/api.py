@@ -66,8 +66,10 @@ def export(model, filepath, input_signature=None, opset_version=None, verbose=No
     Sequential, functional and subclassed models built from numdeep layers and ``numdeep.ops``
     are exported: each layer becomes the ONNX operators that compute it at inference (dropout
     and noise layers vanish, batch normalization uses its moving statistics), recurrent layers
-    become ONNX ``RNN``/``LSTM``/``GRU`` nodes. The batch axis is free, as is every axis the
-    model's inputs leave as ``None`` (a sequence axis, image sizes).
+    become ONNX ``RNN``/``LSTM``/``GRU`` nodes (a ``Scan`` for masked sequences and
+    ``ConvLSTM``), ``Resizing``/``CenterCrop`` become ``Resize``/``Slice``. An activation given
+    as a Python function of ``numdeep.ops`` calls is traced. The batch axis is free, as is
+    every axis the model's inputs leave as ``None`` (a sequence axis, image sizes).
 
     Args:
         model: a numdeep model (built, or given an ``input_signature``).

@@ -139,11 +139,11 @@ def trace_call(ctx, layer, node):
             if not isinstance(t, KerasTensor):
                 ctx.fail(f"its `call` returned {type(t).__name__}, not a symbolic tensor: the "
                          f"output does not depend on the inputs in a way ONNX can record.")
-        convert_nodes(ctx, _nodes_between(ctx, out_tensors))
+        convert_nodes(ctx, nodes_between(ctx, out_tensors))
     return [ctx.physical(t) for t in out_tensors]
 
 
-def _nodes_between(ctx, outputs):
+def nodes_between(ctx, outputs):
     """The recorded nodes that lead to ``outputs`` from already converted tensors, in
     execution order (iterative depth-first walk)."""
     order, seen = [], set()

@@ -13,6 +13,7 @@ from numdeep.models.model import Model
 from numdeep.onnx._deps import require_onnx
 from numdeep.onnx.errors import OnnxImportError
 from numdeep.onnx.importer import ops_math, ops_nn, ops_shape  # noqa: F401 - registration
+from numdeep.onnx.importer.budget import ImportBudget, planned, predicted_shapes
 from numdeep.onnx.importer.context import FOLDERS, IMPORTERS, ImportContext, clean_name, is_const
 from numdeep.onnx.importer.reader import read_model, to_array
 from numdeep.onnx.importer.shapes import Expr, is_partial, settle
@@ -22,7 +23,7 @@ _ONNX_DTYPES = {1: "float32", 2: "uint8", 3: "int8", 5: "int16", 6: "int32", 7: 
                 9: "bool", 10: "float16", 11: "float64"}
 
 
-def load_model(filepath, allow_external_data_dir=None, max_bytes=None):
+def load_model(filepath, allow_external_data_dir=None, max_bytes=None, max_tensor_bytes=None):
     """Load an ONNX file as a numdeep functional model (inference and fine-tuning).
 
     Supported operators: Gemm, MatMul, Conv, ConvTranspose, BatchNormalization,
@@ -38,6 +39,9 @@ def load_model(filepath, allow_external_data_dir=None, max_bytes=None):
         allow_external_data_dir: the folder external tensor data may be read from (refused
             otherwise; every file must stay inside it).
         max_bytes: the largest file accepted (default 2 GiB).
+        max_tensor_bytes: the largest tensor the import may make (graph inputs and values as
+            numdeep traces them, folded constants, and all folded constants together);
+            default ``max(64 MiB, 4 x the file's size)``, see ``importer.budget``.
 
     Returns:
         A ``numdeep.models.Functional`` with the graph's input and output names; float
@@ -45,7 +49,8 @@ def load_model(filepath, allow_external_data_dir=None, max_bytes=None):
         and recurrent layers, and ``ConstantOperand`` for other constant operands).
 
     Raises:
-        OnnxFormatError: a damaged or unsafe file.
+        OnnxFormatError: a damaged or unsafe file, or one that declares tensors larger than
+            ``max_tensor_bytes``.
         OnnxImportError: unsupported operators (all listed at once) or attributes.
 
     Example:
@@ -64,15 +69,26 @@ def load_model(filepath, allow_external_data_dir=None, max_bytes=None):
     require_onnx()
     proto = read_model(filepath, allow_external_data_dir=allow_external_data_dir,
                        max_bytes=max_bytes)
-    return model_from_proto(proto, name=clean_name(proto.graph.name or "onnx_model"))
+    budget = ImportBudget(proto.ByteSize(), max_tensor_bytes)
+    return model_from_proto(proto, name=clean_name(proto.graph.name or "onnx_model"),
+                            budget=budget)
 
 
-def model_from_proto(proto, name="onnx_model"):
-    """A checked ``ModelProto`` (``reader.read_model``) as a numdeep functional model."""
+def model_from_proto(proto, name="onnx_model", budget=None):
+    """A checked ``ModelProto`` (``reader.read_model``) as a numdeep functional model, making no
+    tensor over ``budget`` (an ``ImportBudget``; default: sized from the proto)."""
     onnx = require_onnx()
     graph = proto.graph
     opset = _default_opset(proto)
     _check_supported(graph, proto)
+    budget = budget or ImportBudget(proto.ByteSize())
+    for vi in graph.input:
+        dims = vi.type.tensor_type.shape.dim
+        budget.check([d.dim_value if d.HasField("dim_value") else None for d in dims],
+                     np.dtype(_ONNX_DTYPES.get(vi.type.tensor_type.elem_type, "float64")
+                              ).itemsize, f"graph input {vi.name!r}")
+    for value, (dims, itemsize) in predicted_shapes(onnx, proto).items():
+        budget.check(dims, itemsize, f"value {value!r} (as ONNX shape inference sizes it)")
     ctx = ImportContext(graph, opset)
     for init in graph.initializer:
         ctx.values[init.name] = to_array(init)
@@ -93,15 +109,22 @@ def model_from_proto(proto, name="onnx_model"):
         attrs = {a.name: _attribute(onnx, a) for a in node.attribute}
         values = [ctx.get(n) for n in node.input]
         present = [v for v in values if v is not None]
+        plan = planned(node.op_type, values, attrs)
+        if plan is not None:
+            budget.check(*plan, f"the result of node {node.name!r} ({node.op_type})")
         folder = FOLDERS.get(node.op_type)
-        if folder is not None and all(is_const(v) for v in present) and (
-                getattr(folder, "partial_ok", False) or not any(is_partial(v) for v in present)):
+        partial_ok = getattr(folder, "partial_ok", False)
+        fold = folder is not None and all(is_const(v) for v in present) and (
+            (partial_ok(values) if callable(partial_ok) else partial_ok)
+            or not any(is_partial(v) for v in present))
+        if fold:
             outs = folder(values, attrs, op_type=node.op_type)
         else:
             outs = IMPORTERS[node.op_type](ctx, node, values, attrs)
         for out_name, value in zip(node.output, outs):
             if out_name:
                 ctx.values[out_name] = _as_value(value)
+                budget.check_value(ctx.values[out_name], f"value {out_name!r}", folded=fold)
     ctx.node = None
     outputs = [ctx.get(o.name) for o in graph.output]
     if any(is_const(v) for v in outputs):

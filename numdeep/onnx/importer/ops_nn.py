@@ -239,6 +239,7 @@ def _recurrent(ctx, node, inputs, attrs):
                  "layout=1 are imported.")
     dirs = 2 if direction == "bidirectional" else 1
     per_dir = 3 if kind == "LSTM" else 2
+    _check_recurrent_weights(ctx, kind, attrs, dirs, w, r, b)
     acts = acts or ["Sigmoid", "Tanh", "Tanh"][:per_dir] * dirs
     seq = ctx.op(ops.transpose, x, (1, 0, 2))  # (T, B, F) -> (B, T, F)
     init = [inputs[i] if len(inputs) > i else None for i in (5, 6)][:per_dir - 1 or 1]
@@ -264,6 +265,23 @@ def _recurrent(ctx, node, inputs, attrs):
     if kind == "LSTM":
         outs.append(_join(ctx, cs, 0))
     return outs[:len(node.output)]
+
+
+def _check_recurrent_weights(ctx, kind, attrs, dirs, w, r, b):
+    """W, R and B must have the shapes ``hidden_size`` implies, checked before the layer (and
+    its weights, sized by ``hidden_size``) exists: an attribute cannot make numdeep allocate
+    what the file's weights do not hold."""
+    gates = 4 if kind == "LSTM" else 3
+    hidden = attrs.get("hidden_size")
+    if hidden is None or w.ndim != 3:
+        ctx.fail(f"needs the hidden_size attribute and a 3-D W; got hidden_size={hidden}, "
+                 f"W of shape {w.shape}.")
+    want = {"W": (dirs, gates * hidden, w.shape[2]), "R": (dirs, gates * hidden, hidden),
+            "B": (dirs, 2 * gates * hidden)}
+    for what, value in (("W", w), ("R", r), ("B", b)):
+        if value is not None and value.shape != want[what]:
+            ctx.fail(f"{what} has shape {value.shape}, but hidden_size={hidden} and "
+                     f"direction={attrs.get('direction', 'forward')!r} need {want[what]}.")
 
 
 def _state(ctx, value, direction):

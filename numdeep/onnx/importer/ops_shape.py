@@ -11,8 +11,6 @@ from numdeep.onnx.importer.context import folds, imports, is_const
 from numdeep.onnx.importer.shapes import Dim, is_partial, settle, to_spec
 from numdeep.ops import eager as ops
 
-BIG = np.iinfo(np.int64).max
-
 
 def _axes(ctx, inputs, attrs, at=1, what="axes"):
     if len(inputs) > at and inputs[at] is not None:
@@ -73,7 +71,12 @@ def _fold_slice(inputs, attrs, op_type=None):
     return [inputs[0][_slice_index(_Consts, inputs, attrs, inputs[0].ndim)]]
 
 
-_fold_slice.partial_ok = True
+def _bounds_known(values):
+    # A shape with free sizes slices at import; bounds that are free sizes wait for run time.
+    return not any(is_partial(v) for v in values[1:])
+
+
+_fold_slice.partial_ok = _bounds_known
 
 
 @folds("Reshape")
@@ -146,20 +149,38 @@ def _slice_index(ctx, inputs, attrs, rank):
         starts, ends = attrs["starts"], attrs["ends"]
         axes = attrs.get("axes", list(range(len(starts))))
         steps = [1] * len(starts)
-    index = [slice(None)] * rank
-    for s, e, a, st in zip(starts, ends, axes, steps):
-        e = None if (st > 0 and e >= BIG // 2) or (st < 0 and e <= -BIG // 2) else int(e)
-        index[a % rank] = slice(int(s), e, int(st))
-    return tuple(index)
+    return runtime.slice_key(rank, starts, ends, axes, steps)
 
 
 @imports("Slice")
 def _slice(ctx, node, inputs, attrs):
     x = inputs[0]
-    for v in inputs[1:3]:
-        if is_partial(v):
-            ctx.fail("Slice with bounds that depend on free sizes is not imported yet.")
+    if any(is_partial(v) for v in inputs[1:3]):
+        if is_partial(x):
+            ctx.fail("Slice of a shape by bounds that are free sizes is not imported.")
+        (starts, refs), (ends, more) = to_spec(inputs[1]), to_spec(inputs[2])
+        ends = _respec(ends, more, refs)
+        axes = _axes(ctx, inputs, attrs, 3) or list(range(len(starts)))
+        steps = _axes(ctx, inputs, attrs, 4, "steps") or [1] * len(starts)
+        return [ctx.op(runtime.onnx_slice, settle(x), starts, ends, axes, steps, *refs)]
     return [ctx.op(ops.getitem, x, _slice_index(ctx, inputs, attrs, len(x.shape)))]
+
+
+def _respec(spec, refs, into):
+    """``spec`` over ``refs`` rewritten over ``into`` (extended with the refs it lacks)."""
+    def convert(e):
+        if isinstance(e, tuple) and e[0] == "dim":
+            ref = refs[e[1]]
+            at = next((i for i, r in enumerate(into) if r is ref), None)
+            if at is None:
+                into.append(ref)
+                at = len(into) - 1
+            return ("dim", at, e[2])
+        if isinstance(e, tuple):
+            return (e[0], convert(e[1]), convert(e[2]))
+        return e
+
+    return tuple(convert(e) for e in spec)
 
 
 @imports("Concat")

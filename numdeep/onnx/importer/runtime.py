@@ -1,6 +1,7 @@
 """The few operations of imported graphs that ``numdeep.ops`` has no name for: ONNX's reshape
-(``0`` copies a size, ``-1`` infers one), ``Expand``'s two-way broadcast and
-``ConstantOfShape``, each taking its shape as a spec over free sizes (``shapes.to_spec``) and
+(``0`` copies a size, ``-1`` infers one), ``Expand``'s two-way broadcast, ``ConstantOfShape``
+and a ``Slice`` whose bounds are run-time sizes (a position table cut to the sequence length),
+each taking its shape or bounds as a spec over free sizes (``shapes.to_spec``) and
 the tensors those sizes come from. They are recorded in the functional graph as ops and
 exported back as the ONNX operators they came from."""
 
@@ -38,6 +39,25 @@ def onnx_expand(x, spec, *refs):
 def onnx_full(spec, *refs, value=0.0, dtype="float32"):
     """A tensor of shape ``spec`` filled with ``value`` (ONNX ``ConstantOfShape``)."""
     return Tensor(np.full(tuple(resolve(spec, refs)), value, dtype=np.dtype(dtype)))
+
+
+_BIG = np.iinfo(np.int64).max
+
+
+def slice_key(rank, starts, ends, axes, steps):
+    """ONNX ``Slice`` bounds as a NumPy index of a rank-``rank`` array (an end past +-2**62
+    means "to the end", as exporters write INT64_MAX)."""
+    index = [slice(None)] * rank
+    for s, e, a, st in zip(starts, ends, axes, steps):
+        e = None if (st > 0 and e >= _BIG // 2) or (st < 0 and e <= -_BIG // 2) else int(e)
+        index[a % rank] = slice(int(s), e, int(st))
+    return tuple(index)
+
+
+def onnx_slice(x, starts, ends, axes, steps, *refs):
+    """``x`` sliced along ``axes`` from ``starts`` to ``ends`` (specs over free sizes)."""
+    key = slice_key(len(x.shape), resolve(starts, refs), resolve(ends, refs), axes, steps)
+    return ops.getitem(x, key)
 
 
 def onnx_shape(x, start=0, end=None):
@@ -93,6 +113,18 @@ def _full_spec(spec, *refs, value=0.0, dtype="float32"):
     return KerasTensor(tuple(_static(e) for e in spec), dtype=dtype)
 
 
+def _slice_spec(x, starts, ends, axes, steps, *refs):
+    out = list(x.shape)
+    for s, e, a, st in zip(starts, ends, axes, steps):
+        a %= len(out)
+        if out[a] is None or not isinstance(s, int) or not isinstance(e, int):
+            out[a] = None
+        else:
+            out[a] = len(range(*slice_key(1, [s], [e], [0], [st])[0].indices(out[a])))
+    return KerasTensor(tuple(out), dtype=str(np.dtype(x.dtype)))
+
+
 onnx_reshape.symbolic_spec = _reshape_spec
 onnx_expand.symbolic_spec = _expand_spec
 onnx_full.symbolic_spec = _full_spec
+onnx_slice.symbolic_spec = _slice_spec

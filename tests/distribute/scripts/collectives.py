@@ -1,6 +1,7 @@
 """Horovod's collectives and warm-up schedule on two ranks; rank 0 prints the results as JSON."""
 
 import json
+import time
 
 import numpy as np
 
@@ -33,6 +34,13 @@ def main():
              np.arange(2, dtype="float32")]
     reduced = GradientReducer(hvd.communicator(), bucket_bytes=16).reduce(grads, variables, 0.5)
     out["reduced"] = [None if g is None else g.tolist() for g in reduced]
+    # The communicator counts the time spent waiting in collectives (rank 0 waits for rank 1).
+    comm = hvd.communicator()
+    before = comm.wait_seconds
+    if r == 1:
+        time.sleep(0.5)
+    comm.barrier()
+    out["waited"] = comm.wait_seconds - before
     if r == 0:
         print(json.dumps(out))
 

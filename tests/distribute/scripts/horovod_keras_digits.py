@@ -94,8 +94,10 @@ def main(out_dir):
     score = model.evaluate(x_test, y_test, verbose=0)
     print("Test loss:", score[0])
     print("Test accuracy:", score[1])
-    # Not in Horovod's script: what the test compares across ranks.
-    print(f"rank {hvd.rank()} weights {keras.distribute.weights_digest(model)}")
+    # Not in Horovod's script: what the test compares across ranks, written on its own (one
+    # small write that mpiexec forwards whole, never cut by another rank's output).
+    sys.stdout.flush()
+    print(f"rank {hvd.rank()} weights {keras.distribute.weights_digest(model)}", flush=True)
 
 
 if __name__ == "__main__":

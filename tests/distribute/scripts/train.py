@@ -43,10 +43,11 @@ class Record(nd.callbacks.Callback):
     def __init__(self, rank, args, digest):
         super().__init__()
         self.rank, self.args, self.digest = rank, args, digest
-        self.begin, self.end = {}, {}
+        self.begin, self.end, self.learning_rates = {}, {}, {}
 
     def on_epoch_begin(self, epoch, logs=None):
         self.begin[epoch] = self.digest(self.model)
+        self.learning_rates[epoch] = float(self.model.optimizer.learning_rate)
         if self.rank != 1:
             return
         args = self.args
@@ -76,7 +77,10 @@ def main():
     p.add_argument("--epochs", type=int, default=3)
     p.add_argument("--backup", default=None)
     p.add_argument("--files", action="store_true")
-    p.add_argument("--early-stopping", action="store_true")
+    p.add_argument("--early-stopping", type=float, default=None,
+                   help="EarlyStopping(val_loss, patience=0) with this min_delta")
+    p.add_argument("--reduce-lr", type=float, default=None,
+                   help="ReduceLROnPlateau(val_loss, factor=0.5, patience=0) with this min_delta")
     p.add_argument("--kill-at-epoch", type=int, default=-1)
     p.add_argument("--raise-at-epoch", type=int, default=-1)
     p.add_argument("--hang-at-epoch", type=int, default=-1)
@@ -85,13 +89,14 @@ def main():
     p.add_argument("--timeout", type=float, default=600.0)
     p.add_argument("--verbose", type=int, default=0)
     p.add_argument("--accumulate", type=int, default=None)
+    p.add_argument("--bucket-bytes", type=int, default=4 << 20)
     args = p.parse_args()
     out = Path(args.out)
     (x, y), (vx, vy) = make_data()
     if args.mode == "strategy":
         from numdeep.distribute import MPIStrategy, weights_digest
 
-        strategy = MPIStrategy(seed=7, timeout=args.timeout)
+        strategy = MPIStrategy(seed=7, timeout=args.timeout, bucket_bytes=args.bucket_bytes)
         rank = strategy.rank
         with strategy.scope():
             model = make_model(args.model, args.accumulate)
@@ -101,9 +106,12 @@ def main():
         rank, model = 0, make_model(args.model, args.accumulate)
     record = Record(rank, args, weights_digest)
     callbacks = [record]
-    if args.early_stopping:
-        callbacks.append(nd.callbacks.EarlyStopping(monitor="val_loss", patience=1,
-                                                    min_delta=10.0))
+    if args.early_stopping is not None:
+        callbacks.append(nd.callbacks.EarlyStopping(monitor="val_loss", patience=0,
+                                                    min_delta=args.early_stopping))
+    if args.reduce_lr is not None:
+        callbacks.append(nd.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5,
+                                                        patience=0, min_delta=args.reduce_lr))
     if args.files:
         folder = out / f"files{rank}"
         folder.mkdir(parents=True, exist_ok=True)  # CSVLogger, as Keras's, needs its folder
@@ -122,9 +130,11 @@ def main():
     np.savez(out / f"rank{rank}.npz", *model.get_weights())
     (out / f"rank{rank}.json").write_text(json.dumps({
         "history": history.history, "epochs": history.epoch,
-        "begin": record.begin, "end": record.end, "final": weights_digest(model),
+        "begin": record.begin, "end": record.end,
+        "learning_rates": record.learning_rates, "final": weights_digest(model),
         "iterations": int(model.optimizer.iterations), "pid": os.getpid(),
-        "allreduces": strategy.reducer.calls if args.mode == "strategy" else None}))
+        "allreduces": strategy.reducer.calls if args.mode == "strategy" else None,
+        "early_buckets": strategy.reducer.early_buckets if args.mode == "strategy" else None}))
 
 
 if __name__ == "__main__":

@@ -5,11 +5,13 @@ from numdeep.onnx.exporter.converters import (  # noqa: F401
     attention,
     bert,
     conv,
+    conv_recurrent,
     core,
     embedding,
     imported,
     normalization,
     ops,
+    preprocessing,
     recurrent,
     reshaping,
 )

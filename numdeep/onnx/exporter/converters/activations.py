@@ -9,6 +9,7 @@ import numpy as np
 from numdeep.layers.activations import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from numdeep.layers.core import Activation
 from numdeep.onnx.exporter.context import Value, converts, converts_op
+from numdeep.ops.symbolic import KerasTensor
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
@@ -97,6 +98,11 @@ def softmax_onnx(b, x, axes, rank, log=False):
     return b.node("Div", [e, b.reduce("ReduceSum", e, axes)])
 
 
+# Callables that are not numdeep activations but compute one (the pretrained models' table of
+# transformers' ``hidden_act`` names registers its lambdas): fn -> (ELEMENTWISE name, kwargs).
+ALIASES = {}
+
+
 def activation_name(fn):
     """The name of a numdeep activation function, or None for another callable."""
     if fn is None:
@@ -109,16 +115,37 @@ def activation_name(fn):
 
 def apply_activation(ctx, value, fn, rank):
     """``fn`` (an activation) applied to the ``Value`` of a rank-``rank`` tensor."""
-    name = activation_name(fn)
+    name, kwargs = ALIASES.get(fn, (activation_name(fn), {}))
+    if name == "gelu" and getattr(fn, "__module__", "").startswith("numdeep.ops"):
+        kwargs = {"approximate": True, **kwargs}  # ops.gelu's default, unlike the activation's
     if name in ELEMENTWISE:
-        out = ELEMENTWISE[name](ctx.b, value.name)
+        out = ELEMENTWISE[name](ctx.b, value.name, **kwargs)
         return value if out == value.name else Value(out, value.perm)
     if name in ("softmax", "log_softmax"):
         axis = rank - 1 if value.perm is None else value.perm.index(rank - 1)
         return Value(softmax_onnx(ctx.b, value.name, [axis], rank, log=name == "log_softmax"),
                      value.perm)
-    ctx.fail(f"activation {getattr(fn, '__name__', fn)!r} has no ONNX form (only numdeep's "
-             f"built-in activations are exported).")
+    return _traced_activation(ctx, value, fn, rank)
+
+
+def _traced_activation(ctx, value, fn, rank):
+    """Another callable (``lambda x: ops.gelu(x, approximate=False)``) runs on a symbolic
+    tensor; the ``numdeep.ops`` calls it records are converted like any graph's."""
+    from numdeep.onnx.exporter.walk import convert_nodes, nodes_between
+
+    x = KerasTensor((None,) * rank)
+    ctx.set(x, value)
+    try:
+        y = fn(x)
+    except Exception as err:  # noqa: BLE001 - any failure: not built from numdeep.ops
+        ctx.fail(f"activation {getattr(fn, '__name__', fn)!r} is not one of numdeep's and could "
+                 f"not run on symbolic tensors ({type(err).__name__}: {err}); build it from "
+                 f"numdeep.ops calls.")
+    if not isinstance(y, KerasTensor):
+        ctx.fail(f"activation {getattr(fn, '__name__', fn)!r} returned {type(y).__name__}, not "
+                 f"a symbolic tensor: it does not compute with numdeep.ops.")
+    convert_nodes(ctx, nodes_between(ctx, [y]))
+    return ctx.physical(y)
 
 
 # ----- layers -----------------------------------------------------------------------------------
@@ -181,6 +208,13 @@ def _elementwise_op(op_name):
 
 for _name in ELEMENTWISE:
     converts_op(_name)(_elementwise_op(_name))
+
+
+@converts_op("gelu")
+def _gelu_op(ctx, node, x, approximate=True):
+    # numdeep.ops.gelu approximates by default (keras.ops), unlike the gelu activation.
+    v = ctx.physical(x)
+    return [Value(_gelu(ctx.b, v.name, approximate=approximate), v.perm)]
 
 
 @converts_op("softmax", "log_softmax")

@@ -1,5 +1,6 @@
-"""Attention layers: ``MultiHeadAttention`` (projections, scaled dot products per head, padding,
-causal and explicit masks), and Luong/Bahdanau ``Attention``/``AdditiveAttention``."""
+"""Attention layers: ``MultiHeadAttention`` and ``GroupedQueryAttention`` (projections, scaled
+dot products per head, key/value heads repeated for the query heads they serve, padding, causal
+and explicit masks), and Luong/Bahdanau ``Attention``/``AdditiveAttention``."""
 
 import inspect
 import math
@@ -7,6 +8,7 @@ import math
 import numpy as np
 
 from numdeep.layers.attention.attention import AdditiveAttention, Attention
+from numdeep.layers.attention.grouped_query_attention import GroupedQueryAttention
 from numdeep.layers.attention.multi_head_attention import MultiHeadAttention
 from numdeep.onnx.exporter.context import converts
 from numdeep.onnx.exporter.converters.core import weight
@@ -72,21 +74,46 @@ def _heads(ctx, x_name, dense, name):
     return b.transpose(b.reshape(y, [0, 0, heads, size]), [0, 2, 1, 3])
 
 
+def _repeat_heads(b, x, dense, repeats):
+    """``(B, Nkv, S, H) -> (B, Nkv * repeats, S, H)``, each head repeated in place."""
+    if repeats == 1:
+        return x
+    _, heads, size = dense.kernel.shape
+    y = b.node("Expand", [b.unsqueeze(x, [2]), b.ints([1, 1, repeats, 1, 1])])
+    return b.reshape(y, [0, heads * repeats, -1, size])
+
+
 @converts(MultiHeadAttention)
 def _multi_head_attention(ctx, layer, node):
+    parts = (layer.query_dense, layer.key_dense, layer.value_dense, layer.output_dense,
+             1.0 / math.sqrt(layer.key_dim), 1)
+    return _projected_attention(ctx, layer, node, parts, layer._axes != (1,))
+
+
+@converts(GroupedQueryAttention)
+def _grouped_query_attention(ctx, layer, node):
+    parts = (layer._query_dense, layer._key_dense, layer._value_dense, layer._output_dense,
+             layer._inverse_sqrt_head_dim, layer.num_repeats)
+    return _projected_attention(ctx, layer, node, parts, False)
+
+
+def _projected_attention(ctx, layer, node, parts, other_axes):
+    query_dense, key_dense, value_dense, output_dense, scale, repeats = parts
     args = call_arguments(layer, node)
     query, value = args["query"], args["value"]
     key = args.get("key")
     key = value if key is None else key
-    if len(query.shape) != 3 or layer._axes != (1,) or layer.use_gate or layer._window():
-        ctx.fail("only MultiHeadAttention over 3-D inputs with the default attention axes (no "
-                 "gate, no sliding window) is exported yet.")
+    if len(query.shape) != 3 or other_axes or layer.use_gate or layer._window():
+        ctx.fail(f"only {type(layer).__name__} over 3-D inputs with the default attention axes "
+                 f"(no gate, no sliding window) is exported yet.")
     b = ctx.b
     q_name, k_name, v_name = ctx.value(query), ctx.value(key), ctx.value(value)
-    q = _heads(ctx, q_name, layer.query_dense, f"{layer.name}_query")
-    q = b.node("Mul", [q, b.scalar(1.0 / math.sqrt(layer.key_dim))])
-    k = b.transpose(_heads(ctx, k_name, layer.key_dense, f"{layer.name}_key"), [0, 1, 3, 2])
-    v = _heads(ctx, v_name, layer.value_dense, f"{layer.name}_value")
+    q = _heads(ctx, q_name, query_dense, f"{layer.name}_query")
+    q = b.node("Mul", [q, b.scalar(scale)])
+    k = _heads(ctx, k_name, key_dense, f"{layer.name}_key")
+    k = b.transpose(_repeat_heads(b, k, key_dense, repeats), [0, 1, 3, 2])
+    v = _heads(ctx, v_name, value_dense, f"{layer.name}_value")
+    v = _repeat_heads(b, v, value_dense, repeats)
     scores = b.node("MatMul", [q, k])  # (B, N, T, S)
     q_mask = as_bool(ctx, args.get("query_mask")) or ctx.mask(query)
     v_mask = as_bool(ctx, args.get("value_mask")) or ctx.mask(value)
@@ -104,11 +131,10 @@ def _multi_head_attention(ctx, layer, node):
         mask = b.unsqueeze(mask, [1])  # over the heads
     weights = masked_softmax(b, scores, mask)
     out = b.transpose(b.node("MatMul", [weights, v]), [0, 2, 1, 3])  # (B, T, N, vd)
-    kernel = weight(layer.output_dense.kernel)
+    kernel = weight(output_dense.kernel)
     heads, size = kernel.shape[:2]
-    out_shape = list(layer.output_dense.out_shape)
-    bias = weight(layer.output_dense.bias).reshape(-1) if layer.output_dense.bias is not None \
-        else None
+    out_shape = list(output_dense.out_shape)
+    bias = weight(output_dense.bias).reshape(-1) if output_dense.bias is not None else None
     y = b.matmul_add(b.reshape(out, [0, 0, heads * size]),
                      kernel.reshape(heads * size, -1), bias, name=f"{layer.name}_output")
     if len(out_shape) > 1:
@@ -119,6 +145,7 @@ def _multi_head_attention(ctx, layer, node):
 
 
 _multi_head_attention.handles_mask = True
+_grouped_query_attention.handles_mask = True
 
 
 @converts(Attention, AdditiveAttention)

@@ -5,11 +5,15 @@ both axes free."""
 
 import numpy as np
 
+from numdeep import activations
+from numdeep.autograd import data_of
 from numdeep.onnx.exporter.context import DEFAULT_SIGNATURES, converts
+from numdeep.onnx.exporter.converters.activations import ALIASES, activation_name
 from numdeep.onnx.exporter.converters.core import ONNX_INT64, weight
 from numdeep.onnx.exporter.walk import convert_call, symbolic
 from numdeep.ops.symbolic import KerasTensor
 from numdeep.pretrained.bert import BertForSequenceClassification, BertModel
+from numdeep.pretrained.config import ACTIVATIONS
 
 ONNX_BOOL = 9
 _NAMES = ("input_ids", "attention_mask", "token_type_ids")
@@ -21,6 +25,25 @@ def _signature(model):
 
 DEFAULT_SIGNATURES[BertModel] = _signature
 DEFAULT_SIGNATURES[BertForSequenceClassification] = _signature
+
+
+
+def _register_unnamed_activations():
+    """The pretrained table's unnamed functions (``lambda x: ops.gelu(x, approximate=...)``)
+    as the GELU variant each one computes, found by evaluating it, not by its name."""
+    probe = np.linspace(-5.0, 5.0, 41, dtype=np.float32)
+    for fn in ACTIVATIONS.values():
+        if activation_name(fn) is not None:
+            continue
+        got = np.asarray(data_of(fn(probe)))
+        for approximate in (False, True):
+            want = np.asarray(data_of(activations.gelu(probe, approximate=approximate)))
+            if got.shape == want.shape and np.allclose(got, want, rtol=0, atol=1e-6):
+                ALIASES[fn] = ("gelu", {"approximate": approximate})
+                break
+
+
+_register_unnamed_activations()
 
 
 def _inputs(node):

@@ -7,7 +7,15 @@ from numdeep.autograd import data_of
 from numdeep.layers.core import Dense, Identity, Masking
 from numdeep.layers.einsum_dense import EinsumDense
 from numdeep.layers.embedding import Embedding
-from numdeep.layers.preprocessing.augmentation import BaseAugmentation
+from numdeep.layers.preprocessing.augmentation import BaseAugmentation, RandomFlip
+from numdeep.layers.preprocessing.color import RandomBrightness, RandomContrast, Solarization
+from numdeep.layers.preprocessing.color_effects import (
+    RandomColorDegeneration,
+    RandomGrayscale,
+    RandomInvert,
+    RandomPosterization,
+)
+from numdeep.layers.preprocessing.equalization import Equalization
 from numdeep.layers.preprocessing.normalization import Normalization
 from numdeep.layers.preprocessing.rescaling import Rescaling
 from numdeep.layers.regularization import (
@@ -67,7 +75,9 @@ def _identity(ctx, layer, node):
 
 
 converts(Dropout, GaussianNoise, GaussianDropout, ActivityRegularization, Identity,
-         BaseAugmentation)(_identity)
+         BaseAugmentation, RandomFlip, RandomContrast, RandomBrightness, RandomInvert,
+         RandomGrayscale, RandomColorDegeneration, RandomPosterization, Equalization,
+         Solarization)(_identity)
 
 
 @converts(Embedding)

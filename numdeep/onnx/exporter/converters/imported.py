@@ -1,5 +1,6 @@
 """What models imported from ONNX hold besides numdeep's own layers: the run-time shape
-functions (``Reshape`` with ONNX's rules, ``Expand``, ``ConstantOfShape``, ``Shape``) and
+functions (``Reshape`` with ONNX's rules, ``Expand``, ``ConstantOfShape``, ``Shape``, ``Slice``
+by run-time bounds) and
 ``ConstantOperand``, exported back as the operators they came from."""
 
 import numpy as np
@@ -45,6 +46,15 @@ def _onnx_expand(ctx, node, x, spec, *refs):
 def _onnx_full(ctx, node, spec, *refs, value=0.0, dtype="float32"):
     fill = ctx.b.onnx.numpy_helper.from_array(np.asarray([value], dtype=np.dtype(dtype)))
     return [ctx.b.node("ConstantOfShape", [shape_tensor(ctx, spec, refs)], value=fill)]
+
+
+@converts_op(runtime.onnx_slice)
+def _onnx_slice(ctx, node, x, starts, ends, axes, steps, *refs):
+    b = ctx.b
+    data = operand(ctx, x, node.output_tensors[0].dtype)
+    return [b.node("Slice", [data, shape_tensor(ctx, starts, refs),
+                             shape_tensor(ctx, ends, refs), b.ints(axes, "axes"),
+                             b.ints(steps, "steps")])]
 
 
 @converts_op(runtime.onnx_shape)

@@ -1,16 +1,22 @@
 """Recurrent layers as ONNX's ``RNN``/``LSTM``/``GRU`` operators (Keras's gate order and bias
 layout converted), with a ``Scan`` over the cell's equations when a padding mask must hold the
 state on masked steps (ONNX's operators only know trailing padding). ``Bidirectional`` runs both
-directions and merges them; ``TimeDistributed`` folds time into the batch."""
+directions and merges them; ``TimeDistributed`` folds time into the batch. An RNN of
+``StackedRNNCells`` runs its cells one after the other over the whole sequence: each cell's
+output sequence is the next cell's input, which is what the stacked step computes."""
+
+from types import SimpleNamespace
 
 import numpy as np
 
+from numdeep import tree
 from numdeep.layers.recurrent.base_rnn import FusedRNN
 from numdeep.layers.recurrent.bidirectional import Bidirectional
 from numdeep.layers.recurrent.gru import GRUCell
 from numdeep.layers.recurrent.lstm import LSTMCell
 from numdeep.layers.recurrent.rnn import RNN
 from numdeep.layers.recurrent.simple_rnn import SimpleRNNCell
+from numdeep.layers.recurrent.stacked_rnn_cells import StackedRNNCells
 from numdeep.layers.recurrent.time_distributed import TimeDistributed
 from numdeep.onnx.exporter.context import call_takes, converts
 from numdeep.onnx.exporter.converters.activations import activation_name
@@ -114,8 +120,7 @@ def rnn_time_major(ctx, layer, x_tm, states=(), mask_tm=None):
 def _state_names(ctx, initial_state):
     if initial_state is None:
         return []
-    states = initial_state if isinstance(initial_state, list | tuple) else [initial_state]
-    return [ctx.value(s) for s in states]
+    return [ctx.value(s) for s in tree.flatten(initial_state)]
 
 
 def _split_call(node):
@@ -135,22 +140,62 @@ def _mask_tm(ctx, node, seq):
     return b.unsqueeze(b.transpose(b.node("Cast", [name], to=ONNX_FLOAT), [1, 0]), [2])
 
 
-def _outputs(ctx, layer, seq_tm, states):
+def _outputs(ctx, layer, seq_tm, states, last):
     b = ctx.b
     if layer.return_sequences:
         out = b.transpose(seq_tm, [1, 0, 2])
     else:
-        out = states[0]
+        out = last
     return [out, *states] if layer.return_state else [out]
+
+
+def _per_cell(initial, counts):
+    """The initial states of each stacked cell: ``[[h, c], None, h3]`` (``None``: zeros) or
+    the flat ``[h, c, h3]``."""
+    if not initial:
+        return [[] for _ in counts]
+    if len(initial) == len(counts) and all(
+            s is None or isinstance(s, list | tuple) or n == 1 for s, n in zip(initial, counts)):
+        return [[] if s is None else list(tree.flatten(s)) for s in initial]
+    flat, out = list(tree.flatten(initial)), []
+    for n in counts:
+        out.append(flat[:n])
+        flat = flat[n:]
+    return out
+
+
+def _stacked_time_major(ctx, layer, x_tm, initial, mask_tm):
+    """``rnn_time_major`` for an RNN of ``StackedRNNCells``: the time-major output of the last
+    cell, every cell's final states (flat, in the cells' order) and the last cell's output."""
+    b = ctx.b
+    if layer.go_backwards:
+        x_tm = _reverse_time(b, x_tm)
+        mask_tm = None if mask_tm is None else _reverse_time(b, mask_tm)
+    cells, finals = layer.cell.cells, []
+    counts = [2 if type(cell) is LSTMCell else 1 for cell in cells]
+    for i, (cell, given) in enumerate(zip(cells, _per_cell(initial, counts))):
+        # Masked steps of an inner cell are skipped by the next cell, so only the last cell's
+        # zero_output_for_mask shows in the output.
+        run = SimpleNamespace(cell=cell, stateful=layer.stateful, go_backwards=False,
+                              name=f"{layer.name}_cell{i}", zero_output_for_mask=(
+                                  layer.zero_output_for_mask and i == len(cells) - 1))
+        x_tm, cell_states = rnn_time_major(ctx, run, x_tm, [ctx.value(s) for s in given],
+                                           mask_tm)
+        finals += cell_states
+    return x_tm, finals, cell_states[0]
 
 
 @converts(RNN, FusedRNN)
 def _rnn(ctx, layer, node):
     seq, initial = _split_call(node)
     x_tm = ctx.permuted(seq, (1, 0, 2))
-    seq_tm, states = rnn_time_major(ctx, layer, x_tm, _state_names(ctx, initial),
-                                    _mask_tm(ctx, node, seq))
-    outs = _outputs(ctx, layer, seq_tm, states)
+    mask_tm = _mask_tm(ctx, node, seq)
+    if isinstance(layer.cell, StackedRNNCells):
+        seq_tm, states, last = _stacked_time_major(ctx, layer, x_tm, initial, mask_tm)
+    else:
+        seq_tm, states = rnn_time_major(ctx, layer, x_tm, _state_names(ctx, initial), mask_tm)
+        last = states[0]
+    outs = _outputs(ctx, layer, seq_tm, states, last)
     mask = ctx.mask(seq)
     if layer.return_sequences and mask is not None:
         ctx.set_mask(node.output_tensors[0], mask)

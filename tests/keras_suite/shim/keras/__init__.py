@@ -26,6 +26,9 @@ MODULES = {
     "keras.src.applications": "numdeep.applications",
     "keras.src.applications.imagenet_utils": "numdeep.applications.imagenet_utils",
     "keras.src.backend": "numdeep.backend",
+    # The public `keras.backend` too: as a deeper path it would look `backend` up in `numdeep`
+    # and find the module where `keras.backend.backend()` wants the function.
+    "keras.backend": "numdeep.backend",
     "keras.src.backend.config": "numdeep.backend.config",
     "keras.src.backend.numpy": "numdeep.ops",
     "keras.src.backend.random": "numdeep.random",

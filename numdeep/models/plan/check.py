@@ -1,0 +1,121 @@
+"""Deciding whether a recorded call is static: a plan is kept only when it provably replays.
+
+The recording of the user's call (A) is compared with a second recording (B) made on perturbed
+inputs *and* perturbed weights. Code that reads a tensor's values outside the primitives (a
+NumPy computation on ``.data``, a Python branch on a value, a random draw) shows up as a
+constant, a parameter or a step sequence that differs between A and B; then no plan is made.
+Finally the plan made from A is replayed on B's inputs and weights and must reproduce B's eager
+outputs bit for bit (masks included).
+"""
+
+import contextlib
+import hashlib
+
+import numpy as np
+
+
+def perturbed(array, rng, weight=False):
+    """A same-shape, same-dtype array with other values, or None when none can be made."""
+    kind = array.dtype.kind
+    if kind == "f":
+        noise = rng.random(array.shape)
+        if weight:  # stays positive where it was (variances under a square root)
+            return (array * (1.0 + 0.25 * noise) + 0.0625).astype(array.dtype)
+        return (array + (noise - 0.5)).astype(array.dtype)
+    if kind == "b":
+        return np.logical_not(array)
+    if kind in "iu":
+        if weight:  # counters and seed states
+            return array + array.dtype.type(1)
+        flat = array.reshape(-1)
+        if flat.size < 2 or (flat == flat[0]).all():
+            return None
+        # Rolled, the values stay valid indices (token ids, classes) but move to other places.
+        return np.roll(flat, 1).reshape(array.shape)
+    return None
+
+
+@contextlib.contextmanager
+def swapped_weights(variables, rng):
+    """Rebind every variable to a perturbed copy inside the block; the originals come back
+    (the same array objects) afterwards."""
+    originals = [v.data for v in variables]
+    try:
+        for v in variables:
+            new = perturbed(v.data, rng, weight=True)
+            v.data = v.data.copy() if new is None else new
+        yield
+    finally:
+        for v, a in zip(variables, originals):
+            v.data = a
+
+
+def same_value(a, b):
+    """Equality of recorded parameters and constants (arrays by dtype, shape and values)."""
+    if a is b:
+        return True
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return (isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.dtype == b.dtype
+                and a.shape == b.shape and np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
+    if isinstance(a, list | tuple):
+        return (type(a) is type(b) and len(a) == len(b)
+                and all(same_value(x, y) for x, y in zip(a, b)))
+    if isinstance(a, dict):
+        return (isinstance(b, dict) and a.keys() == b.keys()
+                and all(same_value(a[k], b[k]) for k in a))
+    try:
+        return type(a) is type(b) and bool(a == b)
+    except (TypeError, ValueError):
+        return False
+
+
+def same_recordings(a, b):
+    """Whether recordings A and B describe the same computation."""
+    if len(a.steps) != len(b.steps):
+        return False
+    for (cls_a, params_a, refs_a, dyn_a), (cls_b, params_b, refs_b, dyn_b) in zip(a.steps,
+                                                                              b.steps):
+        if cls_a is not cls_b or len(refs_a) != len(refs_b) or params_a.keys() != \
+                params_b.keys() or not same_value(dyn_a, dyn_b):
+            return False
+        if not all(same_value(params_a[k], params_b[k]) for k in params_a):
+            return False
+        for ra, rb in zip(refs_a, refs_b):
+            if ra[0] != rb[0]:
+                return False
+            if ra[0] == "c":
+                if not same_value(a.consts[ra[1]], b.consts[rb[1]]):
+                    return False
+            elif ra[1] != rb[1]:
+                return False
+    return True
+
+
+def same_outputs(replayed, eager_leaves):
+    """Replayed ``(value, mask, wrap)`` triples against the eager output Tensors."""
+    if len(replayed) != len(eager_leaves):
+        return False
+    for (value, mask, _), t in zip(replayed, eager_leaves):
+        eager_mask = t._keras_mask
+        if not same_value(value, t.data):
+            return False
+        if (mask is None) != (eager_mask is None):
+            return False
+        if mask is not None and not same_value(mask, getattr(eager_mask, "data", eager_mask)):
+            return False
+    return True
+
+
+def _digest(array):
+    return hashlib.blake2b(np.ascontiguousarray(array).view(np.uint8)).digest()
+
+
+def snapshot(variables):
+    """Each variable's array and a digest of its bytes (no copy of the weights)."""
+    return [(v.data, _digest(v.data)) for v in variables]
+
+
+def unchanged(variables, snap):
+    """Whether no variable was rebound or written during the call (inference with side
+    effects, a counter or a moving statistic, cannot be replayed)."""
+    return all(v.data is a and _digest(a) == d for v, (a, d) in zip(variables, snap))
