@@ -26,7 +26,7 @@ def test_every_kind_is_one_registry_entry():
 @pytest.mark.parametrize("module, name, expected", [
     (initializers, "glorot_uniform", initializers.GlorotUniform),
     (regularizers, "l2", regularizers.L2),
-    (losses, "mse", losses.MeanSquaredError),
+    (losses, "MeanSquaredError", losses.MeanSquaredError),  # "mse" gives the function (Keras)
     (optimizers, "ADAM", optimizers.Adam),
     (metrics, "auc", metrics.AUC),
 ])

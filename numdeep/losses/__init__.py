@@ -11,7 +11,7 @@ dtype, ``floatx()`` by default) and the result is differentiable with respect to
 Example:
     >>> import numpy as np
     >>> from numdeep import losses
-    >>> loss = losses.get("sparse_categorical_crossentropy")
+    >>> loss = losses.get("SparseCategoricalCrossentropy")
     >>> probs = np.array([[0.9, 0.1], [0.2, 0.8]], dtype="float32")
     >>> round(loss(np.array([0, 1]), probs).item(), 4)
     0.1643
@@ -96,7 +96,7 @@ __all__ = [
     "CategoricalGeneralizedCrossEntropy", "Dice", "Tversky", "Circle", "CTC",
     "binary_focal_crossentropy", "categorical_focal_crossentropy",
     "categorical_generalized_cross_entropy", "dice", "tversky", "circle", "ctc", "crossentropy",
-    "get", "serialize", "deserialize",
+    "get", "resolve", "serialize", "deserialize",
 ]
 
 _KIND = registry.Kind("loss", "keras.losses", base=Loss)
@@ -114,6 +114,7 @@ _KIND.functions["kullback_leibler_divergence"] = kl_divergence
 # Keras's compile-time "crossentropy"/"ce": the variant is chosen from each batch's shapes.
 _KIND.register(crossentropy, "ce")
 _FN_TO_CLASS = {cls.fn: cls for cls in CLASSES}
+_CLASS_TO_FN = {cls: cls.fn for cls in CLASSES}
 
 
 def serialize(loss):
@@ -143,28 +144,66 @@ def deserialize(config, custom_objects=None):
 
 
 def get(identifier, custom_objects=None):
-    """Resolve a loss from a name, config dict, instance, class or function.
+    """Keras's ``losses.get``: a loss from a name, config dict, instance, class or function.
+
+    As in Keras, the name of a loss *function* or its alias (``'mse'``,
+    ``'sparse_categorical_crossentropy'``) gives the function, which returns per-sample losses;
+    a class name (``'MeanSquaredError'``), a config dict or a class gives an instance, which
+    reduces; a callable or a ``Loss`` instance is returned as it is. ``resolve`` always gives
+    a ``Loss`` object (what ``compile`` uses).
 
     Args:
-        identifier: ``None`` (returns None); a string (``'mse'``,
-            ``'sparse_categorical_crossentropy'``, ``'MeanSquaredError'``, ...); a Keras config
-            dict; a ``Loss`` instance (returned as is) or class (instantiated); or a callable
-            ``fn(y_true, y_pred)`` returning per-sample losses (wrapped in
-            ``LossFunctionWrapper``; numdeep's own loss functions map to their classes).
-        custom_objects: optional ``{name: Loss subclass}`` extra names.
-
-    Returns:
-        A ``Loss`` instance.
+        identifier: ``None`` (returns None), a string, a Keras config dict, a ``Loss`` class or
+            instance, or a callable ``fn(y_true, y_pred)``.
+        custom_objects: optional ``{name: Loss subclass or function}`` extra names.
 
     Example:
         >>> from numdeep import losses
-        >>> losses.get("mse")
+        >>> losses.get("mse") is losses.mean_squared_error
+        True
+        >>> losses.get("MeanSquaredError")
         MeanSquaredError(name='mean_squared_error', reduction='sum_over_batch_size')
-        >>> losses.get("binary_crossentropy").get_config()["from_logits"]
+        >>> import numpy as np
+        >>> y_pred = np.array([[1.0], [1.0]], dtype="float32")
+        >>> losses.get("mse")(np.array([[0.0], [1.0]]), y_pred).numpy()  # per sample
+        array([1., 0.], dtype=float32)
+    """
+    if identifier is None:
+        return None
+    if isinstance(identifier, dict):
+        return deserialize(identifier, custom_objects)
+    if isinstance(identifier, str):
+        obj = _KIND.get(identifier, custom_objects)
+        if isinstance(obj, Loss) and type(obj) in _CLASS_TO_FN and \
+                type(obj).__name__ != identifier:
+            return _CLASS_TO_FN[type(obj)]  # a function's name or alias: the function
+        return obj
+    if isinstance(identifier, type):
+        return resolve(identifier, custom_objects)
+    if callable(identifier):
+        return identifier
+    raise ValueError(f"Could not interpret loss identifier: {identifier!r}")
+
+
+def resolve(identifier, custom_objects=None):
+    """The ``Loss`` object for any loss identifier (what ``compile`` and the metrics use).
+
+    Like ``get``, but a function (or a function's name) becomes its class when it is one of
+    numdeep's own (``mse`` -> ``MeanSquaredError()``) and is wrapped in
+    ``LossFunctionWrapper`` otherwise, so the result always reduces.
+
+    Example:
+        >>> from numdeep import losses
+        >>> losses.resolve("mse")
+        MeanSquaredError(name='mean_squared_error', reduction='sum_over_batch_size')
+        >>> losses.resolve("binary_crossentropy").get_config()["from_logits"]
         False
     """
     if isinstance(identifier, dict):
-        return deserialize(identifier, custom_objects)
+        obj = deserialize(identifier, custom_objects)
+        if obj is None or isinstance(obj, Loss):
+            return obj
+        identifier = obj
     obj = _KIND.get(identifier, custom_objects)
     if obj is None or isinstance(obj, Loss):
         return obj

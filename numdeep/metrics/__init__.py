@@ -228,7 +228,7 @@ def _from_name(name, loss, output_shape):
                              f"num_classes); pass an instance, e.g. metrics.{cls.__name__}(...).")
         return cls() if name == cls.__name__ else cls(name=name)
     try:
-        return _loss_metric(_losses.get(name), name)
+        return _loss_metric(_losses.resolve(name), name)
     except ValueError:
         known = sorted(set(_ALIASES) | {"accuracy", "acc"})
         raise ValueError(f"Unknown metric {name!r}. Known names: {', '.join(known)}, any loss "

@@ -214,7 +214,7 @@ class _InferredAccuracy(MeanMetricWrapper):
 
 def accuracy_for(name, loss, output_shape):
     try:
-        loss_obj = _losses.get(loss)
+        loss_obj = _losses.resolve(loss)
     except ValueError:
         loss_obj = None
     if isinstance(loss_obj, _losses.SparseCategoricalCrossentropy):

@@ -80,7 +80,7 @@ def get_loss(identifier, y_true, y_pred):
             losses_mod.sparse_categorical_crossentropy if sparse else \
             losses_mod.categorical_crossentropy
     else:
-        loss = losses_mod.get(identifier)
+        loss = losses_mod.resolve(identifier)
     if not isinstance(loss, losses_mod.Loss):
         name = identifier if isinstance(identifier, str) else _object_name(loss)
         loss = losses_mod.LossFunctionWrapper(loss, name=name)

@@ -124,7 +124,7 @@ NUMPY_CASES = [
                          ids=[f"{c[0]}-{i}" for i, c in enumerate(NUMPY_CASES)])
 def test_per_sample_values_and_reductions_match_numpy(name, y_true, y_pred, ref):
     expected = ref(y_true, y_pred)
-    loss = losses.get(name)
+    loss = losses.resolve(name)
     np.testing.assert_allclose(loss.call(y_true, Tensor(y_pred)).data, expected, rtol=1e-6)
     w = RNG.uniform(size=N)
     got = loss(y_true, y_pred, sample_weight=w).item()  # computed in float32, the default
@@ -322,4 +322,4 @@ def test_nan_prediction_reaches_the_loss(name, y_true):
     # A NaN at a position that is not the true class: clipping or gathering must not hide it.
     p[2, (IDS[2] + 1) % C] = np.nan
     with np.errstate(invalid="ignore"):
-        assert np.isnan(losses.get(name)(y_true, p).item())
+        assert np.isnan(losses.resolve(name)(y_true, p).item())

@@ -16,14 +16,14 @@ def test_trailing_axis_of_one_is_aligned_never_broadcast():
     p = RNG.normal(size=(N, 1))
     expected = ((p[:, 0] - y) ** 2).mean()
     for name in ("mse", "mae", "huber", "log_cosh"):
-        a = losses.get(name)(y, p).item()
-        b = losses.get(name)(y[:, None], p).item()
-        c = losses.get(name)(y[:, None], p[:, 0]).item()
+        a = losses.resolve(name)(y, p).item()
+        b = losses.resolve(name)(y[:, None], p).item()
+        c = losses.resolve(name)(y[:, None], p[:, 0]).item()
         assert a == pytest.approx(b) and b == pytest.approx(c)
-    assert losses.get("mse")(y, p).item() == pytest.approx(expected)
+    assert losses.resolve("mse")(y, p).item() == pytest.approx(expected)
     yb = RNG.integers(0, 2, size=N)
     pb = RNG.uniform(0.1, 0.9, size=(N, 1))
-    assert losses.get("binary_crossentropy")(yb, pb).item() == pytest.approx(
+    assert losses.resolve("binary_crossentropy")(yb, pb).item() == pytest.approx(
         _np_bce(yb[:, None], pb).mean())
 
 
@@ -31,9 +31,9 @@ def test_trailing_axis_of_one_is_aligned_never_broadcast():
 def test_incompatible_shapes_raise(name):
     with pytest.raises(ValueError, match=r"must have the same shape; received y_true shape "
                                          r"\(6,\) and y_pred shape \(6, 3\)"):
-        losses.get(name)(np.zeros(N), np.full((N, 3), 0.5))
+        losses.resolve(name)(np.zeros(N), np.full((N, 3), 0.5))
     with pytest.raises(ValueError, match=r"\(5, 1\).*\(6, 1\)"):
-        losses.get(name)(np.zeros((5, 1)), np.full((N, 1), 0.5))
+        losses.resolve(name)(np.zeros((5, 1)), np.full((N, 1), 0.5))
 
 
 def test_sparse_ce_rejects_one_hot_labels():
@@ -165,36 +165,36 @@ def test_sparse_ce_with_classes_on_another_axis():
     ("SparseCategoricalCrossentropy", "SparseCategoricalCrossentropy"),
 ])
 def test_get_resolves_names(alias, cls):
-    assert type(losses.get(alias)).__name__ == cls
+    assert type(losses.resolve(alias)).__name__ == cls
 
 
 def test_get_other_identifiers():
     inst = losses.Huber(delta=2.0)
-    assert losses.get(inst) is inst
-    assert losses.get(None) is None
-    assert isinstance(losses.get(losses.Poisson), losses.Poisson)
-    assert isinstance(losses.get(losses.mean_squared_error), losses.MeanSquaredError)
+    assert losses.resolve(inst) is inst
+    assert losses.resolve(None) is None
+    assert isinstance(losses.resolve(losses.Poisson), losses.Poisson)
+    assert isinstance(losses.resolve(losses.mean_squared_error), losses.MeanSquaredError)
     cfg = {"module": "keras.losses", "class_name": "BinaryCrossentropy",
            "config": {"from_logits": True, "name": "bce", "reduction": "sum"},
            "registered_name": None}
-    bce = losses.get(cfg)
+    bce = losses.resolve(cfg)
     assert bce.get_config()["from_logits"] and bce.reduction == "sum" and bce.name == "bce"
     fn_entry = {"module": "builtins", "class_name": "function", "config": "mse",
                 "registered_name": "function"}
-    assert isinstance(losses.get(fn_entry), losses.MeanSquaredError)
+    assert isinstance(losses.resolve(fn_entry), losses.MeanSquaredError)
     with pytest.raises(ValueError, match=r"Unknown loss: 'msqe'.*mse.*sparse_categorical"):
-        losses.get("msqe")
+        losses.resolve("msqe")
     with pytest.raises(ValueError, match="Unknown loss"):
-        losses.get({"class_name": "os.system", "config": {}})
+        losses.resolve({"class_name": "os.system", "config": {}})
     with pytest.raises(ValueError, match="Could not interpret"):
-        losses.get(3)
+        losses.resolve(3)
 
 
 def test_wrapped_user_function():
     def my_loss(y_true, y_pred):
         return ((y_pred - y_true) ** 4).mean(axis=-1)
 
-    loss = losses.get(my_loss)
+    loss = losses.resolve(my_loss)
     assert isinstance(loss, losses.LossFunctionWrapper) and loss.name == "my_loss"
     y, p = np.array([1, 2]), np.array([[1.5], [2.0]], dtype=np.float32)
     out = loss(y, Tensor(p, requires_grad=True))  # int (N,) labels: cast and aligned to (N, 1)
@@ -211,3 +211,33 @@ def test_config_round_trip(cls):
     clone = cls.from_config(config)
     assert clone.get_config() == config
     assert losses.deserialize(losses.serialize(loss)).get_config() == config
+
+
+def test_get_follows_keras_functions_for_function_names_objects_for_the_rest():
+    import pickle
+
+    # Keras: a function's name or alias gives the function (per-sample values) ...
+    assert losses.get("mse") is losses.mean_squared_error
+    assert losses.get("kld") is losses.kl_divergence
+    assert pickle.loads(pickle.dumps(losses.get("mse"))) is losses.mean_squared_error
+    y, p = np.array([[0.0], [1.0]]), np.array([[1.0], [3.0]], "float32")
+    np.testing.assert_allclose(losses.get("mse")(y, p).data, [1.0, 4.0])
+    # ... a class name, config or class an instance (which reduces), anything else as it is.
+    assert type(losses.get("MeanSquaredError")) is losses.MeanSquaredError
+    assert losses.get("MeanSquaredError")(y, p).item() == pytest.approx(2.5)
+    assert isinstance(losses.get(losses.Poisson), losses.Poisson)
+    inst = losses.Huber(delta=2.0)
+    assert losses.get(inst) is inst and losses.get(losses.hinge) is losses.hinge
+    assert losses.get(None) is None
+    fn_entry = {"module": "builtins", "class_name": "function", "config": "mse",
+                "registered_name": "function"}
+    assert losses.get(fn_entry) is losses.mean_squared_error
+    with pytest.raises(ValueError, match="Unknown loss"):
+        losses.get("msqe")
+    # compile still resolves a name to numdeep's class (same training either way).
+    import numdeep as nd
+
+    model = nd.Sequential([nd.Input((1,)), nd.layers.Dense(1)])
+    model.compile("sgd", loss="mse")
+    model.compile("sgd", loss=losses.get("mse"))
+    assert model.evaluate(y, p, verbose=0) >= 0

@@ -288,7 +288,8 @@ def test_keras_signatures_and_configs():
 @pytest.mark.parametrize("cls", NEW, ids=lambda c: c.__name__)
 def test_lookup_by_function_name_and_round_trip(cls):
     name = cls.fn.__name__
-    assert type(losses.get(name)) is cls and losses.get(cls.__name__).name == name
+    assert losses.get(name) is cls.fn and type(losses.resolve(name)) is cls
+    assert losses.get(cls.__name__).name == name
     loss = cls(name="custom", reduction="sum")
     config = loss.get_config()
     assert cls.from_config(config).get_config() == config
