@@ -165,6 +165,7 @@ class TensorBoard(Callback):
         step = self._iterations()
         for name, value in _scalars(logs).items():
             writer.add_scalar(f"evaluation_{name}_vs_iterations", value, step)
+        writer.flush()  # an evaluate() after fit has no on_train_end to flush it
 
     def _iterations(self):
         optimizer = getattr(self.model, "optimizer", None)
