@@ -3,7 +3,7 @@
 inverted), in training only, and ``AutoContrast`` (each channel stretched over the value range,
 always)."""
 
-from numdeep.layers.preprocessing.image_layer import ImagePreprocessingLayer
+from numdeep.layers.preprocessing.image_layer import PixelLayer
 from numdeep.ops import eager as ops
 from numdeep.random import SeedGenerator, uniform
 
@@ -33,7 +33,7 @@ def factor_pair(factor, bounds=(-1, 1)):
     raise ValueError(message)
 
 
-class RandomBrightness(ImagePreprocessingLayer):
+class RandomBrightness(PixelLayer):
     """Adds ``uniform(*factor) * (value_range[1] - value_range[0])`` to each image (one draw
     per image, all pixels and channels alike), then clips to ``value_range``; inference leaves
     images unchanged.
@@ -82,16 +82,13 @@ class RandomBrightness(ImagePreprocessingLayer):
         return ops.clip(images + transformation.astype(images.dtype),
                         float(self.value_range[0]), float(self.value_range[1]))
 
-    def transform_segmentation_masks(self, masks, transformation, training=True):
-        return masks
-
     def get_config(self):
         config = super().get_config()
         config.update(factor=self.factor, value_range=self.value_range, seed=self.seed)
         return config
 
 
-class RandomContrast(ImagePreprocessingLayer):
+class RandomContrast(PixelLayer):
     """Scales each image's deviation from its per-channel mean (over height and width) by a
     random factor in ``[1 - lower, 1 + upper]`` (training only), then clips to
     ``value_range``. With dict inputs, labels, masks and boxes pass through unchanged.
@@ -145,16 +142,13 @@ class RandomContrast(ImagePreprocessingLayer):
         out = (images - mean) * factor.reshape((-1, 1, 1, 1)) + mean
         return ops.clip(out, float(self.value_range[0]), float(self.value_range[1]))
 
-    def transform_segmentation_masks(self, masks, transformation, training=True):
-        return masks
-
     def get_config(self):
         config = super().get_config()
         config.update(factor=self.factor, value_range=self.value_range, seed=self.seed)
         return config
 
 
-class AutoContrast(ImagePreprocessingLayer):
+class AutoContrast(PixelLayer):
     """Stretches each channel of each image so that its lowest value becomes
     ``value_range[0]`` and its highest ``value_range[1]`` (in training and inference alike).
     A constant channel (or one holding NaN) is left as it is. Integer images come out in the
@@ -187,9 +181,6 @@ class AutoContrast(ImagePreprocessingLayer):
         stretched = (images - low) * ((hi - lo) / ops.where(flat, 1.0, span)) + lo
         return ops.where(flat, images, ops.clip(stretched, lo, hi))
 
-    def transform_segmentation_masks(self, masks, transformation, training=True):
-        return masks
-
     def get_config(self):
         config = super().get_config()
         config["value_range"] = self.value_range
@@ -211,7 +202,7 @@ def _unit_factor(factor, name):
     return pair
 
 
-class Solarization(ImagePreprocessingLayer):
+class Solarization(PixelLayer):
     """Inverts the pixels at or above a threshold (``max - x + min``), after adding an offset
     (training only). Per image, ``addition`` and ``threshold`` are drawn from
     ``addition_factor`` and ``threshold_factor`` times 255, on images mapped to ``[0, 255]``
@@ -259,9 +250,6 @@ class Solarization(ImagePreprocessingLayer):
         x = ops.clip((images - lo) * (255.0 / (hi - lo)) + additions, 0.0, 255.0)
         x = ops.where(x.data < thresholds.data, x, 255.0 - x)
         return x * ((hi - lo) / 255.0) + lo
-
-    def transform_segmentation_masks(self, masks, transformation, training=True):
-        return masks
 
     def get_config(self):
         config = super().get_config()

@@ -8,7 +8,7 @@ import numpy as np
 from numdeep.autograd import Tensor
 from numdeep.backend import make_rng
 from numdeep.layers.preprocessing.color import factor_pair
-from numdeep.layers.preprocessing.image_layer import ImagePreprocessingLayer
+from numdeep.layers.preprocessing.image_layer import PixelLayer
 from numdeep.ops import eager as ops
 from numdeep.ops.image import rgb_to_grayscale
 from numdeep.random import SeedGenerator, uniform
@@ -23,7 +23,7 @@ def _batch_size(images):
     return 1 if images.ndim == 3 else images.shape[0]
 
 
-class RandomInvert(ImagePreprocessingLayer):
+class RandomInvert(PixelLayer):
     """Replaces some images by their negative, ``max + min - x`` over ``value_range``. Each
     image draws a probability ``p`` from ``factor`` and is inverted with probability ``p``.
 
@@ -79,16 +79,13 @@ class RandomInvert(ImagePreprocessingLayer):
         total = float(self.value_range[0] + self.value_range[1])
         return ops.where(invert, total - images, images)
 
-    def transform_segmentation_masks(self, masks, transformation, training=True):
-        return masks
-
     def get_config(self):
         config = super().get_config()
         config.update(factor=self.factor, value_range=self.value_range, seed=self.seed)
         return config
 
 
-class RandomGrayscale(ImagePreprocessingLayer):
+class RandomGrayscale(PixelLayer):
     """Turns each RGB image, with probability ``factor``, into its luma
     (``0.2989 R + 0.587 G + 0.114 B``) repeated in the three channels.
 
@@ -125,16 +122,13 @@ class RandomGrayscale(ImagePreprocessingLayer):
         gray = rgb_to_grayscale(images, data_format=self.data_format)
         return ops.where(transformation.reshape(-1, 1, 1, 1), gray, images)
 
-    def transform_segmentation_masks(self, masks, transformation, training=True):
-        return masks
-
     def get_config(self):
         config = super().get_config()
         config.update(factor=self.factor, seed=self.seed)
         return config
 
 
-class RandomColorDegeneration(ImagePreprocessingLayer):
+class RandomColorDegeneration(PixelLayer):
     """Blends each image towards its grayscale version, ``x + f * (gray - x)``, with ``f``
     drawn per image from ``factor``, then clips to ``value_range``: 0 leaves colors as they
     are, 1 makes the image gray, negative values push colors away from gray.
@@ -179,16 +173,13 @@ class RandomColorDegeneration(ImagePreprocessingLayer):
         blended = images + factor * (gray - images)
         return ops.clip(blended, float(self.value_range[0]), float(self.value_range[1]))
 
-    def transform_segmentation_masks(self, masks, transformation, training=True):
-        return masks
-
     def get_config(self):
         config = super().get_config()
         config.update(factor=self.factor, value_range=self.value_range, seed=self.seed)
         return config
 
 
-class RandomPosterization(ImagePreprocessingLayer):
+class RandomPosterization(PixelLayer):
     """Keeps only the ``bits`` most significant bits of each 8-bit channel value (images are
     mapped from ``value_range`` to ``[0, 255]`` and back), ``bits`` drawn per image from
     ``[lower, upper)`` as in Keras (``(f, f)``: exactly ``f`` bits). The result is a
@@ -236,9 +227,6 @@ class RandomPosterization(ImagePreprocessingLayer):
         x = ((images.data - lo) * (255.0 / (hi - lo))).astype(np.uint8)
         x = (x >> shift) << shift
         return Tensor((x * ((hi - lo) / 255.0) + lo).astype(self.dtype))
-
-    def transform_segmentation_masks(self, masks, transformation, training=True):
-        return masks
 
     def get_config(self):
         config = super().get_config()

@@ -4,7 +4,7 @@ import numpy as np
 
 from numdeep.autograd import Tensor
 from numdeep.backend import xp_of
-from numdeep.layers.preprocessing.image_layer import ImagePreprocessingLayer
+from numdeep.layers.preprocessing.image_layer import PixelLayer
 
 __all__ = ["Equalization"]
 
@@ -27,7 +27,7 @@ def equalize_rows(rows, bins):
     return xp.where(flat, rows, out)
 
 
-class Equalization(ImagePreprocessingLayer):
+class Equalization(PixelLayer):
     """Spreads the values of each channel of each image over the whole ``value_range`` by
     histogram equalization (in training; inference leaves images unchanged, as in Keras). The
     output is a lookup of the input's histogram, so no gradient flows through it.
@@ -70,9 +70,6 @@ class Equalization(ImagePreprocessingLayer):
         if self.data_format == "channels_first":
             out = out.transpose(0, 3, 1, 2)
         return Tensor(xp_of(out).ascontiguousarray(out).astype(self.dtype, copy=False))
-
-    def transform_segmentation_masks(self, masks, transformation, training=True):
-        return masks
 
     def get_config(self):
         config = super().get_config()

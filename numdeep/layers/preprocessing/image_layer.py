@@ -124,3 +124,11 @@ class ImagePreprocessingLayer(Layer):
         if self.bounding_box_format is not None:
             config["bounding_box_format"] = self.bounding_box_format
         return config
+
+
+class PixelLayer(ImagePreprocessingLayer):
+    """An image layer that changes pixel values, never positions (brightness, contrast, color
+    effects): segmentation masks and bounding boxes pass through it unchanged."""
+
+    def transform_segmentation_masks(self, masks, transformation, training=True):
+        return masks
