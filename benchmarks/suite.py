@@ -101,7 +101,11 @@ def worker(args):
         print(json.dumps({"gflops": matmul_gflops()}))
         return
     if args.worker == "numdeep":
-        from _cases import numdeep_row
+        # First, as a script starting with `import numdeep as keras` does: numdeep then sets
+        # OpenBLAS's thread timeout before NumPy loads OpenBLAS (see numdeep/__init__.py).
+        import numdeep  # noqa: F401, I001
+
+        from _cases import numdeep_row  # noqa: I001
 
         fn, units = numdeep_row(args.row)
     else:

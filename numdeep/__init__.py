@@ -15,7 +15,20 @@ Example:
     ['accuracy', 'loss']
 """
 
-from numdeep import (
+import os as _os
+import sys as _sys
+
+# OpenBLAS's idle threads spin for ~0.1 s (2^28 cycles) after every matrix product by default,
+# holding the other cores that numdeep's own threads need for the non-BLAS work (pooling,
+# im2col, softmax, normalization): measured at 2 threads, the tutorial CNN's training step took
+# 46 ms with the default and 35 ms with 2^18 cycles (~0.1 ms), BatchNorm's 50 -> 31 ms. OpenBLAS
+# reads the variable once, when NumPy loads it, so it can only be set here when numdeep is
+# imported before NumPy (a script that imports NumPy first can export it itself); a value the
+# user set is kept.
+if "numpy" not in _sys.modules:
+    _os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "18")
+
+from numdeep import (  # noqa: E402 - after the environment above
     activations,
     backend,
     callbacks,

@@ -30,6 +30,7 @@ from numdeep.backend.config import (
     standardize_data_format,
 )
 from numdeep.backend.dtypes import is_float_dtype, is_int_dtype, result_type, standardize_dtype
+from numdeep.backend.kernels import scatter
 from numdeep.backend.naming import (
     clear_session,
     current_path,
@@ -124,10 +125,17 @@ def set_keras_mask(x, mask):
     x._keras_mask = mask
 
 
-def scatter_add(target, indices, values):
-    """Add ``values`` into ``target[indices]`` in place, accumulating repeated indices."""
+def scatter_add(target, indices, values, zeroed=False):
+    """Add ``values`` into ``target[indices]`` in place, accumulating repeated indices
+    (``zeroed``: ``target`` is known to hold only zeros, which saves work)."""
     xp = xp_of(target)
-    if xp is np:
+    rows = indices[0] if type(indices) is tuple and len(indices) == 1 else indices
+    if (xp is np and type(rows) is np.ndarray and rows.dtype.kind in "iu"
+            and type(values) is np.ndarray and values.dtype == target.dtype
+            and values.shape == rows.shape + target.shape[1:] and target.flags.c_contiguous
+            and values.size >= scatter.MIN_SIZE):
+        scatter.scatter_add_rows(target, rows, values, zeroed)  # np.add.at's rows: 8x slower
+    elif xp is np:
         np.add.at(target, indices, values)
     else:  # pragma: no cover - needs a GPU
         import cupyx

@@ -2,6 +2,7 @@
 
 import inspect
 import warnings
+import weakref
 
 import numpy as np
 
@@ -179,7 +180,7 @@ class Trainer:
 
     def _compute_loss(self, x, y, y_pred, sample_weight, training):
         # An override written before Keras 3.3 has no `training` argument.
-        if "training" in inspect.signature(self.compute_loss).parameters:
+        if _takes_training(self.compute_loss):
             return self.compute_loss(x, y, y_pred, sample_weight, training=training)
         return self.compute_loss(x, y, y_pred, sample_weight)
 
@@ -613,3 +614,21 @@ def _check_count(value, name, minimum):
         kind = "a positive integer" if minimum >= 1 else "a non-negative integer"
         raise ValueError(f"`{name}` must be {kind}. Received: {name}={value!r}")
     return int(value)
+
+
+_TAKES_TRAINING = weakref.WeakKeyDictionary()
+
+
+def _takes_training(method):
+    """Whether ``method`` (a bound ``compute_loss``) accepts ``training``; inspecting a signature
+    costs ~30 us, so the answer is kept per function (a training step asks every time)."""
+    fn = getattr(method, "__func__", method)
+    try:
+        return _TAKES_TRAINING[fn]
+    except (KeyError, TypeError):
+        answer = "training" in inspect.signature(method).parameters
+        try:
+            _TAKES_TRAINING[fn] = answer
+        except TypeError:  # an unhashable callable: ask every time
+            pass
+        return answer

@@ -1,5 +1,6 @@
 """Gradient checks and PyTorch parity of the Transformer primitives: ``LayerNorm``,
-``MaskedSoftmax`` and the fused exact ``Gelu`` (plus the stability cases of each).
+``MaskedSoftmax``, ``DotProductAttention`` and the fused exact ``Gelu`` (plus the stability
+cases of each).
 
 ``CASES`` is this file's table, in the style of ``test_ops_gradcheck.py``: a float64
 central-difference check per row and, when torch is importable, float32 forward and gradient
@@ -53,9 +54,21 @@ ROWS = np.array([[True, True, False, True], [False, False, False, False],
 
 
 def _torch_masked_softmax(T, x, mask):
+    # Written without -inf and nan_to_num, so that its double backward has no NaN either (a
+    # fully masked row gives zeros and zero derivatives of every order, as ours).
     m = T.as_tensor(np.array(np.broadcast_to(mask, x.shape)))
-    y = T.softmax(x.masked_fill(~m, float("-inf")), dim=-1)
-    return T.nan_to_num(y, nan=0.0)
+    kept = x.masked_fill(~m, -1e9)
+    e = T.exp(kept - kept.amax(dim=-1, keepdim=True).detach()) * m
+    return e / e.sum(dim=-1, keepdim=True).clamp_min(T.finfo(x.dtype).tiny)
+
+
+def _dpa(q, kt, v, mask):
+    return attention.DotProductAttention.apply(q, kt, v, mask=mask)
+
+
+def _torch_dpa(T, q, kt, v, mask):
+    s = q @ kt
+    return (s.softmax(-1) if mask is None else _torch_masked_softmax(T, s, mask)) @ v
 
 
 CASES = [
@@ -93,6 +106,15 @@ CASES = [
     Case("masked_softmax:blocked-two-axes", lambda x: masked_softmax(x, BIG_ROWS),
          (normal(2, 4, 90, 100, scale=3.0),),
          lambda T, x: _torch_masked_softmax(T, x, BIG_ROWS), mode="random"),
+    Case("dot_product_attention", lambda q, kt, v: _dpa(q, kt, v, KEYS),
+         (normal(2, 3, 3, 4), normal(2, 3, 4, 5), normal(2, 3, 5, 6)),
+         lambda T, q, kt, v: _torch_dpa(T, q, kt, v, KEYS)),
+    Case("dot_product_attention:no-mask", lambda q, kt, v: _dpa(q, kt, v, None),
+         (normal(3, 2, 5), normal(3, 5, 4), normal(3, 4, 2)),
+         lambda T, q, kt, v: _torch_dpa(T, q, kt, v, None)),
+    Case("dot_product_attention:blocked", lambda q, kt, v: _dpa(q, kt, v, BIG_KEYS),
+         (normal(3, 2, 100, 8), normal(3, 2, 8, 120), normal(3, 2, 120, 5)),
+         lambda T, q, kt, v: _torch_dpa(T, q, kt, v, BIG_KEYS), mode="random"),
     Case("gelu", fused_gelu, (normal(4, 5, scale=2.0),),
          lambda T, x: T.nn.functional.gelu(x)),
     Case("gelu:blocked", fused_gelu, (normal(3, 100, 150, scale=3.0),),
@@ -226,3 +248,39 @@ def test_blocked_masked_softmax_matches_the_per_row_reference_on_extremes():
     mask[1, 0, 0, 50] = True
     y = masked_softmax(Tensor(x), mask).data
     assert np.isnan(y[1, 0, 0]).any() and np.isfinite(np.delete(y[1, 0], 0, axis=0)).all()
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_dot_product_attention_equals_the_composition_on_transposed_heads(dtype):
+    """The fused node on the strided views attention hands it (heads transposed out of the
+    projections) gives the composition's output and gradients, a fully masked row included."""
+    rng = np.random.default_rng(11)
+    proj = [rng.standard_normal((3, 70, 4, 8)).astype(dtype) for _ in range(3)]
+    mask = rng.random((3, 1, 1, 70)) > 0.3
+    mask[2, ..., :] = False
+    gy = rng.standard_normal((3, 4, 70, 8)).astype(dtype)
+    results = []
+    for fused in (True, False):
+        ts = [Tensor(p, requires_grad=True) for p in proj]
+        q, kt, v = (ts[0].transpose((0, 2, 1, 3)), ts[1].transpose((0, 2, 3, 1)),
+                    ts[2].transpose((0, 2, 1, 3)))
+        out = _dpa(q, kt, v, mask) if fused else masked_softmax(q @ kt, mask) @ v
+        out.backward(gy)
+        results.append([out.data] + [t.grad for t in ts])
+    tol = 1e-5 if dtype == "float32" else 1e-12
+    for got, want in zip(*results):
+        np.testing.assert_allclose(got, want, rtol=tol, atol=tol)
+    assert not results[0][0][2].any()
+
+
+def test_dot_product_attention_layout_writes_the_output_in_the_callers_axis_order():
+    rng = np.random.default_rng(12)
+    q, v = rng.standard_normal((2, 3, 5, 4)), rng.standard_normal((2, 3, 6, 7))
+    kt = rng.standard_normal((2, 3, 4, 6))
+    plain = _dpa(q, kt, v, None).data
+    t = Tensor(q, requires_grad=True)
+    out = attention.DotProductAttention.apply(t, kt, v, layout=(0, 2, 1, 3))
+    np.testing.assert_array_equal(out.data, plain)
+    assert out.data.transpose(0, 2, 1, 3).flags.c_contiguous
+    out.backward(np.ones_like(plain))
+    assert t.grad.shape == q.shape

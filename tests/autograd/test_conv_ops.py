@@ -47,7 +47,7 @@ def tconv(T, x, w, b=None, stride=1, pads=None, dilation=1, groups=1):
     xc = _first(T, x)
     if pads:
         xc = _pad(T, xc, pads)
-    wt = w.permute(nd + 1, nd, *range(nd))
+    wt = w.permute(nd + 1, nd, *range(nd)).contiguous()  # torch's double backward needs it
     fn = (T.nn.functional.conv1d, T.nn.functional.conv2d, T.nn.functional.conv3d)[nd - 1]
     return _last(T, fn(xc, wt, b, stride, 0, dilation, groups))
 
@@ -156,6 +156,18 @@ CASES = [
          (normal(2, 9, 9, 4), normal(3, 3, 4, 8), normal(8)),
          lambda T, x, w, b: tconv(T, x, w, b, stride=2, pads=((1, 1), (1, 1))), tol=CONV_TOL,
          mode="random"),
+    Case("conv:pointwise-bias", lambda x, w, b: C.conv(x, w, bias=b),
+         (normal(2, 4, 3, 3), normal(1, 1, 3, 5), normal(5)),
+         lambda T, x, w, b: tconv(T, x, w, b), tol=CONV_TOL),
+    Case("conv:one-filter", lambda x, w, b: C.conv(x, w, bias=b, padding="same"),
+         (normal(2, 5, 4, 8), normal(3, 3, 8, 1), normal(1)),
+         lambda T, x, w, b: tconv(T, x, w, b, pads=((1, 1), (1, 1))), tol=CONV_TOL,
+         mode="random"),
+    Case("depthwise_conv:dilated-multiplier",
+         lambda x, w, b: C.depthwise_conv(x, w, bias=b, padding="same", dilation_rate=2),
+         (normal(1, 6, 5, 2), normal(3, 3, 2, 3), normal(6)),
+         lambda T, x, w, b: tconv(T, x, w.reshape(3, 3, 1, 6), b, pads=((2, 2), (2, 2)),
+                                  dilation=2, groups=2), tol=CONV_TOL),
     Case("depthwise_conv", lambda x, w: C.depthwise_conv(x, w, padding="same"),
          (normal(1, 5, 5, 3), normal(3, 3, 3, 2)),
          lambda T, x, w: tdepthwise(T, x, w, pads=((1, 1), (1, 1))), tol=CONV_TOL),
@@ -354,11 +366,14 @@ def test_no_patch_matrix_is_kept_and_saved_arrays_are_freed_by_backward():
     del padded
     y.sum().backward()
     assert ref() is None and y._ctx.saved is None
-    grouped = ops.conv(x, Tensor(np.ones((3, 3, 1, 6), np.float32), requires_grad=True))
+    x4 = Tensor(np.ones((2, 6, 6, 4), np.float32), requires_grad=True)
+    grouped = ops.conv(x4, Tensor(np.ones((3, 3, 2, 6), np.float32), requires_grad=True))
     ref = weakref.ref(grouped._ctx.saved[0])  # grouped convolutions keep their patches...
-    assert ref().shape == (3, 2 * 4 * 4, 9)
+    assert ref().shape == (2, 2 * 4 * 4, 18)
     grouped.sum().backward()
     assert ref() is None  # ...until their backward has run
+    depthwise = ops.conv(x, Tensor(np.ones((3, 3, 1, 6), np.float32), requires_grad=True))
+    assert depthwise._ctx.saved[0] is x.data  # depthwise keeps only the (padded) input
 
 
 @pytest.mark.parametrize("block_bytes", [1, 3000])

@@ -217,3 +217,33 @@ def test_keras_files_of_gated_and_grouped_attention_load(tmp_path):
     back = keras.models.load_model(str(tmp_path / "mha.keras"))
     np.testing.assert_allclose(back.predict(x, verbose=0), ours_mha.predict(x, verbose=0),
                                atol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("use_bias", [True, False])
+def test_fused_self_attention_projections_equal_the_separate_ones(dtype, use_bias):
+    """Inference on ``mha(x, x)`` projects query, key and value with one GEMM; the numbers are
+    those of the three projections (the graph path), a padding mask included."""
+    mha = L.MultiHeadAttention(3, 5, value_dim=4, use_bias=use_bias, dtype=dtype)
+    x = nd.Tensor(RNG.standard_normal((2, 7, 6)).astype(dtype))
+    mask = np.ones((2, 1, 7), bool)
+    mask[1, :, 4:] = False
+    mha(x, x)
+    for w in mha.weights:
+        w.assign(RNG.standard_normal(w.shape).astype(dtype))
+    with nd.no_grad():
+        fused = mha(x, x, attention_mask=mask).numpy()
+        q, k, v = (mha.query_dense(x), mha.key_dense(x), mha.value_dense(x))
+    separate = mha(x, x, attention_mask=mask).numpy()  # grad enabled: the separate projections
+    tol = 1e-5 if dtype == "float32" else 1e-12
+    np.testing.assert_allclose(fused, separate, rtol=tol, atol=tol)
+    from numdeep.layers.attention.projections import fused_projections
+
+    with nd.no_grad():
+        parts = fused_projections(x, (mha.query_dense, mha.key_dense, mha.value_dense))
+    for got, want in zip(parts, (q, k, v)):
+        assert got.shape == want.shape
+        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=tol, atol=tol)
+    mha.query_dense.enable_lora(2)
+    with nd.no_grad():
+        assert fused_projections(x, (mha.query_dense, mha.key_dense, mha.value_dense)) is None

@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 
+from numdeep.autograd.engine import is_grad_enabled
 from numdeep.autograd.function import Function
 from numdeep.backend.kernels import gelu as gelu_kernel
 
@@ -478,6 +479,8 @@ class Gelu(Function):
 
     def forward(self, x):
         if self.xp is np and x.dtype == np.float32:
+            if not is_grad_enabled():  # no backward can follow: skip the full-size tail
+                return gelu_kernel.gelu(x)
             y, h = gelu_kernel.gelu_and_tail(x)
         else:
             y, h = gelu_reference(self.xp, x)

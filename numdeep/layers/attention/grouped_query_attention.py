@@ -133,7 +133,8 @@ class GroupedQueryAttention(AttentionBase):
         if use_causal_mask:
             mask = masks.merge_masks(mask, self._compute_causal_mask(query, value))
         return attend(query * self._inverse_sqrt_head_dim, key, value, mask, (1,),
-                      self._dropout_fn(training))
+                      self._dropout_fn(training),
+                      return_weights=bool(self._return_attention_scores))
 
     def compute_output_shape(self, query_shape, value_shape=None, key_shape=None):
         value_shape = query_shape if value_shape is None else value_shape

@@ -16,7 +16,7 @@ from numdeep.layers.attention.base import (
     check_positive_int,
 )
 from numdeep.layers.attention.dot_product import attend
-from numdeep.layers.attention.projections import HeadsDense, OutputDense
+from numdeep.layers.attention.projections import HeadsDense, OutputDense, fused_projections
 
 
 class MultiHeadAttention(AttentionBase):
@@ -159,7 +159,10 @@ class MultiHeadAttention(AttentionBase):
             query, value, key, query_mask, value_mask, key_mask, attention_mask,
             use_causal_mask, MultiHeadAttention)
         gate = self._gate_dense(query) if self.use_gate else None
-        q, k, v = self.query_dense(query), self.key_dense(key), self.value_dense(value)
+        fused = None
+        if query is key and key is value:
+            fused = fused_projections(query, (self.query_dense, self.key_dense, self.value_dense))
+        q, k, v = fused or (self.query_dense(query), self.key_dense(key), self.value_dense(value))
         extra = {"use_causal_mask": True} if causal_only else {}
         out, scores = self._compute_attention(q, k, v, mask, training, return_attention_scores,
                                               **extra)
@@ -180,7 +183,7 @@ class MultiHeadAttention(AttentionBase):
             mask = masks.merge_masks(mask, self._compute_causal_mask(query, value))
         axes = getattr(self, "_axes", None) or self._normalized_axes(query.ndim)
         return attend(query * self._inverse_sqrt_key_dim, key, value, mask, axes,
-                      self._dropout_fn(training))
+                      self._dropout_fn(training), return_weights=return_attention_scores)
 
     def compute_output_shape(self, query_shape, value_shape=None, key_shape=None):
         query_shape, value_shape = tuple(query_shape), tuple(value_shape or query_shape)

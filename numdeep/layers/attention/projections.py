@@ -3,8 +3,10 @@ sublayers (so weights and files move between numdeep and Keras unchanged), each 
 matrix product. Like ``EinsumDense`` they take LoRA (``layer.query_dense.enable_lora(rank)``)."""
 
 from numdeep import activations
+from numdeep.autograd import Tensor, is_grad_enabled
 from numdeep.layers.layer import Layer
 from numdeep.layers.lora import LoRA
+from numdeep.ops import eager as ops
 
 
 class _Projection(LoRA, Layer):
@@ -90,3 +92,37 @@ class OutputDense(_Projection):
 
     def compute_output_shape(self, input_shape):
         return (*input_shape[:-2], *self.out_shape)
+
+
+def fused_projections(x, denses):
+    """``[d(x) for d in denses]`` for ``HeadsDense`` layers applied to the same input, as one
+    matrix product against their concatenated kernels; ``None`` where that does not apply.
+
+    Self-attention projects one input three times (query, key, value): one ``(rows, dim) @
+    (dim, 3 * width)`` GEMM runs closer to BLAS's peak than three of a third the width
+    (measured on MiniLM's ``(4096, 384)`` projections: 45 -> 43 ms at one thread). Only
+    inference (no gradient recorded: slicing the product would cost the backward three
+    full-size scatters) of plain projections takes this path: no LoRA, activation, activity
+    regularizer or rematerialization. Built from primitives, so inference plans trace it.
+    """
+    if is_grad_enabled():
+        return None
+    first = denses[0]
+    for d in denses:
+        if (type(d) is not HeadsDense or not d.built or d.lora_enabled or d.activation is not None
+                or d.activity_regularizer is not None or d._remat_mode is not None
+                or d.use_bias != first.use_bias or d._kernel.dtype != first._kernel.dtype):
+            return None
+    x = x if isinstance(x, Tensor) else Tensor(x)
+    if x.ndim < 2 or x.dtype != first._kernel.dtype:
+        return None
+    dim = x.shape[-1]
+    y = x @ ops.concatenate([d._kernel.reshape((dim, -1)) for d in denses], axis=1)
+    if first.use_bias:
+        y = y + ops.concatenate([d.bias.reshape((-1,)) for d in denses], axis=0)
+    out, start = [], 0
+    for d in denses:
+        width = d.heads * d.size
+        out.append(y[..., start:start + width].reshape(x.shape[:-1] + (d.heads, d.size)))
+        start += width
+    return out

@@ -14,6 +14,7 @@ import numpy as np
 
 from numdeep.autograd import Tensor
 from numdeep.autograd.function import Function
+from numdeep.models.plan.lower import lowered
 
 _ORIGINAL_APPLY = Function.__dict__["apply"]
 _LOCK = threading.Lock()  # one trace at a time: the wrapper is process-wide
@@ -152,6 +153,7 @@ class Plan:
         self.size = base + n_c + len(recording.steps)
         self.weight_arrays = [v.data for v in self.variables]
         self._lock = threading.Lock()
+        self._straight = _straight_line(self)
 
     def _with_releases(self, steps, first_step_slot):
         kept = {i for v, m, _ in self.outputs for i in (v, m) if i is not None}
@@ -166,12 +168,17 @@ class Plan:
         out = []
         self._states = {}
         for k, (cls, params, args, slot, dyn) in enumerate(steps):
-            forward = _kernel(cls, params)
-            op = forward.__self__.__dict__
-            self._states[slot] = dict(op)
+            forward = None if dyn else lowered(cls, params)
+            if forward is None:
+                forward = _kernel(cls, params)
+                op = forward.__self__.__dict__
+                self._states[slot] = dict(op)
+                n_state = len(op)
+            else:  # a lean kernel keeps no state to reset
+                op, n_state = None, 0
             a0 = args[0] if len(args) in (1, 2) else -1
             a1 = args[1] if len(args) == 2 else -1
-            out.append((forward, op, len(op), a0, a1, args, slot, tuple(release[k]), dyn))
+            out.append((forward, op, n_state, a0, a1, args, slot, tuple(release[k]), dyn))
         return out
 
     def weights_current(self):
@@ -184,6 +191,8 @@ class Plan:
 
     def run(self, arrays):
         """Replay on raw input ``arrays``; returns ``[(value, mask or None, wrap), ...]``."""
+        if self._straight is not None:
+            return self._straight(arrays, self.variables, self.consts)
         env = [None] * self.size
         env[:self.n_inputs] = arrays
         n = self.n_inputs
@@ -205,7 +214,9 @@ class Plan:
                 env[out] = value if type(value) is np.ndarray else np.asarray(value)
                 # What forward kept for a backward that never comes would keep its arrays
                 # alive: the eager path frees them as soon as no graph refers to them.
-                if len(op) != n_state:
+                if op is None:
+                    pass
+                elif len(op) != n_state:
                     state = self._states[out]
                     op.clear()
                     op.update(state)
@@ -214,6 +225,35 @@ class Plan:
                 for i in release:
                     env[i] = None
         return [(env[v], None if m is None else env[m], wrap) for v, m, wrap in self.outputs]
+
+
+def _straight_line(plan):
+    """The replay as one generated Python function, when every step has a lean kernel (no op
+    object to reset, no parameter read at run time): local variables instead of the ``env``
+    list and no per-step dispatch, ~1 us less per op (a 1-sample ``predict`` runs ~7 ops).
+
+    The source is made only of slot numbers and the fixed text below; the kernels, weights and
+    constants are passed in as objects, never written into it.
+    """
+    if any(op is not None or dyn for _, op, _, _, _, _, _, _, dyn in plan.steps):
+        return None
+    n_in, n_w = plan.n_inputs, len(plan.variables)
+    lines = ["def replay(arrays, variables, consts):"]
+    lines += [f"    v{i} = arrays[{i}]" for i in range(n_in)]
+    lines += [f"    v{n_in + j} = variables[{j}].data" for j in range(n_w)]
+    lines += [f"    v{n_in + n_w + k} = consts[{k}]" for k in range(len(plan.consts))]
+    kernels = {}
+    for k, (forward, _, _, _, _, args, out, release, _) in enumerate(plan.steps):
+        kernels[f"k{k}"] = forward
+        lines.append(f"    v{out} = k{k}({', '.join(f'v{i}' for i in args)})")
+        lines.append(f"    if type(v{out}) is not ndarray: v{out} = asarray(v{out})")
+        lines += [f"    del v{i}" for i in release]
+    outs = ", ".join(f"(v{v}, {'None' if m is None else f'v{m}'}, {bool(w)})"
+                     for v, m, w in plan.outputs)
+    lines.append(f"    return [{outs}]")
+    namespace = dict(kernels, ndarray=np.ndarray, asarray=np.asarray)
+    exec(compile("\n".join(lines), "<numdeep inference plan>", "exec"), namespace)  # noqa: S102
+    return namespace["replay"]
 
 
 def _kernel(cls, params):

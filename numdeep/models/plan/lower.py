@@ -1,0 +1,101 @@
+"""Lean replay kernels for the commonest primitives of an inference plan.
+
+A plan replays ``Function.forward`` methods; each of those also saves arrays for a backward
+that never comes, keeps bookkeeping attributes and (for the exp family) enters a floating-point
+error scope, which the plan then has to undo: several microseconds per op, most of a 1-sample
+``predict``. For the ops below a plain function computes the same result with the same NumPy
+calls in the same order, so the replay stays bit for bit equal to the eager call (the plan's
+check compares them, and ``tests/models/test_plan_lower.py`` compares each kernel with its
+primitive's ``forward``). An op without an entry here replays through its ``forward``.
+"""
+
+import numpy as np
+
+from numdeep.autograd.primitives import elementwise, linalg, movement, reduce
+
+_DEFAULT_UNDER = "ignore"
+
+
+def _matmul(a, b):
+    if a.ndim == 2 and b.ndim == 2:
+        return np.matmul(a, b)
+    return linalg._matmul(np, a, b)
+
+
+def _relu(x):
+    return np.maximum(x, 0)
+
+
+def _softmax_factory(params):
+    axis = params.get("axis", reduce.Softmax.axis)
+
+    def softmax(x):
+        if x.size == 0 or np.geterr()["under"] != _DEFAULT_UNDER:
+            return _forward(reduce.Softmax, params)(x)
+        m = x.max(axis=axis, keepdims=True)
+        if not np.isfinite(m).all():  # infinities or NaN: the primitive's safe shift
+            return _forward(reduce.Softmax, params)(x)
+        e = x - m
+        np.exp(e, out=e)  # x - max <= 0: exp cannot overflow, and underflow is silent here
+        # With a finite maximum each row sums to between 1 and its length: never 0.
+        e /= e.sum(axis=axis, keepdims=True)
+        return e
+    return softmax
+
+
+def _sigmoid(x):
+    if np.geterr()["over"] != "ignore":
+        with elementwise.quiet(over="ignore"):
+            return 1 / (1 + np.exp(-x))
+    return 1 / (1 + np.exp(-x))
+
+
+def _forward(cls, params):
+    """``cls.forward`` bound to a fresh op object with ``params`` (the general fallback)."""
+    fn = object.__new__(cls)
+    fn.__dict__.update(params)
+    fn.saved, fn.parents, fn.needs_input_grad, fn.xp = (), (), (), np
+    return fn.forward
+
+
+_SIMPLE = {
+    linalg.MatMul: _matmul,
+    elementwise.Add: np.add,
+    elementwise.Sub: np.subtract,
+    elementwise.Mul: np.multiply,
+    elementwise.Div: np.true_divide,
+    elementwise.Relu: _relu,
+    elementwise.Tanh: np.tanh,
+}
+
+_FACTORIES = {
+    movement.Reshape: lambda params: (lambda x, shape=params["shape"]: x.reshape(shape)),
+    reduce.Softmax: _softmax_factory,
+}
+
+
+def lowered(cls, params):
+    """A plain function of the op's input arrays giving ``cls(**params).forward``'s result
+    bit for bit, or None when ``cls`` has no lean kernel.
+
+    Example:
+        >>> import numpy as np
+        >>> from numdeep.autograd.primitives import reduce
+        >>> from numdeep.models.plan.lower import lowered
+        >>> x = np.array([[1.0, 2.0, 3.0]], dtype="float32")
+        >>> fast = lowered(reduce.Softmax, {"axis": -1})
+        >>> np.array_equal(fast(x), reduce.Softmax.apply(x, axis=-1).numpy())
+        True
+    """
+    if cls in _SIMPLE and not params:
+        return _SIMPLE[cls]
+    if cls is elementwise.Sigmoid and not params:
+        return _sigmoid
+    factory = _FACTORIES.get(cls)
+    if factory is None:
+        return None
+    if cls is movement.Reshape and set(params) != {"shape"}:
+        return None
+    if cls is reduce.Softmax and not set(params) <= {"axis"}:
+        return None
+    return factory(params)
