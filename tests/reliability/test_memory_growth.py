@@ -63,6 +63,9 @@ def test_load_model_does_not_grow(model, tmp_path):
     model.save(tmp_path / "m.keras")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        # Loading fills bounded caches for its first few dozen calls (the `re` and JSON key
+        # memos, h5py's reader registry): measured per call over windows of 25 loads, 778-1071,
+        # 457-615, 119-237 bytes, then around 0. A leak keeps its rate in every window.
         growth = growth_per_iteration(lambda: nd.saving.load_model(tmp_path / "m.keras"),
-                                      warm=4, n=8)
+                                      warm=40, n=10)
     assert growth < LIMIT_BYTES, f"{growth:.0f} bytes per load_model"
