@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from numdeep.backend import threads
-from numdeep.backend.kernels.optimizers import adam_update
+from numdeep.backend.kernels.optimizers import THREADED_SIZE, adam_update
 
 
 @pytest.fixture
@@ -96,7 +96,7 @@ def test_a_forked_child_gets_a_fresh_pool(two_threads):
 
 @pytest.mark.parametrize("amsgrad", [False, True])
 def test_threaded_adam_equals_one_thread_bit_for_bit(amsgrad):
-    n = 2 * threads.MIN_PART + 7  # large enough to split, with an uneven tail
+    n = THREADED_SIZE + 7  # large enough to split, with an uneven tail
     results = []
     for count in (1, 2):
         threads.set_num_threads(count)

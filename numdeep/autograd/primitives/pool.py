@@ -215,8 +215,8 @@ class AvgPool(_Pool):
 
 def _over_batch(xp, n, fn, size):
     """``fn(batch_slice)`` over the batch, on numdeep's threads when the arrays are large
-    (windows of different samples never overlap; measured ~1.7x on 2 cores for the CNN rows'
-    pooling), else in one call."""
+    (windows of different samples never overlap; measured on 2 cores, MaxPool(2) forward and
+    backward of a (128, 26, 26, 32) input: 7.5 ms on 1 thread, 4.6 ms on 2), else in one call."""
     if xp.__name__ != "numpy":
         fn(slice(0, n))
         return
