@@ -35,7 +35,11 @@ L = nd.layers
          2),
         (lambda: L.Conv2D(3, 2, lora_rank=2, kernel_regularizer="l2"), (2, 4, 4, 2),
          (2, 3, 3, 3), 4),
-        (lambda: L.Conv2D(3, 2, kernel_constraint="non_neg"), (2, 4, 4, 2), (2, 3, 3, 3), 2),
+        # A feasible (non-negative) start: from there one small projected gradient step lowers
+        # the loss; from random signs the projection itself could raise it.
+        (lambda: L.Conv2D(3, 2, kernel_constraint="non_neg",
+                          kernel_initializer=nd.initializers.RandomUniform(0.0, 0.5, seed=1)),
+         (2, 4, 4, 2), (2, 3, 3, 3), 2),
     ],
 )
 def test_check_layer(make, in_shape, out_shape, n_weights):
