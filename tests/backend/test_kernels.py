@@ -206,3 +206,15 @@ def test_blocks_are_each_handed_out_once_each_thread_on_its_own_scratch(num_thre
         threads.set_num_threads(None)
     assert sorted(seen) == list(range(50))
     assert len(scratches) <= num_threads  # one per share of the pool
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_column_sums_equal_numpy_sums(dtype):
+    from numdeep.backend.kernels.reductions import column_sums
+
+    a = np.random.default_rng(0).standard_normal((7, 5, 3)).astype(dtype)
+    tol = 1e-5 if dtype == "float32" else 1e-12
+    np.testing.assert_allclose(column_sums(a), a.sum(axis=(0, 1)), rtol=tol, atol=tol)
+    tiled = a.reshape(7, 15)  # five channels-of-3 side by side per row
+    np.testing.assert_allclose(column_sums(tiled, 3), a.sum(axis=(0, 1)), rtol=tol, atol=tol)
+    assert column_sums(np.zeros((0, 4), dtype)).tolist() == [0.0] * 4

@@ -129,7 +129,7 @@ def test_single_threaded_blas_limits_and_restores():
             with threads.single_threaded_blas():  # nested: still one, not restored early
                 pass
             assert [lib.num_threads for lib in libs] == [1] * len(libs)
-            assert np.array_equal(a @ a, expected) or np.allclose(a @ a, expected, rtol=1e-5)
+            np.testing.assert_allclose(a @ a, expected, rtol=1e-5, atol=1e-5)
         assert [lib.num_threads for lib in libs] == [2] * len(libs)
     finally:
         for lib, n in zip(libs, before):

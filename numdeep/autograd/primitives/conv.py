@@ -35,11 +35,11 @@ from numdeep.autograd.primitives.conv_geometry import (
     patches_reference,
     per_channel,
     prod,
-    sum_rows,
     taps,
     windows,
 )
 from numdeep.backend.kernels import conv_taps, depthwise, im2col
+from numdeep.backend.kernels.reductions import column_sums
 
 # Tests turn these off to compare the kernels with the paths they replace (their references).
 DEPTHWISE_KERNEL = True
@@ -131,7 +131,7 @@ class Conv(Function):
             return gx, gw, gb
         cols = self.saved[0]
         if need[2]:
-            gb = sum_rows(xp, gy2)
+            gb = column_sums(gy2)
         cg, fg, k = w.shape[-2], n_f // g, prod(w.shape[:nd])
         gyg = xp.moveaxis(gy2.reshape(-1, g, fg), 1, 0)
         if need[1]:
@@ -201,7 +201,7 @@ class Conv(Function):
         if need[1]:
             gw = depthwise.kernel_grad(xp, xpad, gy4, tap_list).reshape(w.shape)
         if need[2]:
-            gb = sum_rows(xp, gy.reshape(-1, n_f))
+            gb = column_sums(gy.reshape(-1, n_f))
         return gx, gw, gb
 
     def _param_grads(self, gy2, w):
@@ -212,7 +212,7 @@ class Conv(Function):
         nd, kc = w.ndim - 2, w[..., 0].size
         if self._pointwise(w.shape[:nd]):
             x2 = xpad.reshape(-1, kc)
-            gb = sum_rows(xp, gy2) if self.has_bias else None
+            gb = column_sums(gy2) if self.has_bias else None
             return (x2.T @ gy2).reshape(w.shape), gb
         view = windows(xp, xpad, self.out, w.shape[:nd], self.strides, self.dilation)
         total = part = None
@@ -377,7 +377,7 @@ class ConvTranspose(Function):
             gw = xp.zeros(w.shape, gy.dtype) if gw is None else gw.reshape(w.shape)
         gx = None if gx is None else gx.reshape(x.shape)
         if need[2]:
-            gb = sum_rows(xp, gy.reshape(-1, gy.shape[-1]))
+            gb = column_sums(gy.reshape(-1, gy.shape[-1]))
         return gx, gw, gb
 
     def backward_graph(self, gy, y):

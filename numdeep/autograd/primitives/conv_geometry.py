@@ -99,11 +99,6 @@ def per_channel(w, groups):
     return w.reshape(w.shape[:-2] + (groups, w.shape[-1] // groups))
 
 
-def sum_rows(xp, a):
-    """``a.sum(axis=0)`` for a tall ``(M, F)`` array as one BLAS matrix-vector product: ~4x
-    faster than NumPy's reduction over the outer axis, and accumulated blockwise by BLAS."""
-    return xp.ones(a.shape[0], dtype=a.dtype) @ a
-
 
 def group_kernel(xp, w, groups):
     """Kernel ``(*k, Cg, F)`` as ``(G, K*Cg, F // G)``: output channel ``f`` is in group

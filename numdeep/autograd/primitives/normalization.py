@@ -21,6 +21,7 @@ import numpy as np
 from numdeep.autograd.function import Function
 from numdeep.backend.kernels import batchnorm as batchnorm_kernel
 from numdeep.backend.kernels import layernorm as layernorm_kernel
+from numdeep.backend.kernels.reductions import column_sums
 from numdeep.backend.symbolic_scope import state_frozen
 
 
@@ -86,10 +87,7 @@ class BatchNorm(Function):
     def _sum(self, a):
         """Sum over the normalized axes, in the statistics' (keepdims) shape."""
         if self.channels_last:
-            # (M, C) reduced by one BLAS matrix-vector product: several times faster than
-            # NumPy's reduction over the outer axes, and accumulated blockwise.
-            flat = a.reshape(-1, a.shape[-1])
-            return (self.xp.ones(flat.shape[0], dtype=a.dtype) @ flat).reshape(self.stat_shape)
+            return column_sums(a).reshape(self.stat_shape)
         return a.sum(axis=self.axes, keepdims=True)
 
     def _update_moving(self, mean, var):

@@ -19,6 +19,8 @@ Every kernel here replaces a piece of reference math that stays readable where i
   transposed convolutions tap by tap (references: the grouped and im2col paths of ``Conv``,
   ``conv_transpose_reference``; tested in ``tests/backend/test_conv_kernels.py``).
 - ``optimizers``: Adam's update as in-place ufunc chains (reference: ``adam_reference``).
+- ``reductions``: per-channel sums as one BLAS matrix-vector product (bias gradients,
+  BatchNorm statistics; reference: ``a.sum(axis=0)``).
 - ``scatter``: row scatter-add in rounds of distinct ids, the embedding gradient (reference:
   ``np.add.at``; tested in ``tests/backend/test_scatter_kernels.py``).
 

@@ -20,6 +20,7 @@ import math
 import numpy as np
 
 from numdeep.backend import threads
+from numdeep.backend.kernels.reductions import column_sums
 
 TILE = 1024  # elements per row of the tiled view
 
@@ -29,16 +30,6 @@ def _tiled(a, c):
     m = a.size // c
     k = math.gcd(m, max(1, TILE // c))
     return a.reshape(m // k, k * c), k
-
-
-def _colsum(a, c):
-    """Per-channel sums of a ``(..., C)`` array, one BLAS matrix-vector product."""
-    flat = a.reshape(-1, c)
-    return np.ones(flat.shape[0], a.dtype) @ flat
-
-
-def _each(rows, fn, size):
-    threads.parallel_for(rows, fn, size=size)
 
 
 def batch_norm_forward(x, gamma, beta, epsilon):
@@ -57,7 +48,7 @@ def batch_norm_forward(x, gamma, beta, epsilon):
     m = x.size // c
     dt = x.dtype.type
     inv_n = dt(1.0 / m)
-    mean = _colsum(x, c) * inv_n
+    mean = column_sums(x, c) * inv_n
     xt, k = _tiled(x, c)
     xc, y = np.empty_like(xt), np.empty_like(xt)
     mean_t = np.tile(mean, k)
@@ -66,8 +57,8 @@ def batch_norm_forward(x, gamma, beta, epsilon):
         np.subtract(xt[p], mean_t, out=xc[p])
         np.multiply(xc[p], xc[p], out=y[p])  # y is scratch until the last pass
 
-    _each(xt.shape[0], center, x.size)
-    var = _colsum(y, c) * inv_n
+    threads.parallel_for(xt.shape[0], center, size=x.size)
+    var = column_sums(y, c) * inv_n
     inv_std = np.reciprocal(np.sqrt(var + dt(epsilon)))
     scale_t = np.tile(inv_std if gamma is None else gamma * inv_std, k)
     beta_t = None if beta is None else np.tile(beta, k)
@@ -77,7 +68,7 @@ def batch_norm_forward(x, gamma, beta, epsilon):
         if beta_t is not None:
             y[p] += beta_t
 
-    _each(xt.shape[0], affine, x.size)
+    threads.parallel_for(xt.shape[0], affine, size=x.size)
     return y.reshape(x.shape), xc.reshape(x.shape), mean, var, inv_std
 
 
@@ -98,7 +89,7 @@ def batch_norm_backward(gy, xc, inv_std, gamma, need_gx=True):
     c = xc.shape[-1]
     m = xc.size // c
     gy = np.ascontiguousarray(gy, dtype=xc.dtype)
-    gbeta = _colsum(gy, c)
+    gbeta = column_sums(gy, c)
     gt, k = _tiled(gy, c)
     xt, _ = _tiled(xc, c)
     tmp = np.empty_like(xt)
@@ -106,8 +97,8 @@ def batch_norm_backward(gy, xc, inv_std, gamma, need_gx=True):
     def product(p):
         np.multiply(gt[p], xt[p], out=tmp[p])
 
-    _each(xt.shape[0], product, xc.size)
-    ggamma = _colsum(tmp, c) * inv_std
+    threads.parallel_for(xt.shape[0], product, size=xc.size)
+    ggamma = column_sums(tmp, c) * inv_std
     if not need_gx:
         return None, ggamma, gbeta
     inv_n = xc.dtype.type(1.0 / m)
@@ -123,5 +114,5 @@ def batch_norm_backward(gy, xc, inv_std, gamma, need_gx=True):
         np.multiply(gt[p], a_t, out=gx[p])
         gx[p] += tmp[p]
 
-    _each(xt.shape[0], combine, xc.size)
+    threads.parallel_for(xt.shape[0], combine, size=xc.size)
     return gx.reshape(xc.shape), ggamma, gbeta

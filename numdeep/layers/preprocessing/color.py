@@ -10,7 +10,8 @@ from numdeep.random import SeedGenerator, uniform
 __all__ = ["AutoContrast", "RandomBrightness", "RandomContrast", "Solarization", "factor_pair"]
 
 
-def _value_range(value_range):
+def value_range_pair(value_range):
+    """``value_range`` checked (two numbers, as Keras words the error) and sorted."""
     if not isinstance(value_range, tuple | list) or len(value_range) != 2:
         raise ValueError(f"The `value_range` argument should be a list of two numbers. "
                          f"Received: value_range={value_range}")
@@ -57,7 +58,7 @@ class RandomBrightness(PixelLayer):
     def __init__(self, factor, value_range=(0, 255), seed=None, **kwargs):
         super().__init__(**kwargs)
         self._set_factor(factor)
-        self.value_range = _value_range(value_range)
+        self.value_range = value_range_pair(value_range)
         self.seed = seed
         self.generator = SeedGenerator(seed)
 
@@ -118,7 +119,7 @@ class RandomContrast(PixelLayer):
             raise ValueError(f"RandomContrast layer '{self.name}': `factor` must be a number "
                              f"or a pair in [0, 1]. Received: factor={factor!r}")
         self.factor, self._range = factor, (1.0 - pair[0], 1.0 + pair[1])
-        self.value_range = _value_range(value_range)
+        self.value_range = value_range_pair(value_range)
         self.seed = seed
         self.generator = SeedGenerator(seed)
 
@@ -167,7 +168,7 @@ class AutoContrast(PixelLayer):
 
     def __init__(self, value_range=(0, 255), **kwargs):
         super().__init__(**kwargs)
-        self.value_range = _value_range(value_range)
+        self.value_range = value_range_pair(value_range)
 
     def transform_images(self, images, transformation=None, training=True):
         if images.dtype != self.dtype:
@@ -227,7 +228,7 @@ class Solarization(PixelLayer):
         super().__init__(**kwargs)
         self.addition_factor = _unit_factor(addition_factor, "addition_factor")
         self.threshold_factor = _unit_factor(threshold_factor, "threshold_factor")
-        self.value_range = _value_range(value_range)
+        self.value_range = value_range_pair(value_range)
         self.seed = seed
         self.generator = SeedGenerator(seed)
 

@@ -7,7 +7,7 @@ import numpy as np
 
 from numdeep.autograd import Tensor
 from numdeep.backend import make_rng
-from numdeep.layers.preprocessing.color import factor_pair
+from numdeep.layers.preprocessing.color import factor_pair, value_range_pair
 from numdeep.layers.preprocessing.image_layer import PixelLayer
 from numdeep.ops import eager as ops
 from numdeep.ops.image import rgb_to_grayscale
@@ -55,10 +55,7 @@ class RandomInvert(PixelLayer):
             raise ValueError(message)
         if pair[0] < 0 or pair[1] > 1:
             raise ValueError(message)
-        if not isinstance(value_range, tuple | list) or len(value_range) != 2:
-            raise ValueError(f"The `value_range` argument should be a list of two numbers. "
-                             f"Received: value_range={value_range}")
-        self.factor, self.value_range = pair, sorted(value_range)
+        self.factor, self.value_range = pair, value_range_pair(value_range)
         self.seed = seed
         self.generator = SeedGenerator(seed)
 
@@ -150,10 +147,7 @@ class RandomColorDegeneration(PixelLayer):
     def __init__(self, factor, value_range=(0, 255), seed=None, **kwargs):
         super().__init__(**kwargs)
         self.factor = factor_pair(factor)
-        if not isinstance(value_range, tuple | list) or len(value_range) != 2:
-            raise ValueError(f"The `value_range` argument should be a list of two numbers. "
-                             f"Received: value_range={value_range}")
-        self.value_range = sorted(value_range)
+        self.value_range = value_range_pair(value_range)
         self.seed = seed
         self.generator = SeedGenerator(seed)
 
@@ -202,10 +196,7 @@ class RandomPosterization(PixelLayer):
     def __init__(self, factor, value_range=(0, 255), seed=None, **kwargs):
         super().__init__(**kwargs)
         self.factor = factor_pair(factor, bounds=(1, 8))
-        if not isinstance(value_range, tuple | list) or len(value_range) != 2:
-            raise ValueError(f"The `value_range` argument should be a list of two numbers. "
-                             f"Received: value_range={value_range}")
-        self.value_range = sorted(value_range)
+        self.value_range = value_range_pair(value_range)
         self.seed = seed
         self._rng = make_rng(seed)
 

@@ -4,6 +4,7 @@ import numpy as np
 
 from numdeep.autograd import Tensor
 from numdeep.backend import xp_of
+from numdeep.layers.preprocessing.color import value_range_pair
 from numdeep.layers.preprocessing.image_layer import PixelLayer
 
 __all__ = ["Equalization"]
@@ -46,13 +47,11 @@ class Equalization(PixelLayer):
 
     def __init__(self, value_range=(0, 255), bins=256, **kwargs):
         super().__init__(**kwargs)
-        if not isinstance(value_range, tuple | list) or len(value_range) != 2:
-            raise ValueError(f"The `value_range` argument should be a list of two numbers. "
-                             f"Received: value_range={value_range}")
+        value_range = value_range_pair(value_range)
         if not isinstance(bins, int) or bins < 2:
             raise ValueError(f"Equalization layer '{self.name}': `bins` must be an integer of at "
                              f"least 2. Received: bins={bins!r}")
-        self.value_range, self.bins = sorted(value_range), bins
+        self.value_range, self.bins = value_range, bins
 
     def transform_images(self, images, transformation=None, training=True):
         if images.dtype != self.dtype:

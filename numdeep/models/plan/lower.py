@@ -58,19 +58,24 @@ def _forward(cls, params):
     return fn.forward
 
 
-_SIMPLE = {
-    linalg.MatMul: _matmul,
-    elementwise.Add: np.add,
-    elementwise.Sub: np.subtract,
-    elementwise.Mul: np.multiply,
-    elementwise.Div: np.true_divide,
-    elementwise.Relu: _relu,
-    elementwise.Tanh: np.tanh,
-}
+def _fixed(kernel):
+    """A factory for an op without parameters: the same kernel for every op."""
+    return lambda params: kernel
 
-_FACTORIES = {
-    movement.Reshape: lambda params: (lambda x, shape=params["shape"]: x.reshape(shape)),
-    reduce.Softmax: _softmax_factory,
+
+# op class: (the parameters its kernel understands, factory(params) -> kernel)
+_KERNELS = {
+    linalg.MatMul: ((), _fixed(_matmul)),
+    elementwise.Add: ((), _fixed(np.add)),
+    elementwise.Sub: ((), _fixed(np.subtract)),
+    elementwise.Mul: ((), _fixed(np.multiply)),
+    elementwise.Div: ((), _fixed(np.true_divide)),
+    elementwise.Relu: ((), _fixed(_relu)),
+    elementwise.Tanh: ((), _fixed(np.tanh)),
+    elementwise.Sigmoid: ((), _fixed(_sigmoid)),
+    movement.Reshape: (("shape",), lambda params: (lambda x, shape=params["shape"]:
+                                                   x.reshape(shape))),
+    reduce.Softmax: (("axis",), _softmax_factory),
 }
 
 
@@ -87,15 +92,7 @@ def lowered(cls, params):
         >>> np.array_equal(fast(x), reduce.Softmax.apply(x, axis=-1).numpy())
         True
     """
-    if cls in _SIMPLE and not params:
-        return _SIMPLE[cls]
-    if cls is elementwise.Sigmoid and not params:
-        return _sigmoid
-    factory = _FACTORIES.get(cls)
-    if factory is None:
+    entry = _KERNELS.get(cls)
+    if entry is None or not set(params) <= set(entry[0]):
         return None
-    if cls is movement.Reshape and set(params) != {"shape"}:
-        return None
-    if cls is reduce.Softmax and not set(params) <= {"axis"}:
-        return None
-    return factory(params)
+    return entry[1](params)
