@@ -39,7 +39,9 @@ def _nd_compile(model, loss="sparse_categorical_crossentropy"):
 
 def _nd_fit(model, x, y, batch, steps):
     n = batch * steps
-    model.fit(x[:batch * 2], y[:batch * 2], batch_size=batch, epochs=1, verbose=0)  # warm-up
+    # Warm-up: 4 steps, what fit needs to trace and check its training plan (the first step
+    # runs eagerly, the next two are traced and compared, the plan runs from the fourth).
+    model.fit(x[:batch * 4], y[:batch * 4], batch_size=batch, epochs=1, verbose=0)
     return (lambda: model.fit(x[:n], y[:n], batch_size=batch, epochs=1, verbose=0)), steps
 
 

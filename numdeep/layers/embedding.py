@@ -7,6 +7,7 @@ import numpy as np
 
 from numdeep import constraints, initializers, regularizers
 from numdeep.autograd import Tensor
+from numdeep.autograd.primitives import TakeRows
 from numdeep.backend import standardize_dtype
 from numdeep.layers.core import check_no_quantization
 from numdeep.layers.layer import Layer
@@ -100,19 +101,10 @@ class Embedding(LoRA, Layer):
             raise AttributeError("You must build the layer before accessing `embeddings`.")
         return self._lora_merged(self._embeddings)
 
-    def _ids(self, inputs):
-        ids = inputs.data if isinstance(inputs, Tensor) else np.asarray(inputs)
-        if ids.dtype.kind not in "iu":
-            ids = ids.astype(np.int64)
-        if ids.size and (int(ids.min()) < 0 or int(ids.max()) >= self.input_dim):
-            raise ValueError(
-                f"Embedding layer '{self.name}' received token ids outside [0, "
-                f"{self.input_dim}): values from {int(ids.min())} to {int(ids.max())}. "
-                f"Raise input_dim or fix the vocabulary.")
-        return ids
-
     def call(self, inputs):
-        return ops.take(self.embeddings, self._ids(inputs), axis=0)
+        ids = inputs.data if isinstance(inputs, Tensor) else np.asarray(inputs)
+        # One op that also checks the ids: a training or inference plan replays the check.
+        return TakeRows.apply(self.embeddings, ids, what=f"Embedding layer '{self.name}'")
 
     def compute_mask(self, inputs, mask=None):
         """``ids != 0`` (booleans of the input's shape) with ``mask_zero``, else None."""

@@ -157,6 +157,7 @@ class Layer:
         "_metrics", "_losses", "_tracker", "_tracking", "_inbound_nodes", "_build_lock",
         "_remat_mode", "_call_context_args", "_called", "_checked_shapes", "_build_shapes",
         "_batch_input_shape", "_sublayers_built", "_manual_input_spec", "_path",
+        "_fitted_shape",  # the input shape a layer last checked (a cache, not configuration)
     })
     _call_context_args = frozenset({"training"})
 

@@ -27,6 +27,7 @@ import numpy as np
 from numdeep import losses as losses_mod
 from numdeep import metrics as metrics_mod
 from numdeep import tree
+from numdeep.models.plan import training as train_plans
 from numdeep.ops.symbolic import KerasTensor
 
 __all__ = ["CompileLoss", "CompileMetrics", "MetricsList", "get_loss", "get_metric"]
@@ -435,8 +436,11 @@ class CompileLoss:
             tree.is_nested(sample_weight) else sample_weight
         value = entry.loss(y_t, y_p, sample_weight=sw)
         if tracker is not None:  # the unweighted loss of this output
-            tracker.update_state(float(np.asarray(value.data)),
-                                 sample_weight=_shape(tree.flatten(y_p)[0])[0])
+            batch = _shape(tree.flatten(y_p)[0])[0]
+            tracker.update_state(float(np.asarray(value.data)), sample_weight=batch)
+            trace = train_plans.observer()
+            if trace is not None:  # a training plan repeats this update at each replay
+                trace.tracker_update(tracker, value, batch)
         if entry.loss_weight is not None:
             value = value * entry.loss_weight
         return value

@@ -19,6 +19,7 @@ from numdeep.models import plan
 from numdeep.models.compile_utils import CompileLoss, CompileMetrics
 from numdeep.models.data_adapter import ArrayDataAdapter, unpack_x_y_sample_weight
 from numdeep.models.epoch_iterator import EpochIterator
+from numdeep.models.plan import training as train_plans
 
 
 class Trainer:
@@ -29,7 +30,7 @@ class Trainer:
         "_loss_tracker", "_compile_loss", "_compile_metrics", "_compile_config",
         "_loss_weights", "_train_weights", "_in_fit", "_warned_no_weights", "optimizer",
         "loss", "history", "compiled", "stop_training", "stop_evaluating", "stop_predicting",
-        "_initial_epoch"}
+        "_initial_epoch", "_plan_training"}
 
     def __init__(self):
         # Keras mixes a Trainer into any layer (`class M(Trainer, Dense)` calling
@@ -79,8 +80,11 @@ class Trainer:
         # Compiled inside `MPIStrategy.scope()` (numdeep.distribute): fit runs through it.
         self._distribute_strategy = current_strategy()
         self.run_eagerly = bool(run_eagerly)
-        # numdeep always runs eagerly: nothing is compiled ("auto" resolves to False).
+        # As Keras on PyTorch reports it, "auto" reads False; numdeep compiles fit's stock
+        # step to a training plan (numdeep.models.plan.training) unless jit_compile=False.
         self.jit_compile = False if jit_compile == "auto" else bool(jit_compile)
+        self._plan_training = jit_compile is not False and not self.run_eagerly
+        train_plans.forget(self)
         self.steps_per_execution = steps_per_execution
         self._compile_config = dict(
             optimizer=optimizer if isinstance(optimizer, str) else None, loss=loss,
@@ -237,7 +241,13 @@ class Trainer:
         if weights and loss.requires_grad:
             for w in weights:
                 w.grad = None
-            self.optimizer.scale_loss(loss).backward()  # apply() divides the gradients back
+            root = self.optimizer.scale_loss(loss)  # apply() divides the gradients back
+            trace = train_plans.observer()  # fit is tracing this step for a training plan
+            if trace is not None:
+                trace.before_backward(root, loss, y_pred, weights)
+            root.backward()
+            if trace is not None:
+                trace.after_backward(weights)
             self.optimizer.apply([w.grad for w in weights], weights)
         elif not self._warned_no_weights:
             warnings.warn(f"Model '{self.name}' has no trainable weights: fit() computes the "
@@ -371,7 +381,7 @@ class Trainer:
             for step, _, batches in iterator.enumerate_epoch():
                 cb.on_train_batch_begin(step)
                 for batch in batches:
-                    logs = self.train_step(batch)
+                    logs = train_plans.train_step(self, batch)  # the stock step, planned
                 cb.on_train_batch_end(step, _floats(logs))
                 if self.stop_training:
                     break

@@ -5,6 +5,7 @@ its input."""
 import numpy as np
 
 from numdeep.autograd import Tensor, data_of
+from numdeep.autograd.function import Function
 from numdeep.backend import floatx, is_float_dtype, is_int_dtype, standardize_dtype
 from numdeep.ops.symbolic import KerasTensor, Node, SymbolicOp, any_symbolic
 from numdeep.random.seed_generator import numpy_generator
@@ -157,9 +158,25 @@ def dropout(inputs, rate, noise_shape=None, seed=None):
     shape = x.shape if noise_shape is None else tuple(
         d if n is None else int(n) for n, d in zip(noise_shape, x.shape))
     keep_prob = 1.0 - float(rate)
-    keep = numpy_generator(seed).random(shape) < keep_prob
     scale = 0.0 if keep_prob <= 0.0 else 1.0 / keep_prob
-    return x * (keep * scale).astype(x.dtype)
+    mask = DropoutMask.apply(x.data, shape=shape, keep_prob=keep_prob, scale=scale, seed=seed)
+    return x * mask
+
+
+class DropoutMask(Function):
+    """The scaled keep mask of ``dropout``, drawn inside an op so that a training plan
+    (``numdeep.models.plan.training``) draws a new one at every replayed step, from the same
+    generator and in the same order as the eager step (``random_draw``). ``x`` only gives the
+    dtype; no gradient flows to it."""
+
+    random_draw = True
+
+    def forward(self, x):
+        keep = numpy_generator(self.seed).random(self.shape) < self.keep_prob
+        return (keep * self.scale).astype(x.dtype)
+
+    def backward(self, gy):
+        return None
 
 
 def shuffle(x, axis=0, seed=None):

@@ -17,6 +17,7 @@ import pytest
 from numdeep import ops
 from numdeep.autograd import Tensor, gradcheck
 from numdeep.autograd.function import Function
+from numdeep.autograd.primitives import TakeRows
 
 
 # ----- input samplers (float64; rng -> array) ----------------------------------------------------
@@ -238,6 +239,8 @@ CASES = [
          lambda T, x: x.flatten()[[5, 0, 5]]),
     Case("take:axis-1", lambda x: ops.take(x, [2, 2, 0], axis=-1), (normal(2, 3),),
          lambda T, x: x[:, [2, 2, 0]]),
+    Case("take:embedding-rows", lambda x: TakeRows.apply(x, REPEATED.reshape(2, 2), what="t"),
+         (normal(3, 2),), lambda T, x: x[T.as_tensor(REPEATED.reshape(2, 2))]),
     # --- activations ---
     Case("relu", ops.relu, (away(3, 4),), lambda T, x: T.relu(x)),
     Case("relu6", ops.relu6, (away(4, 5, kinks=(0.0, 6.0), lo=-3, hi=9),),

@@ -68,17 +68,21 @@ def test_batchnorm_uses_its_moving_statistics():
     _assert_planned_equals_eager(model, x[:5])
 
 
-def test_embedding_lookups_keep_the_eager_path():
-    # Embedding checks and normalizes the ids with NumPy (outside the primitives): a plan
-    # would freeze the first call's ids, so the check refuses and every call stays eager.
+def test_embedding_lookups_are_planned_and_still_check_the_ids():
+    # The lookup and its range check are one op (TakeRows): a replay reads each call's ids and
+    # rejects bad ones with the eager error.
     model = nd.Sequential([nd.Input((6,), dtype="int64"), L.Embedding(20, 4),
                            L.GlobalAveragePooling1D(), L.Dense(2)])
     with nd.no_grad():
         for seed in range(4):
             ids = _rng(seed).integers(0, 20, (3, 6))
             np.testing.assert_array_equal(model(ids).numpy(), _eager(model, ids)[0][0])
-    assert plan.plans_of(model) == 0
-    assert plan.last_refusal() == "the recordings differ"
+        assert plan.plans_of(model) == 1
+        for bad in (20, -1):
+            ids = _rng().integers(0, 20, (3, 6))
+            ids[1, 2] = bad
+            with pytest.raises(ValueError, match=r"Embedding layer .* token ids outside \[0, 20\)"):
+                model(ids)
 
 
 def test_padding_masks_keep_the_eager_path():

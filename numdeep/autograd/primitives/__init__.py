@@ -79,6 +79,7 @@ from numdeep.autograd.primitives.movement import (
     Reshape,
     Scatter,
     Stack,
+    TakeRows,
     Transpose,
 )
 from numdeep.autograd.primitives.normalization import BatchNorm, LayerNorm
@@ -122,7 +123,7 @@ __all__ = [
     "Arccosh", "Arctanh", "Expm1", "Cbrt", "Erfinv",
     "MatMul", "Einsum", "Inv", "Slogdet", "Solve", "SolveTriangular", "Cholesky", "Eigh",
     "GetItem", "Scatter", "Reshape", "Transpose", "Cast", "BroadcastTo", "Concatenate", "Stack",
-    "Pad",
+    "Pad", "TakeRows",
     "Sum", "Prod", "Cumsum", "Cumprod", "Max", "Min", "LogSumExp", "Softmax", "LogSoftmax",
     "SparseCrossEntropyFromProbs", "SparseSoftmaxCrossEntropy", "SoftmaxCrossEntropy",
     "SigmoidBinaryCrossEntropy", "Conv", "ConvTranspose", "MaxPool", "AvgPool",

@@ -48,6 +48,36 @@ class GetItem(Function):
         return Scatter.apply(gy, index=self.index, shape=self.shape)
 
 
+class TakeRows(Function):
+    """``table[ids]``: the rows of ``table`` at integer ``ids`` of any shape (an embedding
+    lookup). The ids are an input and are checked here, against ``[0, len(table))``, with an
+    error naming ``what`` (the layer): a replayed plan checks every batch as the eager call does.
+    Float ids holding whole numbers are taken as integers. Backward scatter-adds ``gy`` into the
+    rows (repeated ids sum), as ``GetItem`` does for the same index.
+    """
+
+    def forward(self, table, ids):
+        xp = self.xp
+        if ids.dtype.kind not in "iu":
+            ids = ids.astype(np.int64)
+        n = table.shape[0]
+        if ids.size:
+            lo, hi = int(ids.min()), int(ids.max())
+            if lo < 0 or hi >= n:
+                raise ValueError(f"{self.what} received token ids outside [0, {n}): values from "
+                                 f"{lo} to {hi}. Raise input_dim or fix the vocabulary.")
+        self.ids, self.shape = ids, table.shape
+        return xp.take(table, ids, axis=0)
+
+    def backward(self, gy):
+        gx = self.xp.zeros(self.shape, dtype=gy.dtype)
+        scatter_add(gx, (self.ids,), gy, zeroed=True)
+        return gx, None
+
+    def backward_graph(self, gy, y):
+        return Scatter.apply(gy, index=(self.ids,), shape=self.shape), None
+
+
 class Reshape(Function):
     """``x.reshape(shape)`` (one entry may be -1)."""
 

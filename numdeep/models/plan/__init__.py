@@ -69,12 +69,16 @@ def plans_of(model):
 class _Entry:
     __slots__ = ("plan", "layers", "versions", "template")
 
-    def __init__(self, plan, layers, template):
-        self.plan, self.layers, self.template = plan, layers, template
-        self.versions = _versions(layers)
+    def __init__(self, plan, model, layers, template):
+        # Without the model itself: the cache holds its entries strongly and its keys weakly,
+        # so an entry referring to its own model would keep it alive forever.
+        self.plan, self.template = plan, template
+        self.layers = [layer for layer in layers if layer is not model]
+        self.versions = _versions([model] + self.layers)
 
-    def current(self):
-        return self.plan.weights_current() and _versions(self.layers) == self.versions
+    def current(self, model):
+        return self.plan.weights_current() and \
+            _versions([model] + self.layers) == self.versions
 
 
 def _versions(layers):
@@ -83,13 +87,17 @@ def _versions(layers):
 
 # ----- input signatures -----------------------------------------------------------------------
 def _leaf(x, predict):
+    """``x`` as an array leaf of a signature, or None. ``predict``: converted as the data
+    adapter converts; False: as a layer call converts; None (a training batch): as it is."""
     if type(x) is np.ndarray:
         arr = x
         if predict:  # as the data adapter converts: every float becomes floatx
             if arr.dtype.kind == "f" and arr.dtype != np.dtype(floatx()):
                 arr = arr.astype(floatx())
-        elif arr.dtype == np.float64:  # as a layer call converts an array argument
+        elif predict is False and arr.dtype == np.float64:  # as a layer call converts
             arr = arr.astype(floatx())
+    elif predict is None:
+        return None
     elif type(x) is Tensor and x._keras_mask is None and type(x.data) is np.ndarray:
         arr = x.data
     else:
@@ -169,7 +177,7 @@ def predict(model, x, batch_size, steps, callbacks):
         return None
     cache = _CACHES.get(model)
     entry = None if cache is None else cache.get(key)
-    if not isinstance(entry, _Entry) or not entry.current():
+    if not isinstance(entry, _Entry) or not entry.current(model):
         return None  # the usual path traces it (and checks the data on the way)
     values = [v for v, _, _ in entry.plan.run(leaves)]
     return values[0] if entry.template is None else _pack(entry.template, values)
@@ -183,7 +191,7 @@ def _lookup(model, key):
             cache = _CACHES[model] = {}
         entry = cache.get(key)
         if isinstance(entry, _Entry):
-            if entry.current():
+            if entry.current(model):
                 return entry
             cache[key] = 1  # stale: the next call with this signature traces again
             return None
@@ -254,7 +262,7 @@ def _trace(model, key, x, leaves, kwargs):
     if proven and _versions(layers) == versions:
         template = None if len(out_leaves) == 1 and isinstance(result, Tensor) else \
             _template(result)
-        _store(model, key, _Entry(plan, layers, template))
+        _store(model, key, _Entry(plan, model, layers, template))
     return result
 
 

@@ -106,16 +106,16 @@ def same_outputs(replayed, eager_leaves):
     return True
 
 
-def _digest(array):
+def digest(array):
     return hashlib.blake2b(np.ascontiguousarray(array).view(np.uint8)).digest()
 
 
 def snapshot(variables):
     """Each variable's array and a digest of its bytes (no copy of the weights)."""
-    return [(v.data, _digest(v.data)) for v in variables]
+    return [(v.data, digest(v.data)) for v in variables]
 
 
 def unchanged(variables, snap):
     """Whether no variable was rebound or written during the call (inference with side
     effects, a counter or a moving statistic, cannot be replayed)."""
-    return all(v.data is a and _digest(a) == d for v, (a, d) in zip(variables, snap))
+    return all(v.data is a and digest(a) == d for v, (a, d) in zip(variables, snap))

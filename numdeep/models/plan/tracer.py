@@ -26,6 +26,11 @@ def tracing():
     return getattr(_STATE, "recorder", None) is not None
 
 
+def current_recording():
+    """The ``Recording`` this thread is filling (None when it is not tracing)."""
+    return getattr(_STATE, "recorder", None)
+
+
 class Recording:
     """The steps of one traced call; ``env`` indices are inputs, weights, constants, steps."""
 
@@ -67,7 +72,9 @@ class Recording:
         self.consts.append(value)
         return ("c", len(self.consts) - 1)
 
-    def record(self, cls, params, arrays, out):
+    def record(self, cls, params, arrays, tensor):
+        """Write down one op: ``tensor`` is its output (``tensor.data`` the array)."""
+        out = tensor.data
         refs = tuple(self.ref(a) for a in arrays)
         fixed, dynamic = {}, []
         for name, value in params.items():
@@ -93,17 +100,17 @@ def _recording_apply(cls, *inputs, **params):
     recorder = getattr(_STATE, "recorder", None)
     if recorder is not None:
         arrays = [t.data if isinstance(t, Tensor) else t for t in inputs]
-        recorder.record(cls, params, arrays, out.data)
+        recorder.record(cls, params, arrays, out)
     return out
 
 
-def record(fn, inputs, variables):
+def record(fn, inputs, variables, kind=Recording):
     """Run ``fn()`` eagerly while recording; returns ``(result, Recording)``, or
     ``(result, None)`` unrecorded when another thread is tracing (never wait for it: its model
-    may be waiting for this thread)."""
+    may be waiting for this thread). ``kind`` is the ``Recording`` class to fill."""
     if not _LOCK.acquire(blocking=False):
         return fn(), None
-    recording = Recording(inputs, variables)
+    recording = kind(inputs, variables)
     try:
         Function.apply = _recording_apply
         _STATE.recorder = recording

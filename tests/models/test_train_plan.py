@@ -1,0 +1,373 @@
+"""Training plans (numdeep.models.plan.training): ``fit`` through a plan gives the eager step's
+numbers bit for bit (losses, metrics, weights, optimizer state), and whatever the check cannot
+prove stays on the eager path."""
+
+import gc
+import weakref
+
+import numpy as np
+import pytest
+
+import numdeep as nd
+from numdeep.models import plan
+from numdeep.models.plan import training as train_plans
+
+L = nd.layers
+
+
+@pytest.fixture(autouse=True)
+def _plans_on():
+    train_plans.set_enabled(True)
+    yield
+    train_plans.set_enabled(True)
+
+
+def _rng(seed=0):
+    return np.random.default_rng(seed)
+
+
+def _fit_both(build, x, y, epochs=3, **fit_kwargs):
+    """The same model fitted with plans and without; returns (planned model, eager model,
+    planned history, eager history)."""
+    runs = []
+    for enabled in (True, False):
+        train_plans.set_enabled(enabled)
+        nd.utils.set_random_seed(1234)
+        model = build()
+        history = model.fit(x, y, epochs=epochs, verbose=0, **fit_kwargs)
+        runs.append((model, history.history))
+    train_plans.set_enabled(True)
+    (planned, hp), (eager, he) = runs
+    return planned, eager, hp, he
+
+
+def _assert_same_training(planned, eager, hp, he):
+    assert hp == he  # Python floats: equal means bit for bit
+    for a, b in zip(planned.get_weights(), eager.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    for a, b in zip(planned.optimizer.variables, eager.optimizer.variables):
+        np.testing.assert_array_equal(np.asarray(a.numpy()), np.asarray(b.numpy()))
+
+
+def _mlp():
+    model = nd.Sequential([L.Flatten(input_shape=(4, 5)), L.Dense(16, activation="relu"),
+                           L.Dropout(0.3), L.Dense(3, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    return model
+
+
+def _cnn():
+    model = nd.Sequential([L.Conv2D(4, 3, activation="relu", input_shape=(8, 8, 1)),
+                           L.MaxPooling2D(2), L.Flatten(), L.Dense(3, activation="softmax")])
+    model.compile(optimizer=nd.optimizers.SGD(0.05, momentum=0.9),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def _regularized():
+    model = nd.Sequential([nd.Input((5,)), L.Dense(8, activation="tanh",
+                                                   kernel_regularizer="l2"),
+                           L.Dense(1, bias_regularizer=nd.regularizers.L1(0.01))])
+    model.compile(optimizer="rmsprop", loss="mse", metrics=["mae"])
+    return model
+
+
+def _two_heads():
+    a, b = nd.Input((4,), name="a"), nd.Input((3,), name="b")
+    shared = L.Dense(6, activation="relu")
+    h = L.Concatenate()([shared(a), shared(L.Dense(4)(b))])
+    out1 = L.Dense(1, name="reg")(h)
+    out2 = L.Dense(3, activation="softmax", name="cls")(L.Dropout(0.2)(h))
+    model = nd.Model([a, b], [out1, out2])
+    model.compile(optimizer="adam", loss=["mse", "sparse_categorical_crossentropy"],
+                  loss_weights=[0.5, 1.0], metrics=[["mae"], ["accuracy"]])
+    return model
+
+
+def _recurrent():
+    model = nd.Sequential([nd.Input((6, 2)), L.LSTM(5, return_sequences=True), L.GRU(4),
+                           L.Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    return model
+
+
+def _labels(n, classes=3, seed=1):
+    return _rng(seed).integers(0, classes, n)
+
+
+def test_mlp_with_dropout_and_accuracy():
+    x = _rng().random((40, 4, 5), dtype=np.float32)
+    planned, *rest = _fit_both(_mlp, x, _labels(40), batch_size=8)
+    assert train_plans.plans_of(planned) == 1
+    _assert_same_training(planned, *rest)
+
+
+def test_cnn_with_momentum_and_a_last_smaller_batch():
+    x = _rng().random((45, 8, 8, 1), dtype=np.float32)  # batches of 8 and a last one of 5
+    planned, *rest = _fit_both(_cnn, x, _labels(45), batch_size=8, epochs=5)
+    assert train_plans.plans_of(planned) == 2  # one per batch shape
+    _assert_same_training(planned, *rest)
+
+
+def test_weight_regularizers_sample_weights_and_validation():
+    rng = _rng()
+    x = rng.standard_normal((48, 5)).astype(np.float32)
+    y = x[:, :1] * 0.5 - x[:, 1:2]
+    planned, *rest = _fit_both(_regularized, x, y, batch_size=6, validation_split=0.25,
+                               sample_weight=rng.random(48).astype(np.float32))
+    assert train_plans.plans_of(planned) == 1
+    _assert_same_training(planned, *rest)
+
+
+def test_multiple_inputs_and_outputs_with_a_shared_layer():
+    rng = _rng()
+    x = [rng.random((32, 4), dtype=np.float32), rng.random((32, 3), dtype=np.float32)]
+    y = [rng.random((32, 1), dtype=np.float32), _labels(32)]
+    planned, *rest = _fit_both(_two_heads, x, y, batch_size=8)
+    assert train_plans.plans_of(planned) == 1
+    _assert_same_training(planned, *rest)
+
+
+def test_recurrent_layers():
+    x = _rng().standard_normal((24, 6, 2)).astype(np.float32)
+    planned, *rest = _fit_both(_recurrent, x, x[:, -1, :1] * 2.0, batch_size=6, epochs=2)
+    assert train_plans.plans_of(planned) == 1
+    _assert_same_training(planned, *rest)
+
+
+def test_autoencoder_fits_the_same_array_as_inputs_and_targets():
+    def build():
+        model = nd.Sequential([nd.Input((6,)), L.Dense(3, activation="relu"), L.Dense(6)])
+        model.compile(optimizer="adam", loss="mse")
+        return model
+
+    x = _rng().random((30, 6), dtype=np.float32)
+    planned, *rest = _fit_both(build, x, x, batch_size=5)
+    assert train_plans.plans_of(planned) == 1
+    _assert_same_training(planned, *rest)
+
+
+def test_the_plan_skips_the_layer_machinery(monkeypatch):
+    x = _rng().random((40, 4, 5), dtype=np.float32)
+    nd.utils.set_random_seed(0)
+    model = _mlp()
+    model.fit(x, _labels(40), batch_size=8, epochs=1, verbose=0)  # 5 steps: traced, planned
+    calls = []
+    original = L.Dense.call
+    monkeypatch.setattr(L.Dense, "call", lambda self, *a, **k: calls.append(1) or
+                        original(self, *a, **k))
+    model.fit(x, _labels(40), batch_size=8, epochs=1, verbose=0)
+    assert calls == []
+
+
+@pytest.mark.parametrize("layers", [
+    lambda: [nd.Input((5,)), L.Dense(6), L.BatchNormalization(), L.Dense(1)],
+    lambda: [nd.Input((6, 6, 2)), L.Conv2D(3, 3), L.BatchNormalization(momentum=0.5),
+             L.ReLU(), L.GlobalAveragePooling2D(), L.Dense(1)],
+], ids=["dense", "conv"])
+def test_batchnorm_moving_statistics_are_written_by_the_replay(layers):
+    def build():
+        model = nd.Sequential(layers())
+        model.compile(optimizer="adam", loss="mse")
+        return model
+
+    rng = _rng()
+    x = rng.random((32,) + tuple(layers()[0].shape[1:]), dtype=np.float32)
+    y = rng.random((32, 1), dtype=np.float32)
+    planned, *rest = _fit_both(build, x, y, batch_size=8)
+    assert train_plans.plans_of(planned) == 1
+    bn = next(layer for layer in planned.layers if isinstance(layer, L.BatchNormalization))
+    assert not np.allclose(bn.moving_variance.numpy(), 1.0)
+    _assert_same_training(planned, *rest)  # get_weights holds the moving statistics
+
+
+class _CountsCalls(L.Layer):
+    """Updates a metric of its own in ``call``: state the replay would not write."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.calls = nd.metrics.Sum(name="calls")
+
+    def call(self, x):
+        self.calls.update_state(1.0)
+        return x
+
+
+def test_a_metric_updated_by_a_layer_keeps_the_eager_step():
+    def build():
+        model = nd.Sequential([nd.Input((4,)), _CountsCalls(), L.Dense(1)])
+        model.compile(optimizer="sgd", loss="mse")
+        return model
+
+    x = _rng().random((24, 4), dtype=np.float32)
+    planned, *rest = _fit_both(build, x, x[:, :1], batch_size=4)
+    assert train_plans.plans_of(planned) == 0
+    assert float(planned.layers[0].calls.result()) == 6.0  # reset each epoch: 6 steps
+    _assert_same_training(planned, *rest)
+
+
+class _ReadsValues(L.Layer):
+    """Scales by a value computed with NumPy outside the ops: not static, never planned."""
+
+    def call(self, x):
+        return x * float(np.abs(x.numpy()).max())
+
+
+def test_values_read_outside_the_ops_keep_the_eager_step():
+    def build():
+        model = nd.Sequential([nd.Input((4,)), _ReadsValues(), L.Dense(1)])
+        model.compile(optimizer="sgd", loss="mse")
+        return model
+
+    x = _rng().random((24, 4), dtype=np.float32)
+    planned, *rest = _fit_both(build, x, x[:, :1], batch_size=4)
+    assert train_plans.plans_of(planned) == 0
+    assert "differ" in train_plans.last_refusal()
+    _assert_same_training(planned, *rest)
+
+
+def test_trainable_changed_by_a_callback_mid_fit():
+    class Freeze(nd.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 1:
+                self.model.layers[1].trainable = False
+
+    def build():
+        model = _mlp()
+        return model
+
+    x = _rng().random((40, 4, 5), dtype=np.float32)
+    runs = []
+    for enabled in (True, False):
+        train_plans.set_enabled(enabled)
+        nd.utils.set_random_seed(7)
+        model = build()
+        history = model.fit(x, _labels(40), batch_size=8, epochs=4, verbose=0,
+                            callbacks=[Freeze()])
+        runs.append((model, history.history))
+    (planned, hp), (eager, he) = runs
+    assert hp == he
+    for a, b in zip(planned.get_weights(), eager.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+class _ScaledMSE(nd.losses.Loss):
+    def __init__(self, factor, **kwargs):
+        super().__init__(**kwargs)
+        self.factor = factor
+
+    def call(self, y_true, y_pred):
+        return nd.ops.mean(nd.ops.square(y_true - y_pred), axis=-1) * self.factor
+
+
+def test_a_loss_attribute_changed_by_a_callback_is_read_again():
+    class Double(nd.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            self.model.loss.factor *= 2.0
+
+    x = _rng().standard_normal((24, 5)).astype(np.float32)
+    runs = []
+    for enabled in (True, False):
+        train_plans.set_enabled(enabled)
+        nd.utils.set_random_seed(3)
+        model = nd.Sequential([nd.Input((5,)), L.Dense(1)])
+        model.compile(optimizer="sgd", loss=_ScaledMSE(1.0))
+        runs.append(model.fit(x, x[:, :1], batch_size=4, epochs=4, verbose=0,
+                              callbacks=[Double()]).history)
+    assert runs[0] == runs[1]
+
+
+def test_weights_set_between_fits_are_read_live():
+    rng = _rng()
+    x = rng.standard_normal((48, 5)).astype(np.float32)
+    y = x[:, :1] * 0.5 - x[:, 1:2]
+    model = _regularized()
+    model.fit(x, y, batch_size=8, epochs=1, verbose=0)
+    assert train_plans.plans_of(model) == 1
+    start = [w * 0.5 for w in model.get_weights()]
+    start_optimizer = [np.array(v.numpy()) for v in model.optimizer.variables]
+    runs = []
+    for enabled in (True, False):
+        train_plans.set_enabled(enabled)
+        model.set_weights(start)  # new arrays: rebound, not written in place
+        for v, value in zip(model.optimizer.variables, start_optimizer):
+            v.assign(value)
+        history = model.fit(x, y, batch_size=8, epochs=1, verbose=0, shuffle=False).history
+        runs.append((history, model.get_weights()))
+    assert train_plans.plans_of(model) == 1
+    assert runs[0][0] == runs[1][0]
+    for a, b in zip(runs[0][1], runs[1][1]):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("compile_kwargs", [{"jit_compile": False}, {"run_eagerly": True}])
+def test_jit_compile_false_and_run_eagerly_keep_the_eager_step(compile_kwargs):
+    model = nd.Sequential([nd.Input((3,)), L.Dense(2)])
+    model.compile(optimizer="sgd", loss="mse", **compile_kwargs)
+    x = _rng().random((20, 3), dtype=np.float32)
+    model.fit(x, x[:, :2], batch_size=2, epochs=1, verbose=0)
+    assert train_plans.plans_of(model) == 0
+    assert model.jit_compile is False
+
+
+def test_a_custom_train_step_keeps_the_eager_step():
+    class Custom(nd.Model):
+        def train_step(self, data):
+            return super().train_step(data)
+
+    inputs = nd.Input((3,))
+    model = Custom(inputs, L.Dense(2)(inputs))
+    model.compile(optimizer="sgd", loss="mse")
+    x = _rng().random((20, 3), dtype=np.float32)
+    model.fit(x, x[:, :2], batch_size=2, epochs=1, verbose=0)
+    assert train_plans.plans_of(model) == 0
+
+
+def test_recompiling_drops_the_plans():
+    x = _rng().random((40, 4, 5), dtype=np.float32)
+    model = _mlp()
+    model.fit(x, _labels(40), batch_size=8, epochs=1, verbose=0)
+    assert train_plans.plans_of(model) == 1
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    assert train_plans.plans_of(model) == 0
+
+
+def test_models_with_plans_are_garbage_collected():
+    x = _rng().random((40, 4, 5), dtype=np.float32)
+    model = _mlp()
+    model.fit(x, _labels(40), batch_size=8, epochs=1, verbose=0)
+    for _ in range(3):
+        model.predict(x[:4], verbose=0)
+    assert train_plans.plans_of(model) == 1 and plan.plans_of(model) == 1
+    ref = weakref.ref(model)
+    del model
+    gc.collect()
+    assert ref() is None
+
+
+def test_a_model_traced_once_is_garbage_collected():
+    # A fit that ends between the two traced steps leaves a pending trace in the cache.
+    x = _rng().random((16, 4, 5), dtype=np.float32)
+    model = _mlp()
+    model.fit(x, _labels(16), batch_size=8, epochs=1, verbose=0)
+    ref = weakref.ref(model)
+    del model
+    gc.collect()
+    assert ref() is None
+
+
+def test_embedding_model_and_a_bad_id_in_a_planned_step():
+    def build():
+        model = nd.Sequential([nd.Input((7,), dtype="int64"), L.Embedding(30, 4),
+                               L.GlobalAveragePooling1D(), L.Dense(2, activation="softmax")])
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+        return model
+
+    ids = _rng().integers(0, 30, (40, 7))
+    planned, *rest = _fit_both(build, ids, _labels(40, classes=2), batch_size=8)
+    assert train_plans.plans_of(planned) == 1
+    _assert_same_training(planned, *rest)
+    ids[3, 4] = 30  # caught by the lookup op itself, in the replay too
+    with pytest.raises(ValueError, match=r"token ids outside \[0, 30\)"):
+        planned.fit(ids[:8], _labels(8, classes=2), batch_size=8, verbose=0)
