@@ -224,6 +224,10 @@ def _trace(model, key, x, leaves, kwargs):
         tensors = iter([Tensor._from_op(a, None) for a in inputs])
         return model(_rebuild(x, tensors), **kwargs)
 
+    if any(type(v.data) is not np.ndarray for v in variables):
+        _LAST_REFUSAL[0] = "weights on another array library (CuPy): plans run NumPy"
+        return run(arrays)  # (the entry stays "refused")
+
     _LAST_REFUSAL[0] = None
     result, rec_a = record(lambda: run(arrays), arrays, variables)
     if rec_a is None:

@@ -283,6 +283,9 @@ def _traced(model, parts, leaves, keep=False):
             _STATE.observer = None
 
     _LAST_REFUSAL[0] = None
+    if any(type(v.data) is not np.ndarray for v in variables):
+        return "weights on another array library (CuPy): plans run NumPy", \
+            model.train_step(data)
     logs, rec = record(run, arrays, variables, kind=_StepRecording)
     trace.recording = rec
     if rec is None:
