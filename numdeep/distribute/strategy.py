@@ -149,8 +149,9 @@ class MPIStrategy:
                                       check_finite)
         shared = sync._Shared()
         own = [c for c in (callbacks or []) if self.is_chief or not isinstance(c, _CHIEF_ONLY)]
+        batch_stops = sync.may_stop_within_epoch(model, callbacks or [])
         all_callbacks = [sync.GlobalLogs(self.comm, shared), *own,
-                         sync.RankSync(self.comm, shared, self.verify_weights)]
+                         sync.RankSync(self.comm, shared, self.verify_weights, batch_stops)]
         if isinstance(train, ShardedArrays) and not model.built:
             model._build_from(train.adapter)
         epoch_tracker = _EpochTracker([d for d in (train, val) if d is not None])

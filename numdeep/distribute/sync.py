@@ -7,7 +7,9 @@ training state at the start, global metrics, shared stop decisions and weight ch
   state, numdeep's random generators, where to resume and the history) after every other
   callback's ``on_train_begin``, so a ``BackupAndRestore`` restore on rank 0 reaches every rank;
 - at every step the ranks agree on ``stop_training`` (any rank stopping stops all, at the same
-  step); at the epoch's last step the metric states (sums and counts, as Keras keeps them) are
+  step) when something can set it during an epoch (a callback with batch hooks, a custom
+  ``train_step``); otherwise only at the epoch's end, one collective per step fewer. At the
+  epoch's last step the metric states (sums and counts, as Keras keeps them) are
   summed across ranks, so the epoch's metrics are those of the whole data, and float
   non-trainable variables (``BatchNormalization``'s moving statistics) are averaged;
 - ``GlobalLogs`` puts those global values into the epoch's logs, and sums the validation
@@ -22,6 +24,7 @@ import numpy as np
 
 from numdeep.backend import random as nd_random
 from numdeep.callbacks import Callback
+from numdeep.models.training import Trainer
 
 __all__ = ["GlobalLogs", "RankSync", "weights_digest", "global_metric_results",
            "broadcast_training_state"]
@@ -174,13 +177,28 @@ class GlobalLogs(Callback):
                 history.record_late_keys(epoch, logs)
 
 
+_BATCH_HOOKS = ("on_train_batch_begin", "on_train_batch_end", "on_batch_begin", "on_batch_end")
+
+
+def may_stop_within_epoch(model, callbacks):
+    """Whether ``model.stop_training`` can change between two epoch ends: a custom
+    ``train_step``, or a callback (any of the user's, on any rank) with a batch hook."""
+    if type(model).train_step is not Trainer.train_step:
+        return True
+    return any(getattr(type(c), hook, None) is not getattr(Callback, hook)
+               for c in callbacks for hook in _BATCH_HOOKS)
+
+
 class RankSync(Callback):
     """Last callback of a distributed fit (see the module notes)."""
 
-    def __init__(self, comm, shared, verify_weights=True):
+    def __init__(self, comm, shared, verify_weights=True, batch_stops=True):
         super().__init__()
         self.comm, self.shared = comm, shared
         self.verify_weights = verify_weights
+        # False when nothing can set stop_training between two epoch ends (decided from what
+        # every rank sees alike: the model's class and the whole callback list).
+        self.batch_stops = batch_stops
         self._synced = False
 
     def on_train_begin(self, logs=None):
@@ -199,9 +217,11 @@ class RankSync(Callback):
             return
         if not self._synced:  # built on its first batch: rank 0's weights from now on
             self._sync_state("after the first step")
+        steps = self.params.get("steps")
+        if not self.batch_stops and steps is not None and batch != steps - 1:
+            return
         stop = self.comm.allreduce(np.array(float(bool(self.model.stop_training))), op="max",
                                    what=f"the stop check of step {batch}")
-        steps = self.params.get("steps")
         if stop or steps is None or batch == steps - 1:
             average_non_trainable(self.comm, self.model)
             self.shared.train_logs = global_metric_results(self.comm, self.model)
