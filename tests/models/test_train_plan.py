@@ -371,3 +371,22 @@ def test_embedding_model_and_a_bad_id_in_a_planned_step():
     ids[3, 4] = 30  # caught by the lookup op itself, in the replay too
     with pytest.raises(ValueError, match=r"token ids outside \[0, 30\)"):
         planned.fit(ids[:8], _labels(8, classes=2), batch_size=8, verbose=0)
+
+
+def test_padding_masks_keep_the_eager_step():
+    # Masks are computed and reshaped with NumPy outside the ops (Embedding.compute_mask, the
+    # RNN's mask checks): the check sees different constants in the two traced steps and keeps
+    # the eager step. (Planning them needs the mask path made of ops.)
+    def build():
+        model = nd.Sequential([nd.Input((8,), dtype="int64"), L.Embedding(20, 4, mask_zero=True),
+                               L.LSTM(3), L.Dense(1)])
+        model.compile(optimizer="adam", loss="mse")
+        return model
+
+    ids = _rng().integers(1, 20, (32, 8))
+    ids[::3, 5:] = 0  # padded sequences
+    planned, *rest = _fit_both(build, ids, _rng(2).random((32, 1), dtype=np.float32),
+                               batch_size=8)
+    _assert_same_training(planned, *rest)
+    assert train_plans.plans_of(planned) == 0
+    assert "differ" in train_plans.last_refusal()
