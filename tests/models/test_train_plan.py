@@ -278,6 +278,20 @@ def test_a_loss_attribute_changed_by_a_callback_is_read_again():
     assert runs[0] == runs[1]
 
 
+def test_a_loss_scale_factor_changed_between_fits_is_read_again():
+    x = _rng().standard_normal((24, 5)).astype(np.float32)
+    runs = []
+    for enabled in (True, False):
+        train_plans.set_enabled(enabled)
+        nd.utils.set_random_seed(3)
+        model = nd.Sequential([nd.Input((5,)), L.Dense(1)])
+        model.compile(optimizer=nd.optimizers.SGD(0.01, loss_scale_factor=4.0), loss="mse")
+        model.fit(x, x[:, :1], batch_size=4, epochs=1, verbose=0)
+        model.optimizer.loss_scale_factor = 64.0
+        runs.append(model.fit(x, x[:, :1], batch_size=4, epochs=1, verbose=0).history)
+    assert runs[0] == runs[1]
+
+
 def test_weights_set_between_fits_are_read_live():
     rng = _rng()
     x = rng.standard_normal((48, 5)).astype(np.float32)

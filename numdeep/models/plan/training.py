@@ -530,11 +530,14 @@ class _Entry:
         self.template = trace.template
         self.shapes = [(v.data.shape, v.data.dtype) for v in plan.variables]
         self.loss_state = _loss_state(model._compile_loss)
+        # scale_loss multiplied the traced loss by this number (an op of the plan now)
+        self.loss_scale = getattr(model.optimizer, "loss_scale_factor", None)
 
     def current(self, model):
         if model.optimizer is not self.optimizer or model._compile_loss is not \
                 self.compile_loss or _versions([model] + self.layers) != self.versions or \
-                _loss_state(self.compile_loss) != self.loss_state:
+                _loss_state(self.compile_loss) != self.loss_state or \
+                getattr(self.optimizer, "loss_scale_factor", None) != self.loss_scale:
             return False
         for v, (shape, dtype) in zip(self.plan.variables, self.shapes):
             a = v.data
