@@ -7,6 +7,7 @@ import numpy as np
 
 from numdeep import constraints, initializers, regularizers
 from numdeep.autograd import Tensor
+from numdeep.autograd.function import Function
 from numdeep.autograd.primitives import TakeRows
 from numdeep.backend import standardize_dtype
 from numdeep.layers.core import check_no_quantization
@@ -115,7 +116,7 @@ class Embedding(LoRA, Layer):
 
             return symbolic_ops.not_equal(inputs, 0)
         ids = inputs.data if isinstance(inputs, Tensor) else np.asarray(inputs)
-        return ids != 0
+        return PaddingMask.apply(ids).data
 
     def compute_output_shape(self, input_shape):
         return (*input_shape, self.output_dim)
@@ -136,6 +137,17 @@ class Embedding(LoRA, Layer):
         for what in ("input_dim", "output_dim"):
             _check_dim(what, config.get(what), error=TypeError)
         return super().from_config(config)
+
+
+class PaddingMask(Function):
+    """``ids != 0``, as an op (no gradient flows through a mask) so that an inference or
+    training plan records where the mask comes from and computes it again for each batch."""
+
+    def forward(self, ids):
+        return ids != 0
+
+    def backward(self, gy):
+        return None
 
 
 class ReversibleEmbedding(Embedding):

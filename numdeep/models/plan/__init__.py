@@ -240,7 +240,7 @@ def _trace(model, key, x, leaves, kwargs):
         _LAST_REFUSAL[0] = "the call wrote state, added losses or returned non-tensors"
         return result
     outputs = [(rec_a.ref(t.data), None if t._keras_mask is None else
-                rec_a.ref(getattr(t._keras_mask, "data", t._keras_mask)),
+                rec_a.ref(check.mask_array(t._keras_mask)),
                 isinstance(t._keras_mask, Tensor)) for t in out_leaves]
     plan = Plan(rec_a, outputs)
     rng = np.random.default_rng(20261206)

@@ -13,6 +13,8 @@ import hashlib
 
 import numpy as np
 
+from numdeep.autograd import Tensor
+
 
 def perturbed(array, rng, weight=False):
     """A same-shape, same-dtype array with other values, or None when none can be made."""
@@ -91,6 +93,12 @@ def same_recordings(a, b):
     return True
 
 
+def mask_array(mask):
+    """A Keras mask as its array: a Tensor's data, or the array itself (a NumPy array's own
+    ``.data`` is its raw buffer, not the mask)."""
+    return mask.data if isinstance(mask, Tensor) else mask
+
+
 def same_outputs(replayed, eager_leaves):
     """Replayed ``(value, mask, wrap)`` triples against the eager output Tensors."""
     if len(replayed) != len(eager_leaves):
@@ -101,7 +109,7 @@ def same_outputs(replayed, eager_leaves):
             return False
         if (mask is None) != (eager_mask is None):
             return False
-        if mask is not None and not same_value(mask, getattr(eager_mask, "data", eager_mask)):
+        if mask is not None and not same_value(mask, mask_array(eager_mask)):
             return False
     return True
 

@@ -17,7 +17,9 @@ the step once per batch signature (structure, shapes and dtypes of ``x``, ``y`` 
 
 Random draws stay random: ``Dropout``'s mask is an op (``random.DropoutMask``) that draws from
 the layer's generator at each replayed step, in the eager order, so a planned run and an eager
-run with the same seeds give the same numbers.
+run with the same seeds give the same numbers. For the same reason an ``Embedding`` lookup (with
+its id check) and its padding mask are ops (``TakeRows``, ``PaddingMask``): each replayed step
+looks up and masks its own batch.
 
 **When a step is planned.** The first step with a signature runs eagerly; the second is recorded
 (A); the third is recorded again (B, on other data, with the weights the optimizer has since
