@@ -1,5 +1,7 @@
 """``Tensor``: an array that remembers how it was computed, so gradients can flow back."""
 
+import threading
+
 import numpy as _np
 
 from numdeep.autograd import engine
@@ -9,6 +11,16 @@ from numdeep.backend import floatx, to_numpy, xp_of
 # ``numdeep.autograd.primitives`` defines them: the Tensor class never imports the modules whose
 # ops create Tensors, so the two do not import each other.
 _P = engine.PRIMITIVES
+
+# On while an inference or training plan records a call (numdeep.models.plan.tracer): a tensor's
+# value read into Python there (``if t:``, ``float(t)``, ``t.numpy()``) decides something a
+# replay would not decide again, so the trace counts such reads and makes no plan.
+VALUE_READS = threading.local()
+
+
+def _value_read():
+    if getattr(VALUE_READS, "on", False):
+        VALUE_READS.count += 1
 
 
 class Tensor:
@@ -95,15 +107,18 @@ class Tensor:
         return f"Tensor({self.data!r}{grad}{name})"
 
     def __array__(self, dtype=None, copy=None):
+        _value_read()
         a = to_numpy(self.data)
         return a if dtype is None else a.astype(dtype)
 
     def numpy(self):
         """Return the data as a NumPy array (no copy on the CPU)."""
+        _value_read()
         return to_numpy(self.data)
 
     def item(self):
         """Return the single value of a one-element tensor as a Python number."""
+        _value_read()
         return self.data.item()
 
     def detach(self):
@@ -200,35 +215,45 @@ class Tensor:
 
     # Comparisons give plain boolean arrays: they have no gradient.
     def __lt__(self, other):
+        _value_read()  # a NumPy array of booleans, not an op: what a branch on it decides
         return self.data < data_of(other)
 
     def __le__(self, other):
+        _value_read()  # a NumPy array of booleans, not an op: what a branch on it decides
         return self.data <= data_of(other)
 
     def __gt__(self, other):
+        _value_read()  # a NumPy array of booleans, not an op: what a branch on it decides
         return self.data > data_of(other)
 
     def __ge__(self, other):
+        _value_read()  # a NumPy array of booleans, not an op: what a branch on it decides
         return self.data >= data_of(other)
 
     def __eq__(self, other):
+        _value_read()  # a NumPy array of booleans, not an op: what a branch on it decides
         return self.data == data_of(other)
 
     def __ne__(self, other):
+        _value_read()  # a NumPy array of booleans, not an op: what a branch on it decides
         return self.data != data_of(other)
 
     __hash__ = object.__hash__
 
     def __bool__(self):
+        _value_read()
         return bool(self.data)
 
     def __float__(self):
+        _value_read()
         return float(self.data)
 
     def __int__(self):
+        _value_read()
         return int(self.data)
 
     def __index__(self):
+        _value_read()
         return int(self.data)
 
     # ----- NumPy-named methods -----------------------------------------------------------

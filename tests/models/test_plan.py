@@ -361,3 +361,23 @@ def test_a_trace_never_waits_for_another_threads_trace():
     with nd.no_grad():
         np.testing.assert_array_equal(model(x).numpy(), want)
     assert plan.plans_of(model) == 1
+
+
+class _Branches(L.Layer):
+    """Takes one of two paths on a tensor's value: a plan traced on one path would replay it
+    for inputs that take the other, so the trace refuses once it sees the value read."""
+
+    def call(self, x):
+        if nd.ops.mean(x) > 0.5:
+            return x * 2.0
+        return x - 1.0
+
+
+def test_a_branch_on_a_tensor_value_keeps_the_eager_path():
+    model = nd.Sequential([nd.Input((4,)), _Branches()])
+    high, low = np.full((2, 4), 0.9, np.float32), np.full((2, 4), 0.1, np.float32)
+    with nd.no_grad():
+        for x in (high, high, high, low, high, low):
+            np.testing.assert_array_equal(model(x).numpy(), _eager(model, x)[0][0])
+    assert plan.plans_of(model) == 0
+    assert "into Python" in plan.last_refusal()

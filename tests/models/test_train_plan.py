@@ -201,8 +201,20 @@ class _ReadsValues(L.Layer):
         return x * float(np.abs(x.numpy()).max())
 
 
-@pytest.mark.parametrize("layer, why", [(_CountsCalls, "state"), (_ReadsValues, "differ")],
-                         ids=["a layer's own metric", "values read outside the ops"])
+class _Branches(L.Layer):
+    """Takes one of two paths on a tensor's value: the same path in both traced steps, the
+    other one on later batches. The trace sees the value read and makes no plan."""
+
+    def call(self, x):
+        if nd.ops.mean(x) > 0.5:
+            return x * 2.0
+        return x - 1.0
+
+
+@pytest.mark.parametrize("layer, why", [(_CountsCalls, "state"), (_ReadsValues, "into Python"),
+                                        (_Branches, "into Python")],
+                         ids=["a layer's own metric", "values read outside the ops",
+                              "a branch on a tensor"])
 def test_what_the_replay_cannot_reproduce_keeps_the_eager_step(layer, why):
     def build():
         model = nd.Sequential([nd.Input((4,)), layer(), L.Dense(1)])
@@ -210,7 +222,9 @@ def test_what_the_replay_cannot_reproduce_keeps_the_eager_step(layer, why):
         return model
 
     x = _rng().random((24, 4), dtype=np.float32)
-    planned, *rest = _fit_both(build, x, x[:, :1], batch_size=4)
+    x[:12] += 0.5  # the first three steps (no shuffling) take one branch, the others the other
+    x[12:] -= 0.3
+    planned, *rest = _fit_both(build, x, x[:, :1], batch_size=4, shuffle=False)
     assert train_plans.plans_of(planned) == 0
     assert why in train_plans.last_refusal()
     _assert_same_training(planned, *rest)

@@ -9,9 +9,10 @@ read at every run, so in-place updates (optimizer steps, ``assign``, ``set_weigh
 re-trace; a weight rebound to a new array, or any tracked attribute set on one of the model's
 layers (a rebuild, ``trainable``, an activation swapped) drops the plan. Anything the check
 cannot prove static (values read outside the primitives, random draws, state written during the
-call, ``add_loss``) keeps the eager path, which stays the reference; ``last_refusal()`` says
-why. ``model.run_eagerly = True``, ``set_enabled(False)`` or ``NUMDEEP_INFERENCE_PLANS=0`` in
-the environment turn plans off.
+call, ``add_loss``, a tensor's value read into Python such as ``if t > 0:`` or ``t.numpy()``)
+keeps the eager path, which stays the reference; ``last_refusal()`` says why.
+``model.run_eagerly = True``, ``set_enabled(False)`` or ``NUMDEEP_INFERENCE_PLANS=0`` in the
+environment turn plans off.
 
 Example:
     >>> import numpy as np
@@ -235,6 +236,10 @@ def _trace(model, key, x, leaves, kwargs):
         _store(model, key, 1)
         return result
     out_leaves = _flat(result)
+    if rec_a.value_reads:
+        _LAST_REFUSAL[0] = ("the call read a tensor's value into Python (a branch on a tensor, "
+                            ".numpy(), float()): a replay would not read it again")
+        return result
     if out_leaves is None or not check.unchanged(variables, snap) or \
             _versions(layers) != versions or any(layer._losses for layer in layers):
         _LAST_REFUSAL[0] = "the call wrote state, added losses or returned non-tensors"

@@ -14,6 +14,7 @@ import numpy as np
 
 from numdeep.autograd import Tensor
 from numdeep.autograd.function import Function
+from numdeep.autograd.tensor import VALUE_READS
 from numdeep.models.plan.lower import lowered
 
 _ORIGINAL_APPLY = Function.__dict__["apply"]
@@ -33,6 +34,8 @@ def current_recording():
 
 class Recording:
     """The steps of one traced call; ``env`` indices are inputs, weights, constants, steps."""
+
+    value_reads = 0  # tensor values read into Python while recording (see ``record``)
 
     def __init__(self, inputs, variables):
         self.n_inputs, self.variables = len(inputs), variables
@@ -114,12 +117,23 @@ def record(fn, inputs, variables, kind=Recording):
     try:
         Function.apply = _recording_apply
         _STATE.recorder = recording
+        VALUE_READS.on, VALUE_READS.count = True, 0
         result = fn()
     finally:
+        recording.value_reads = VALUE_READS.count if VALUE_READS.on else \
+            recording.value_reads
+        VALUE_READS.on = False
         _STATE.recorder = None
         Function.apply = _ORIGINAL_APPLY
         _LOCK.release()
     return result, recording
+
+
+def stop_counting_reads(recording):
+    """Freeze ``recording.value_reads``: what runs after this point is not replayed."""
+    if VALUE_READS.on:
+        recording.value_reads = VALUE_READS.count
+        VALUE_READS.on = False
 
 
 class Plan:

@@ -36,10 +36,12 @@ masks, values read outside the primitives. ``last_refusal()`` says why.
 **What a plan reads at each step.** Every weight, state and Variable array (in-place changes and
 ``set_weights`` are seen); the optimizer's settings (its update runs eagerly). A changed layer
 attribute (``trainable``, a rebuilt layer), a new ``compile``, or a changed plain attribute of a
-compiled loss object sends ``fit`` back to tracing. Like ``tf.function`` and ``torch.compile``,
-a plan does not see a plain Python value read elsewhere in the step (a module-level global used
-in ``call``): keep values that change during training in a ``Variable``, or compile with
-``jit_compile=False``.
+compiled loss object sends ``fit`` back to tracing. A step that reads a tensor's value into
+Python while it is traced (``if t > 0:``, ``float(t)``, ``t.numpy()``, ``np.asarray(t)``) is
+never planned: a replay would not decide again. Like ``tf.function`` and ``torch.compile``, a
+plan does not see a plain Python value read elsewhere in the step (a module-level global used in
+``call``, a raw ``t.data`` array): keep values that change during training in a ``Variable``, or
+compile with ``jit_compile=False``.
 
 Example:
     >>> import numpy as np
@@ -72,6 +74,7 @@ from numdeep.models.plan.tracer import (
     _resolved,
     current_recording,
     record,
+    stop_counting_reads,
     tracing,
 )
 
@@ -127,7 +130,7 @@ def train_step(model, data):
     if isinstance(entry, _Entry):
         if entry.current(model):
             return entry.run(model, parts, leaves)
-        entry = cache[key] = 1  # stale (rebuilt, trainable changed, recompiled): trace again
+        cache[key] = 1  # stale (rebuilt, trainable changed, recompiled): trace again
         return model.train_step(data)
     if entry is None:
         if len(cache) < MAX_SIGNATURES:
@@ -228,6 +231,7 @@ class _Trace:
         if rec is None:  # another thread holds the tracer: this step ran unrecorded
             return
         rec.closed = True
+        stop_counting_reads(rec)  # the metrics read values after this, eagerly each step
         self.weights = list(weights)
         self.root, self.loss = rec.tensor_step.get(id(root)), rec.tensor_step.get(id(loss))
         leaves = [y_pred] if isinstance(y_pred, Tensor) else _flatten(y_pred)
@@ -292,6 +296,9 @@ def _traced(model, parts, leaves, keep=False):
     trace.recording = rec
     if rec is None:
         return "another thread was tracing", logs
+    if trace.refusal is None and rec.value_reads:
+        trace.refusal = ("the step read a tensor's value into Python (a branch on a tensor, "
+                         ".numpy(), float()): a replay would not read it again")
     if trace.refusal is None and (trace.walk is None or trace.weights is None):
         trace.refusal = "the step did not run the stock backward (no trainable weights?)"
     if trace.refusal is None and (not check.unchanged(fixed, snap) or
