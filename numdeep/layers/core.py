@@ -4,6 +4,7 @@ import numpy as np
 
 from numdeep import activations, constraints, initializers, regularizers
 from numdeep.autograd import Tensor
+from numdeep.autograd.function import Function
 from numdeep.layers.input_spec import InputSpec
 from numdeep.layers.layer import Layer
 from numdeep.layers.lora import LoRA
@@ -207,11 +208,28 @@ class Masking(Layer):
         if isinstance(inputs, KerasTensor):
             return symbolic_call(self.compute_mask, (inputs,), {})  # a node of the graph
         data = inputs.data if isinstance(inputs, Tensor) else np.asarray(inputs)
-        return np.any(data != self.mask_value, axis=-1)
+        return ValueMask.apply(data, mask_value=self.mask_value).data
 
     def call(self, inputs):
-        keep = self.compute_mask(inputs)
-        return inputs * keep[..., None].astype(inputs.dtype)
+        data = inputs.data if isinstance(inputs, Tensor) else np.asarray(inputs)
+        keep = ValueMask.apply(data, mask_value=self.mask_value, factor=True).data
+        return inputs * keep
+
+
+class ValueMask(Function):
+    """``Masking``'s mask of ``x``: ``any(x != mask_value)`` over the last axis, as booleans,
+    or with ``factor`` as ``x``'s dtype with the last axis kept (1 or 0, what ``call``
+    multiplies by). An op (no gradient flows through a mask), so that a training or inference
+    plan computes it from every batch instead of keeping the traced batch's."""
+
+    factor = False
+
+    def forward(self, x):
+        keep = self.xp.any(x != self.mask_value, axis=-1)
+        return keep[..., None].astype(x.dtype) if self.factor else keep
+
+    def backward(self, gy):
+        return None
 
     def compute_output_shape(self, input_shape):
         return input_shape

@@ -105,7 +105,8 @@ class Embedding(LoRA, Layer):
     def call(self, inputs):
         ids = inputs.data if isinstance(inputs, Tensor) else np.asarray(inputs)
         # One op that also checks the ids: a training or inference plan replays the check.
-        return TakeRows.apply(self.embeddings, ids, what=f"Embedding layer '{self.name}'")
+        return TakeRows.apply(self.embeddings, ids, what=f"Embedding layer '{self.name}'",
+                              hint=" Raise input_dim or fix the vocabulary.")
 
     def compute_mask(self, inputs, mask=None):
         """``ids != 0`` (booleans of the input's shape) with ``mask_zero``, else None."""

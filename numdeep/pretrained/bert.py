@@ -12,9 +12,10 @@ import numpy as np
 
 from numdeep import initializers
 from numdeep.autograd import Tensor, data_of, no_grad
+from numdeep.autograd.function import Function
+from numdeep.autograd.primitives import TakeRows
 from numdeep.layers import Dense, Dropout, Layer, LayerNormalization, MultiHeadAttention
 from numdeep.models import Model
-from numdeep.ops import eager as ops
 from numdeep.pretrained.config import ACTIVATIONS, BertConfig
 from numdeep.pretrained.outputs import BertOutput, SequenceClassifierOutput
 
@@ -42,20 +43,37 @@ class BertEmbeddings(Layer):
                                                      name="token_type_embeddings")
 
     def call(self, inputs, training=False):
-        input_ids, token_type_ids = inputs
+        # ``ids`` alone (no token types: all type 0) or ``[ids, token_type_ids]``.
+        input_ids, token_type_ids = inputs if isinstance(inputs, list | tuple) else (inputs, None)
         steps = input_ids.shape[1]
         if steps > self.config.max_position_embeddings:
             raise ValueError(f"BERT input of {steps} tokens exceeds max_position_embeddings="
                              f"{self.config.max_position_embeddings}.")
-        x = ops.take(self.word_embeddings, _ids(input_ids, self.config.vocab_size, "input_ids"),
-                     axis=0)
+        # The lookups are ops that check their ids (TakeRows), and no branch depends on the
+        # ids' values: an inference plan replays this for every batch.
+        x = TakeRows.apply(self.word_embeddings,
+                           _ids(input_ids, self.config.vocab_size, "input_ids"),
+                           what="BERT input_ids")
         x = x + self.position_embeddings[:steps]
-        types = _ids(token_type_ids, self.config.type_vocab_size, "token_type_ids")
-        if self.config.type_vocab_size == 1 or not types.any():
+        if self.config.type_vocab_size == 1 or token_type_ids is None:
             x = x + self.token_type_embeddings[0]
         else:
-            x = x + ops.take(self.token_type_embeddings, types, axis=0)
+            types = _ids(token_type_ids, self.config.type_vocab_size, "token_type_ids")
+            x = x + TakeRows.apply(self.token_type_embeddings, types,
+                                   what="BERT token_type_ids")
         return self.dropout(self.layer_norm(x), training=training)
+
+
+class KeyMask(Function):
+    """``(batch, steps)`` attention mask (1 real, 0 padding) -> the ``(batch, 1, steps)``
+    booleans the attention layers take, as an op (no gradient) so that a plan computes it for
+    every batch."""
+
+    def forward(self, mask):
+        return mask.astype(bool)[:, None, :]
+
+    def backward(self, gy):
+        return None
 
 
 def _ids(ids, limit, what):
@@ -154,9 +172,9 @@ class BertModel(Model):
         input_ids, attention_mask, token_type_ids = _merge_inputs(input_ids, attention_mask,
                                                                   token_type_ids)
         ids = _ids(input_ids, self.config.vocab_size, "input_ids")
-        types = np.zeros_like(ids) if token_type_ids is None else _array(token_type_ids)
-        x = self.embeddings([ids, types], training=training)
-        keys = None if attention_mask is None else _array(attention_mask).astype(bool)[:, None, :]
+        x = self.embeddings(ids if token_type_ids is None else [ids, _array(token_type_ids)],
+                            training=training)
+        keys = None if attention_mask is None else KeyMask.apply(_array(attention_mask)).data
         for layer in self.encoder_layers:
             x = layer(x, training=training, attention_mask=keys)
         out = BertOutput(last_hidden_state=x)

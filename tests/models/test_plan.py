@@ -381,3 +381,50 @@ def test_a_branch_on_a_tensor_value_keeps_the_eager_path():
             np.testing.assert_array_equal(model(x).numpy(), _eager(model, x)[0][0])
     assert plan.plans_of(model) == 0
     assert "into Python" in plan.last_refusal()
+
+
+def test_bert_with_attention_masks_is_planned_and_masks_each_batch():
+    # The id lookups (TakeRows), the key mask (KeyMask) and its expansion over the heads are
+    # ops: the replay gives each batch's own masking, and bad ids still raise.
+    from numdeep.pretrained import BertConfig, BertModel
+
+    nd.utils.set_random_seed(0)
+    bert = BertModel(BertConfig(vocab_size=30, hidden_size=8, num_hidden_layers=2,
+                                num_attention_heads=2, intermediate_size=16,
+                                max_position_embeddings=8))
+    rng = _rng()
+    with nd.no_grad():
+        for step in range(5):
+            ids = rng.integers(1, 30, (3, 6))
+            mask = np.ones((3, 6), np.int64)
+            mask[step % 3, 3 + step % 3:] = 0
+            plan.set_enabled(False)
+            want = bert([ids, mask])["last_hidden_state"].numpy()
+            plan.set_enabled(True)
+            got = bert([ids, mask])["last_hidden_state"].numpy()
+            np.testing.assert_array_equal(got, want)
+        assert plan.plans_of(bert) == 1
+        ids[0, 0] = 30
+        with pytest.raises(ValueError, match=r"input_ids .*\[0, 30\)"):
+            bert([ids, mask])
+
+
+class _NumpyMask(L.Layer):
+    """Zeroes its input's negative entries with a mask made by NumPy on ``.data``: the mask is
+    all ones for both traced calls when neither has one (the check's noise leaves none here),
+    so only the size rule keeps a plan from freezing it."""
+
+    def call(self, x):
+        return x * (x.data > 0).astype(x.dtype)
+
+
+def test_a_batch_sized_array_made_outside_the_ops_keeps_the_eager_path():
+    model = nd.Sequential([nd.Input((4,)), _NumpyMask(), L.Dense(2)])
+    full = _rng().random((3, 4), dtype=np.float32) + 0.6
+    padded = full.copy()
+    padded[:, 2:] = -1.0
+    with nd.no_grad():
+        for x in (full, full, full, padded):
+            np.testing.assert_array_equal(model(x).numpy(), _eager(model, x)[0][0])
+    assert plan.plans_of(model) == 0
+    assert "size of the batch" in plan.last_refusal()

@@ -407,3 +407,44 @@ def test_padding_masks_are_planned():
                                batch_size=8)
     _assert_same_training(planned, *rest)
     assert train_plans.plans_of(planned) == 1
+
+
+def test_masking_layer_masks_each_batch():
+    # Masking's mask is an op (ValueMask): padding that appears only after the traced steps
+    # is masked in the replay too.
+    def build():
+        model = nd.Sequential([nd.Input((4, 2)), L.Masking(0.0), L.LSTM(3), L.Dense(1)])
+        model.compile(optimizer="sgd", loss="mse")
+        return model
+
+    rng = _rng()
+    x = rng.random((40, 4, 2), dtype=np.float32) + 0.1
+    x[24:, 2:] = 0.0  # no padding in the first three steps (no shuffling), then padding
+    planned, *rest = _fit_both(build, x, rng.random((40, 1), dtype=np.float32), batch_size=8,
+                               epochs=2, shuffle=False)
+    assert train_plans.plans_of(planned) == 1
+    _assert_same_training(planned, *rest)
+
+
+class _NumpyMask(L.Layer):
+    """Zeroes its input's negative entries with a mask made by NumPy on ``.data`` (no value
+    read through the Tensor API): all ones in the two traced steps when neither has one."""
+
+    def call(self, x):
+        return x * (x.data > 0).astype(x.dtype)
+
+
+def test_a_batch_sized_array_made_outside_the_ops_keeps_the_eager_step():
+    def build():
+        model = nd.Sequential([nd.Input((4,)), _NumpyMask(), L.Dense(1)])
+        model.compile(optimizer="sgd", loss="mse")
+        return model
+
+    rng = _rng()
+    x = rng.random((40, 4), dtype=np.float32) + 0.1
+    x[24:, 1:] = -1.0
+    planned, *rest = _fit_both(build, x, rng.random((40, 1), dtype=np.float32), batch_size=8,
+                               epochs=2, shuffle=False)
+    assert train_plans.plans_of(planned) == 0
+    assert "size of the batch" in train_plans.last_refusal()
+    _assert_same_training(planned, *rest)

@@ -51,7 +51,8 @@ class GetItem(Function):
 class TakeRows(Function):
     """``table[ids]``: the rows of ``table`` at integer ``ids`` of any shape (an embedding
     lookup). The ids are an input and are checked here, against ``[0, len(table))``, with an
-    error naming ``what`` (the layer): a replayed plan checks every batch as the eager call does.
+    error naming ``what`` (the layer) and ending with ``hint``: a replayed plan checks every
+    batch as the eager call does.
     Float ids holding whole numbers are taken as integers. Backward scatter-adds ``gy`` into the
     rows (repeated ids sum), as ``GetItem`` does for the same index.
     """
@@ -65,7 +66,7 @@ class TakeRows(Function):
             lo, hi = int(ids.min()), int(ids.max())
             if lo < 0 or hi >= n:
                 raise ValueError(f"{self.what} received token ids outside [0, {n}): values from "
-                                 f"{lo} to {hi}. Raise input_dim or fix the vocabulary.")
+                                 f"{lo} to {hi}.{getattr(self, 'hint', '')}")
         self.ids, self.shape = ids, table.shape
         return xp.take(table, ids, axis=0)
 

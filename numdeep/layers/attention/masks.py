@@ -7,6 +7,7 @@ import numpy as np
 
 from numdeep import initializers
 from numdeep.autograd import data_of
+from numdeep.autograd.primitives import Reshape
 from numdeep.backend import xp_of
 
 
@@ -59,10 +60,15 @@ def expand_mask(mask, rank, n_attention_axes):
     broadcasts over the heads of ``(batch, heads, T, S)`` scores."""
     if mask is None:
         return None
-    at = mask.ndim - 2 * n_attention_axes
-    while mask.ndim < rank:
-        mask = mask.reshape(mask.shape[:max(at, 0)] + (1,) + mask.shape[max(at, 0):])
-    return mask
+    at = max(mask.ndim - 2 * n_attention_axes, 0)
+    shape = mask.shape
+    while len(shape) < rank:
+        shape = shape[:at] + (1,) + shape[at:]
+    if shape == mask.shape:
+        return mask
+    # The mask array is reshaped by an op, so that a plan sees where the result comes from
+    # (a padding mask is each batch's own) instead of taking it for a constant.
+    return Reshape.apply(mask, shape=shape).data
 
 
 def clone_initializer(init):

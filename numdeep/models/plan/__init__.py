@@ -9,8 +9,9 @@ read at every run, so in-place updates (optimizer steps, ``assign``, ``set_weigh
 re-trace; a weight rebound to a new array, or any tracked attribute set on one of the model's
 layers (a rebuild, ``trainable``, an activation swapped) drops the plan. Anything the check
 cannot prove static (values read outside the primitives, random draws, state written during the
-call, ``add_loss``, a tensor's value read into Python such as ``if t > 0:`` or ``t.numpy()``)
-keeps the eager path, which stays the reference; ``last_refusal()`` says why.
+call, ``add_loss``, a tensor's value read into Python such as ``if t > 0:`` or ``t.numpy()``,
+an array the size of the batch made outside the ops) keeps the eager path, which stays the
+reference; ``last_refusal()`` says why.
 ``model.run_eagerly = True``, ``set_enabled(False)`` or ``NUMDEEP_INFERENCE_PLANS=0`` in the
 environment turn plans off.
 
@@ -236,6 +237,11 @@ def _trace(model, key, x, leaves, kwargs):
         _store(model, key, 1)
         return result
     out_leaves = _flat(result)
+    batch = arrays[0].shape[0] if arrays and arrays[0].ndim else 0
+    if batch > 1 and check.batch_sized_constant(rec_a, batch):
+        _LAST_REFUSAL[0] = ("an array the size of the batch was made outside the ops (a mask "
+                            "computed with NumPy): a replay would reuse the traced call's")
+        return result
     if rec_a.value_reads:
         _LAST_REFUSAL[0] = ("the call read a tensor's value into Python (a branch on a tensor, "
                             ".numpy(), float()): a replay would not read it again")

@@ -114,6 +114,24 @@ def same_outputs(replayed, eager_leaves):
     return True
 
 
+def batch_sized_constant(rec, batch):
+    """Whether a constant or a fixed parameter of the recording is an array with the batch's
+    length: almost always something computed from the batch with NumPy (a mask). Two traced
+    batches can give the same such array (no padding in either), which the comparison of
+    recordings cannot tell from a true constant; so a plan is refused outright."""
+    def batch_sized(value):
+        if isinstance(value, np.ndarray):
+            return value.ndim > 0 and value.shape[0] == batch
+        if isinstance(value, tuple | list):
+            return any(batch_sized(v) for v in value)
+        if isinstance(value, dict):
+            return any(batch_sized(v) for v in value.values())
+        return False
+
+    return any(batch_sized(c) for c in rec.consts) or \
+        any(batch_sized(v) for _, params, _, _ in rec.steps for v in params.values())
+
+
 def digest(array):
     return hashlib.blake2b(np.ascontiguousarray(array).view(np.uint8)).digest()
 

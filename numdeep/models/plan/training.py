@@ -27,9 +27,11 @@ changed) and then checked: A and B must describe the same computation (ops, para
 constants, graph, walk), and the plan made from A, replayed on B's inputs from B's starting
 weights and B's random draws, must give B's loss, outputs and gradients bit for bit. From the
 fourth step on the plan runs. Anything the check cannot prove keeps the eager path, which
-stays the reference: a custom ``train_step``, a step that writes state other than the
-optimizer's (``BatchNormalization``'s moving statistics), losses added by layers, outputs with
-masks, values read outside the primitives. ``last_refusal()`` says why.
+stays the reference: a custom ``train_step``, state written outside the ops (a counter, a
+layer's own metric; ``BatchNormalization``'s moving statistics are written inside its op and are
+replayed), losses added by layers, outputs with masks, values read outside the primitives,
+an array the size of the batch made outside the ops (a mask computed with NumPy: two traced
+batches may give the same one, so it is refused outright). ``last_refusal()`` says why.
 ``compile(jit_compile=False)``, ``run_eagerly=True``, ``set_enabled(False)`` or
 ``NUMDEEP_TRAINING_PLANS=0`` in the environment turn training plans off.
 
