@@ -238,23 +238,10 @@ def test_trainable_changed_by_a_callback_mid_fit():
             if epoch == 1:
                 self.model.layers[1].trainable = False
 
-    def build():
-        model = _mlp()
-        return model
-
     x = _rng().random((40, 4, 5), dtype=np.float32)
-    runs = []
-    for enabled in (True, False):
-        train_plans.set_enabled(enabled)
-        nd.utils.set_random_seed(7)
-        model = build()
-        history = model.fit(x, _labels(40), batch_size=8, epochs=4, verbose=0,
-                            callbacks=[Freeze()])
-        runs.append((model, history.history))
-    (planned, hp), (eager, he) = runs
-    assert hp == he
-    for a, b in zip(planned.get_weights(), eager.get_weights()):
-        np.testing.assert_array_equal(a, b)
+    planned, *rest = _fit_both(_mlp, x, _labels(40), batch_size=8, epochs=4,
+                               callbacks=[Freeze()])
+    _assert_same_training(planned, *rest)
 
 
 class _ScaledMSE(nd.losses.Loss):
@@ -266,35 +253,46 @@ class _ScaledMSE(nd.losses.Loss):
         return nd.ops.mean(nd.ops.square(y_true - y_pred), axis=-1) * self.factor
 
 
+def _with_and_without_plans(run):
+    """``run()``'s result with training plans and without, each from the same seed."""
+    results = []
+    for enabled in (True, False):
+        train_plans.set_enabled(enabled)
+        nd.utils.set_random_seed(3)
+        results.append(run())
+    train_plans.set_enabled(True)
+    return results
+
+
 def test_a_loss_attribute_changed_by_a_callback_is_read_again():
     class Double(nd.callbacks.Callback):
         def on_epoch_end(self, epoch, logs=None):
             self.model.loss.factor *= 2.0
 
     x = _rng().standard_normal((24, 5)).astype(np.float32)
-    runs = []
-    for enabled in (True, False):
-        train_plans.set_enabled(enabled)
-        nd.utils.set_random_seed(3)
+
+    def run():
         model = nd.Sequential([nd.Input((5,)), L.Dense(1)])
         model.compile(optimizer="sgd", loss=_ScaledMSE(1.0))
-        runs.append(model.fit(x, x[:, :1], batch_size=4, epochs=4, verbose=0,
-                              callbacks=[Double()]).history)
-    assert runs[0] == runs[1]
+        return model.fit(x, x[:, :1], batch_size=4, epochs=4, verbose=0,
+                         callbacks=[Double()]).history
+
+    planned, eager = _with_and_without_plans(run)
+    assert planned == eager
 
 
 def test_a_loss_scale_factor_changed_between_fits_is_read_again():
     x = _rng().standard_normal((24, 5)).astype(np.float32)
-    runs = []
-    for enabled in (True, False):
-        train_plans.set_enabled(enabled)
-        nd.utils.set_random_seed(3)
+
+    def run():
         model = nd.Sequential([nd.Input((5,)), L.Dense(1)])
         model.compile(optimizer=nd.optimizers.SGD(0.01, loss_scale_factor=4.0), loss="mse")
         model.fit(x, x[:, :1], batch_size=4, epochs=1, verbose=0)
         model.optimizer.loss_scale_factor = 64.0
-        runs.append(model.fit(x, x[:, :1], batch_size=4, epochs=1, verbose=0).history)
-    assert runs[0] == runs[1]
+        return model.fit(x, x[:, :1], batch_size=4, epochs=1, verbose=0).history
+
+    planned, eager = _with_and_without_plans(run)
+    assert planned == eager
 
 
 def test_weights_set_between_fits_are_read_live():
