@@ -106,6 +106,15 @@ class Function:
 
 
 
+class NoGradient(Function):
+    """An op whose output carries no gradient (a mask, a random draw). It is an op at all so
+    that a plan (``numdeep.models.plan``) records where the value comes from and computes it
+    again at every replay, instead of freezing the traced call's value."""
+
+    def backward(self, gy):
+        return None
+
+
 class FirstOrderOnly(Function):
     """A gradient computed by a primitive with no differentiable backward (see
     ``Function.backward_graph``): it has the right value, and differentiating it raises an

@@ -4,7 +4,7 @@ import numpy as np
 
 from numdeep import activations, constraints, initializers, regularizers
 from numdeep.autograd import Tensor
-from numdeep.autograd.function import Function
+from numdeep.autograd.function import NoGradient
 from numdeep.layers.input_spec import InputSpec
 from numdeep.layers.layer import Layer
 from numdeep.layers.lora import LoRA
@@ -216,7 +216,7 @@ class Masking(Layer):
         return inputs * keep
 
 
-class ValueMask(Function):
+class ValueMask(NoGradient):
     """``Masking``'s mask of ``x``: ``any(x != mask_value)`` over the last axis, as booleans,
     or with ``factor`` as ``x``'s dtype with the last axis kept (1 or 0, what ``call``
     multiplies by). An op (no gradient flows through a mask), so that a training or inference
@@ -227,9 +227,6 @@ class ValueMask(Function):
     def forward(self, x):
         keep = self.xp.any(x != self.mask_value, axis=-1)
         return keep[..., None].astype(x.dtype) if self.factor else keep
-
-    def backward(self, gy):
-        return None
 
     def compute_output_shape(self, input_shape):
         return input_shape

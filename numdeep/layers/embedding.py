@@ -7,7 +7,7 @@ import numpy as np
 
 from numdeep import constraints, initializers, regularizers
 from numdeep.autograd import Tensor
-from numdeep.autograd.function import Function
+from numdeep.autograd.function import NoGradient
 from numdeep.autograd.primitives import TakeRows
 from numdeep.backend import standardize_dtype
 from numdeep.layers.core import check_no_quantization
@@ -140,15 +140,12 @@ class Embedding(LoRA, Layer):
         return super().from_config(config)
 
 
-class PaddingMask(Function):
+class PaddingMask(NoGradient):
     """``ids != 0``, as an op (no gradient flows through a mask) so that an inference or
     training plan records where the mask comes from and computes it again for each batch."""
 
     def forward(self, ids):
         return ids != 0
-
-    def backward(self, gy):
-        return None
 
 
 class ReversibleEmbedding(Embedding):

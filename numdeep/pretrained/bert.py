@@ -12,7 +12,7 @@ import numpy as np
 
 from numdeep import initializers
 from numdeep.autograd import Tensor, data_of, no_grad
-from numdeep.autograd.function import Function
+from numdeep.autograd.function import NoGradient
 from numdeep.autograd.primitives import TakeRows
 from numdeep.layers import Dense, Dropout, Layer, LayerNormalization, MultiHeadAttention
 from numdeep.models import Model
@@ -64,16 +64,13 @@ class BertEmbeddings(Layer):
         return self.dropout(self.layer_norm(x), training=training)
 
 
-class KeyMask(Function):
+class KeyMask(NoGradient):
     """``(batch, steps)`` attention mask (1 real, 0 padding) -> the ``(batch, 1, steps)``
     booleans the attention layers take, as an op (no gradient) so that a plan computes it for
     every batch."""
 
     def forward(self, mask):
         return mask.astype(bool)[:, None, :]
-
-    def backward(self, gy):
-        return None
 
 
 def _ids(ids, limit, what):

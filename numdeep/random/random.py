@@ -5,7 +5,7 @@ its input."""
 import numpy as np
 
 from numdeep.autograd import Tensor, data_of
-from numdeep.autograd.function import Function
+from numdeep.autograd.function import NoGradient
 from numdeep.backend import floatx, is_float_dtype, is_int_dtype, standardize_dtype
 from numdeep.ops.symbolic import KerasTensor, Node, SymbolicOp, any_symbolic
 from numdeep.random.seed_generator import numpy_generator
@@ -163,7 +163,7 @@ def dropout(inputs, rate, noise_shape=None, seed=None):
     return x * mask
 
 
-class DropoutMask(Function):
+class DropoutMask(NoGradient):
     """The scaled keep mask of ``dropout``, drawn inside an op so that a training plan
     (``numdeep.models.plan.training``) draws a new one at every replayed step, from the same
     generator and in the same order as the eager step (``random_draw``). ``x`` only gives the
@@ -174,9 +174,6 @@ class DropoutMask(Function):
     def forward(self, x):
         keep = numpy_generator(self.seed).random(self.shape) < self.keep_prob
         return (keep * self.scale).astype(x.dtype)
-
-    def backward(self, gy):
-        return None
 
 
 def shuffle(x, axis=0, seed=None):

@@ -57,8 +57,9 @@ class TakeRows(Function):
     rows (repeated ids sum), as ``GetItem`` does for the same index.
     """
 
+    hint = ""
+
     def forward(self, table, ids):
-        xp = self.xp
         if ids.dtype.kind not in "iu":
             ids = ids.astype(np.int64)
         n = table.shape[0]
@@ -66,9 +67,9 @@ class TakeRows(Function):
             lo, hi = int(ids.min()), int(ids.max())
             if lo < 0 or hi >= n:
                 raise ValueError(f"{self.what} received token ids outside [0, {n}): values from "
-                                 f"{lo} to {hi}.{getattr(self, 'hint', '')}")
+                                 f"{lo} to {hi}.{self.hint}")
         self.ids, self.shape = ids, table.shape
-        return xp.take(table, ids, axis=0)
+        return self.xp.take(table, ids, axis=0)
 
     def backward(self, gy):
         gx = self.xp.zeros(self.shape, dtype=gy.dtype)

@@ -188,9 +188,7 @@ def predict(model, x, batch_size, steps, callbacks):
 def _lookup(model, key):
     """The model's ``_Entry`` for ``key``, "trace" when it is time to trace, else None."""
     with _LOCK:
-        cache = _CACHES.get(model)
-        if cache is None:
-            cache = _CACHES[model] = {}
+        cache = _CACHES.setdefault(model, {})
         entry = cache.get(key)
         if isinstance(entry, _Entry):
             if entry.current(model):
@@ -237,14 +235,9 @@ def _trace(model, key, x, leaves, kwargs):
         _store(model, key, 1)
         return result
     out_leaves = _flat(result)
-    batch = arrays[0].shape[0] if arrays and arrays[0].ndim else 0
-    if batch > 1 and check.batch_sized_constant(rec_a, batch):
-        _LAST_REFUSAL[0] = ("an array the size of the batch was made outside the ops (a mask "
-                            "computed with NumPy): a replay would reuse the traced call's")
-        return result
-    if rec_a.value_reads:
-        _LAST_REFUSAL[0] = ("the call read a tensor's value into Python (a branch on a tensor, "
-                            ".numpy(), float()): a replay would not read it again")
+    why = check.unprovable(rec_a, arrays[0].shape[0] if arrays and arrays[0].ndim else 0)
+    if why is not None:
+        _LAST_REFUSAL[0] = why
         return result
     if out_leaves is None or not check.unchanged(variables, snap) or \
             _versions(layers) != versions or any(layer._losses for layer in layers):

@@ -114,6 +114,19 @@ def same_outputs(replayed, eager_leaves):
     return True
 
 
+def unprovable(rec, batch):
+    """Why a recording cannot become a plan whatever a second recording shows, or None:
+    a tensor's value read into Python, or an array the size of the batch made outside the
+    ops. Shared by inference and training plans."""
+    if rec.value_reads:
+        return ("a tensor's value was read into Python while tracing (a branch on a tensor, "
+                ".numpy(), float()): a replay would not read it again")
+    if batch > 1 and batch_sized_constant(rec, batch):
+        return ("an array the size of the batch was made outside the ops (a mask computed "
+                "with NumPy): a replay would reuse the traced one")
+    return None
+
+
 def batch_sized_constant(rec, batch):
     """Whether a constant or a fixed parameter of the recording is an array with the batch's
     length: almost always something computed from the batch with NumPy (a mask). Two traced

@@ -157,13 +157,8 @@ def trace_step(model, parts, leaves, keep=False):
     trace.recording = rec
     if rec is None:
         return BUSY, logs
-    if trace.refusal is None and rec.value_reads:
-        trace.refusal = ("the step read a tensor's value into Python (a branch on a tensor, "
-                         ".numpy(), float()): a replay would not read it again")
-    batch = leaves[0].shape[0] if leaves[0].ndim else 0
-    if trace.refusal is None and batch > 1 and check.batch_sized_constant(rec, batch):
-        trace.refusal = ("an array the size of the batch was made outside the ops (a mask "
-                         "computed with NumPy): a replay would reuse the traced batch's")
+    if trace.refusal is None:
+        trace.refusal = check.unprovable(rec, leaves[0].shape[0] if leaves[0].ndim else 0)
     if trace.refusal is None and (trace.walk is None or trace.weights is None):
         trace.refusal = "the step did not run the stock backward (no trainable weights?)"
     if trace.refusal is None and (not check.unchanged(fixed, snap) or

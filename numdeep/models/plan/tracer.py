@@ -24,7 +24,7 @@ _STATE = threading.local()
 
 def tracing():
     """Whether this thread is recording a trace (plans are not used inside one)."""
-    return getattr(_STATE, "recorder", None) is not None
+    return current_recording() is not None
 
 
 def current_recording():
@@ -120,9 +120,7 @@ def record(fn, inputs, variables, kind=Recording):
         VALUE_READS.on, VALUE_READS.count = True, 0
         result = fn()
     finally:
-        recording.value_reads = VALUE_READS.count if VALUE_READS.on else \
-            recording.value_reads
-        VALUE_READS.on = False
+        stop_counting_reads(recording)
         _STATE.recorder = None
         Function.apply = _ORIGINAL_APPLY
         _LOCK.release()

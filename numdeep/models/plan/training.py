@@ -114,9 +114,7 @@ def train_step(model, data):
     key = _batch_signature(parts, leaves)
     if key is None:
         return model.train_step(data)
-    cache = _CACHES.get(model)
-    if cache is None:
-        cache = _CACHES[model] = {}
+    cache = _CACHES.setdefault(model, {})
     entry = cache.get(key)
     if isinstance(entry, _Entry):
         if entry.current(model):
