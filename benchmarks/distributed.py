@@ -11,6 +11,9 @@ on MNIST-shaped random data, with ``MPIStrategy`` and the unchanged ``model.fit`
 - scaling = 2-process throughput / 1-process throughput, in two settings: *weak* (each process
   keeps the per-process batch, so the global batch doubles: Horovod's usual measure) and
   *strong* (the global batch stays, each process takes half of it);
+- the ceiling this machine sets, with no exchange at all: two independent 1-process jobs
+  started together (row "2 alone"); two busy cores share caches, memory bandwidth and the
+  host, so each computes slower than a process alone, and no gradient exchange can beat it;
 - the raw allreduce cost on 2 processes for buffers of 40 KB to 16 MB (and the two models'
   gradient sizes), one barrier-aligned call at a time (best and median of 60), the best calls
   fitted to ``t = a + b * bytes``: the inputs of the ring-allreduce cost model in
@@ -44,6 +47,7 @@ import numpy as np
 from _machine import cpu_model  # noqa: E402  (benchmarks/ is on sys.path)
 
 TARGET_SCALING = 1.7
+SIDE_BY_SIDE = "2 alone"  # two 1-process jobs side by side, no exchange: the machine's ceiling
 
 
 # ----- inside an mpiexec job ------------------------------------------------------------------
@@ -125,7 +129,7 @@ def cpu_pressure():
         return float("nan")
 
 
-def launch(n, model, batch, samples, epochs, allreduce=()):
+def _command(n, model, batch, samples, epochs, allreduce=()):
     mpiexec = Path(sys.executable).parent / "mpiexec"
     mpiexec = str(mpiexec) if mpiexec.exists() else shutil.which("mpiexec")
     if mpiexec is None:
@@ -136,14 +140,44 @@ def launch(n, model, batch, samples, epochs, allreduce=()):
                "--batch", str(batch), "--samples", str(samples), "--epochs", str(epochs)]
     if allreduce:
         command += ["--allreduce", "--sizes", *map(str, allreduce)]
+    return command, env
+
+
+def _result(stdout, stderr, returncode):
+    if returncode != 0:
+        sys.exit(f"worker failed:\n{stdout}\n{stderr}")
+    line = next(x for x in stdout.splitlines() if x.startswith("RESULT "))
+    return json.loads(line[len("RESULT "):])
+
+
+def launch(n, model, batch, samples, epochs, allreduce=()):
+    command, env = _command(n, model, batch, samples, epochs, allreduce)
     before = cpu_pressure()
     proc = subprocess.run(command, capture_output=True, text=True, env=env, timeout=1800)
-    if proc.returncode != 0:
-        sys.exit(f"worker failed:\n{proc.stdout}\n{proc.stderr}")
-    line = next(x for x in proc.stdout.splitlines() if x.startswith("RESULT "))
-    result = json.loads(line[len("RESULT "):])
+    result = _result(proc.stdout, proc.stderr, proc.returncode)
     result["pressure"] = max(before, cpu_pressure())
     return result
+
+
+def launch_side_by_side(model, batch, samples, epochs):
+    """Two independent 1-process jobs at the same time: what two ranks compute when nothing
+    is exchanged. Their summed throughput bounds what any gradient exchange can reach on this
+    machine (two busy cores share caches, memory and the host)."""
+    command, env = _command(1, model, batch, samples, epochs)
+    before = cpu_pressure()
+    procs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True, env=env) for _ in range(2)]
+    results = []
+    for proc in procs:
+        stdout, stderr = proc.communicate(timeout=1800)
+        results.append(_result(stdout, stderr, proc.returncode))
+    pressure = max(before, cpu_pressure())
+    # One "epoch" per pair of epochs run together: both processes' samples over the slower
+    # one's time, so the pair counts as one job of twice the batch.
+    epochs = [{"seconds": max(a["seconds"], b["seconds"]), "steps": a["steps"],
+               "sync": 0.0, "compute_cpu": max(a["compute_cpu"], b["compute_cpu"])}
+              for a, b in zip(results[0]["epochs"], results[1]["epochs"])]
+    return {"epochs": epochs, "params": results[0]["params"], "pressure": pressure}
 
 
 def best_epoch(results, global_batch):
@@ -156,11 +190,12 @@ def best_epoch(results, global_batch):
 
 def measure(model, batch, samples, rounds, epochs):
     """Rows for one model: 1 process (batch), 2 processes weak (2 x batch), strong (batch)."""
-    runs = {"1": [], "2 weak": [], "2 strong": []}
-    batches = {"1": batch, "2 weak": 2 * batch, "2 strong": batch}
+    runs = {"1": [], "2 weak": [], "2 strong": [], SIDE_BY_SIDE: []}
+    batches = {"1": batch, "2 weak": 2 * batch, "2 strong": batch, SIDE_BY_SIDE: 2 * batch}
     for _ in range(rounds):
-        for name, n in (("1", 1), ("2 weak", 2), ("2 strong", 2)):
-            runs[name].append(launch(n, model, batches[name], samples, epochs))
+        for name, n in (("1", 1), ("2 weak", 2), ("2 strong", 2), (SIDE_BY_SIDE, 0)):
+            runs[name].append(launch(n, model, batches[name], samples, epochs) if n else
+                              launch_side_by_side(model, batch, samples, epochs))
             print(f"  {model} {name:<8} global batch {batches[name]:>4}: CPU pressure "
                   f"{runs[name][-1]['pressure']:.0f}%, load average {os.getloadavg()[0]:.1f}",
                   flush=True)
@@ -218,7 +253,7 @@ def main():
         for name, r in table.items():
             scaling = r["throughput"] / base
             mark = "" if name == "1" else f"{scaling:.2f}x"
-            step = r["compute_ms"] + (0 if name == "1" else 1e3 * sync)
+            step = r["compute_ms"] + (0 if name in ("1", SIDE_BY_SIDE) else 1e3 * sync)
             estimate = f"{step:.2f} ms/step" if name == "1" else \
                 f"{step:.2f} ms/step, {r['batch'] / step / base_estimate:.2f}x"
             print(f"| {model} ({r['params']:,} params) | {name} | {r['batch']} | "
@@ -228,8 +263,11 @@ def main():
     for model, table in rows.items():
         weak = table["2 weak"]["throughput"] / table["1"]["throughput"]
         verdict = "pass" if weak >= TARGET_SCALING else "miss"
+        ceiling = table[SIDE_BY_SIDE]["throughput"] / table["1"]["throughput"]
         print(f"{model}: weak scaling {weak:.2f}x (target >= {TARGET_SCALING}x: {verdict}), "
-              f"strong scaling {table['2 strong']['throughput'] / table['1']['throughput']:.2f}x")
+              f"strong scaling {table['2 strong']['throughput'] / table['1']['throughput']:.2f}x"
+              f"; two 1-process jobs side by side, exchanging nothing: {ceiling:.2f}x (weak "
+              f"scaling reaches {weak / ceiling:.0%} of it)")
     print()
     print("allreduce on 2 processes (one call after a barrier; best and median of 60):")
     for nbytes, best, median in cost:
