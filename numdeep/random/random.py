@@ -157,17 +157,37 @@ def dropout(inputs, rate, noise_shape=None, seed=None):
     x = inputs if isinstance(inputs, Tensor) else Tensor(inputs)
     shape = x.shape if noise_shape is None else tuple(
         d if n is None else int(n) for n, d in zip(noise_shape, x.shape))
+    return x * dropout_mask(x, rate, seed, shape)
+
+
+def dropout_mask(like, rate, seed=None, shape=None):
+    """The scaled keep mask ``dropout`` multiplies by: ``1 / (1 - rate)`` where kept, 0 where
+    dropped, of ``shape`` (default ``like``'s) and ``like``'s dtype, drawn as ``dropout`` draws
+    it. A recurrent cell's per-sequence masks come from here: drawn inside an op, they are
+    drawn again at each step a training plan replays.
+
+    Example:
+        >>> import numpy as np
+        >>> from numdeep.random.random import dropout_mask
+        >>> m = dropout_mask(np.zeros((2, 3), "float32"), 0.5, seed=1).numpy()
+        >>> m.shape, m.dtype, set(m.ravel().tolist()) <= {0.0, 2.0}
+        ((2, 3), dtype('float32'), True)
+    """
+    data = like.data if isinstance(like, Tensor) else np.asarray(like)
     keep_prob = 1.0 - float(rate)
     scale = 0.0 if keep_prob <= 0.0 else 1.0 / keep_prob
-    mask = DropoutMask.apply(x.data, shape=shape, keep_prob=keep_prob, scale=scale, seed=seed)
-    return x * mask
+    # The op reads only the dtype: a 0-d array carries it, so a cell's mask does not depend
+    # on a batch-sized array made outside the ops (its zero state, a slice of the inputs).
+    return DropoutMask.apply(np.zeros((), data.dtype),
+                             shape=data.shape if shape is None else tuple(shape),
+                             keep_prob=keep_prob, scale=scale, seed=seed)
 
 
 class DropoutMask(NoGradient):
     """The scaled keep mask of ``dropout``, drawn inside an op so that a training plan
     (``numdeep.models.plan.training``) draws a new one at every replayed step, from the same
     generator and in the same order as the eager step (``random_draw``). ``x`` only gives the
-    dtype; no gradient flows to it."""
+    dtype (``dropout_mask`` passes a 0-d array); no gradient flows to it."""
 
     random_draw = True
 

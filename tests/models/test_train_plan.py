@@ -136,6 +136,30 @@ def test_recurrent_layers():
     _assert_same_training(planned, *rest)
 
 
+def _recurrent_dropout(kind):
+    def build():
+        if kind == "stacked cells":  # the per-step loop over the cells, not the fused op
+            rnn = L.RNN(L.StackedRNNCells([L.LSTMCell(5, dropout=0.2, recurrent_dropout=0.3),
+                                           L.GRUCell(4, dropout=0.1, recurrent_dropout=0.2)]))
+        else:
+            rnn = getattr(L, kind)(5, dropout=0.25, recurrent_dropout=0.3)
+        model = nd.Sequential([nd.Input((6, 3)), rnn, L.Dense(1)])
+        model.compile(optimizer="adam", loss="mse")
+        return model
+    return build
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU", "SimpleRNN", "stacked cells"])
+def test_recurrent_dropout_masks_are_drawn_at_every_planned_step(kind):
+    # A cell's dropout and recurrent-dropout masks are drawn by ops (DropoutMask), one pair per
+    # sequence as in the eager call: each replayed step draws its own, in the eager order.
+    x = _rng().standard_normal((40, 6, 3)).astype(np.float32)
+    planned, *rest = _fit_both(_recurrent_dropout(kind), x, x[:, -1, :1], batch_size=8,
+                               epochs=2)
+    assert train_plans.plans_of(planned) == 1, train_plans.last_refusal()
+    _assert_same_training(planned, *rest)
+
+
 def test_autoencoder_fits_the_same_array_as_inputs_and_targets():
     def build():
         model = nd.Sequential([nd.Input((6,)), L.Dense(3, activation="relu"), L.Dense(6)])

@@ -6,7 +6,7 @@ import contextlib
 
 import numpy as np
 
-from numdeep.autograd.function import Function
+from numdeep.autograd.function import Function, NoGradient
 from numdeep.backend import threads, xp_of
 
 FUSED_ACTIVATIONS = ("tanh", "sigmoid", "hard_sigmoid", "relu", "linear")
@@ -140,6 +140,22 @@ def _outer_sum(a, b, split=False):
     of (m, time * batch) by (time * batch, n) (as fast as the 50 per-step products on one
     thread, and it splits over two)."""
     return _product(_rows_first(a), _rows_first(b).T, split)
+
+
+class ZeroState(NoGradient):
+    """An all-zero initial state of ``shape`` and ``dtype`` (no inputs). A recurrent layer's
+    default states are made by this op rather than by NumPy, so a training or inference plan
+    makes them afresh at each replay instead of keeping the traced call's batch-sized array
+    as a constant (which a plan refuses).
+
+    Example:
+        >>> ZeroState.apply(shape=(2, 3), dtype="float32").numpy()
+        array([[0., 0., 0.],
+               [0., 0., 0.]], dtype=float32)
+    """
+
+    def forward(self):
+        return self.xp.zeros(self.shape, self.dtype)
 
 
 class Unpack(Function):

@@ -41,6 +41,7 @@ from numdeep.autograd.engine import is_grad_enabled
 from numdeep.autograd.primitives._recurrent_base import (
     FUSED_ACTIVATIONS,
     Unpack,
+    ZeroState,
     _activate,
     _derivative,
     _Gates,
@@ -48,7 +49,8 @@ from numdeep.autograd.primitives._recurrent_base import (
     _Sequence,
 )
 
-__all__ = ["FUSED_ACTIVATIONS", "GRUSequence", "LSTMSequence", "SimpleRNNSequence", "Unpack"]
+__all__ = ["FUSED_ACTIVATIONS", "GRUSequence", "LSTMSequence", "SimpleRNNSequence", "Unpack",
+           "ZeroState"]
 
 
 class SimpleRNNSequence(_Sequence):

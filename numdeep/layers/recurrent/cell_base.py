@@ -5,8 +5,7 @@ the description of the fused sequence op that ``RNN`` runs instead of stepping t
 import numpy as np
 
 from numdeep import activations, constraints, initializers, regularizers
-from numdeep.autograd import Tensor
-from numdeep.autograd.primitives.recurrent import FUSED_ACTIVATIONS
+from numdeep.autograd.primitives.recurrent import FUSED_ACTIVATIONS, ZeroState
 from numdeep.layers.layer import Layer
 from numdeep.layers.recurrent.dropout_rnn_cell import DropoutRNNCell
 from numdeep.random import SeedGenerator
@@ -37,6 +36,8 @@ def activation_name(fn):
 class CellBase(Layer, DropoutRNNCell):
     """Shared by the built-in cells; subclasses set ``_gates`` (column blocks of the kernels)
     and ``_fused_op`` (the ``numdeep.autograd.primitives.recurrent`` op of a whole sequence)."""
+
+    _untracked_attrs = Layer._untracked_attrs | DropoutRNNCell.MASK_ATTRS
 
     _gates = 1
     _fused_op = None
@@ -95,7 +96,7 @@ class CellBase(Layer, DropoutRNNCell):
     def get_initial_state(self, batch_size=None):
         """Zero states, one ``(batch_size, units)`` Tensor per entry of ``state_size``."""
         sizes = self.state_size if isinstance(self.state_size, list) else [self.state_size]
-        return [Tensor(np.zeros((batch_size, s), dtype=self.dtype)) for s in sizes]
+        return [ZeroState.apply(shape=(batch_size, s), dtype=self.dtype) for s in sizes]
 
     # ----- the fused path -----------------------------------------------------------------
     def _fused_activations(self):

@@ -6,7 +6,7 @@ c, o). ``ConvLSTM1D/2D/3D`` (in ``conv_lstm_layers``) fix the rank."""
 import numpy as np
 
 from numdeep import activations, constraints, initializers, regularizers
-from numdeep.autograd import Tensor
+from numdeep.autograd.primitives.recurrent import ZeroState
 from numdeep.backend import standardize_data_format
 from numdeep.layers.layer import Layer
 from numdeep.layers.recurrent.cell_base import check_rate
@@ -50,6 +50,8 @@ class ConvLSTMCell(Layer, DropoutRNNCell):
         >>> h.shape, cell.kernel.shape
         ((2, 5, 5, 4), (3, 3, 3, 16))
     """
+
+    _untracked_attrs = Layer._untracked_attrs | DropoutRNNCell.MASK_ATTRS
 
     def __init__(self, rank, filters, kernel_size, strides=1, padding="valid", data_format=None,
                  dilation_rate=1, activation="tanh", recurrent_activation="sigmoid",
@@ -184,7 +186,7 @@ class ConvLSTMCell(Layer, DropoutRNNCell):
         else:
             step = (batch_size, self.input_dim, *self.spatial_dims)
         shape = self.compute_output_shape(step)[0]
-        return [Tensor(np.zeros(shape, self.dtype)), Tensor(np.zeros(shape, self.dtype))]
+        return [ZeroState.apply(shape=tuple(shape), dtype=self.dtype) for _ in range(2)]
 
     def get_config(self):
         config = super().get_config()

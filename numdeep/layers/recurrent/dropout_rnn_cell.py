@@ -1,9 +1,8 @@
 """``DropoutRNNCell``: the dropout masks of a recurrent cell, drawn once per sequence."""
 
-import numpy as np
 
-from numdeep.autograd import Tensor, data_of
-from numdeep.random import dropout as random_dropout
+from numdeep.autograd import data_of
+from numdeep.random.random import dropout_mask
 
 
 class DropoutRNNCell:
@@ -26,13 +25,19 @@ class DropoutRNNCell:
         >>> cell.reset_dropout_mask()
     """
 
+    # Per-call state, not configuration: a cell that lists these in ``_untracked_attrs`` (the
+    # built-in cells) keeps its plans valid when a call draws and forgets its masks.
+    MASK_ATTRS = frozenset({"_dropout_mask", "_recurrent_dropout_mask"})
+
     def _create_dropout_mask(self, step_input, dropout_rate):
-        ones = Tensor(np.ones(np.shape(data_of(step_input)),
-                              dtype=getattr(step_input, "dtype", "float32")))
+        # The mask itself, drawn by an op (what dropout of a tensor of ones gives, bit for
+        # bit): a mask made with NumPy would be a constant to a training plan, which then
+        # refuses the step rather than replay one sequence's mask for every batch.
+        like = data_of(step_input)
         count = getattr(self, "dropout_mask_count", None)
         if count is None:
-            return random_dropout(ones, dropout_rate, seed=self.seed_generator)
-        return [random_dropout(ones, dropout_rate, seed=self.seed_generator)
+            return dropout_mask(like, dropout_rate, seed=self.seed_generator)
+        return [dropout_mask(like, dropout_rate, seed=self.seed_generator)
                 for _ in range(count)]
 
     def get_dropout_mask(self, step_input):

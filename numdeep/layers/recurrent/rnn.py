@@ -16,13 +16,13 @@ import numpy as np
 
 from numdeep import registry, tree
 from numdeep.autograd import Tensor, Variable, data_of
-from numdeep.autograd.primitives.recurrent import Unpack
+from numdeep.autograd.primitives.recurrent import Unpack, ZeroState
 from numdeep.layers import call_context
 from numdeep.layers.input_spec import format_shape
 from numdeep.layers.layer import Layer
 from numdeep.layers.recurrent.stacked_rnn_cells import StackedRNNCells
 from numdeep.ops import eager as ops
-from numdeep.random import dropout as random_dropout
+from numdeep.random.random import dropout_mask
 
 
 def _nested(x):
@@ -158,7 +158,8 @@ class RNN(Layer):
         """The states a sequence starts from: the cell's ``get_initial_state``, else zeros."""
         fn = getattr(self.cell, "get_initial_state", None)
         if fn is None:
-            return [Tensor(np.zeros((batch_size, d), dtype=self.dtype)) for d in self.state_size]
+            return [ZeroState.apply(shape=(batch_size, d), dtype=self.dtype)
+                    for d in self.state_size]
         state = fn(batch_size=batch_size)
         return list(state) if _nested(state) else [state]
 
@@ -282,14 +283,15 @@ class RNN(Layer):
         cell = self.cell
         x = sequences
         n, steps = x.shape[:2]
+        # The masks are drawn by ops (no batch-sized array of ones made with NumPy), so a
+        # training plan draws new ones at every replayed step.
         if training and cell.dropout > 0:
-            keep = random_dropout(np.ones((n, 1, x.shape[-1]), x.dtype), cell.dropout,
-                                  seed=cell.seed_generator)
-            x = x * keep.data
+            x = x * dropout_mask(x, cell.dropout, seed=cell.seed_generator,
+                                 shape=(n, 1, x.shape[-1]))
         rmask = None
         if training and cell.recurrent_dropout > 0:
-            rmask = random_dropout(np.ones((n, cell.units), x.dtype), cell.recurrent_dropout,
-                                   seed=cell.seed_generator).data
+            rmask = dropout_mask(x, cell.recurrent_dropout, seed=cell.seed_generator,
+                                 shape=(n, cell.units)).data
         y = cell._fused_op.apply(
             x, cell.kernel, cell.recurrent_kernel, cell.bias, *states, mask=mask,
             recurrent_mask=rmask, go_backwards=self.go_backwards,

@@ -1,9 +1,8 @@
 """``StackedRNNCells``: several cells acting as one, each feeding the next at every step."""
 
-import numpy as np
 
 from numdeep import registry
-from numdeep.autograd import Tensor
+from numdeep.autograd.primitives.recurrent import ZeroState
 from numdeep.layers import call_context
 from numdeep.layers.layer import Layer
 
@@ -61,9 +60,10 @@ class StackedRNNCells(Layer):
             if fn is not None:
                 states.append(fn(batch_size=batch_size))
             elif isinstance(cell.state_size, int):
-                states.append(Tensor(np.zeros((batch_size, cell.state_size), self.dtype)))
+                states.append(ZeroState.apply(shape=(batch_size, cell.state_size),
+                                              dtype=self.dtype))
             else:
-                states.append([Tensor(np.zeros((batch_size, d), self.dtype))
+                states.append([ZeroState.apply(shape=(batch_size, d), dtype=self.dtype)
                                for d in cell.state_size])
         return states
 
