@@ -15,15 +15,39 @@ def is_grad_enabled():
     return getattr(_MODE, "enabled", True)
 
 
-@contextlib.contextmanager
-def set_grad_enabled(enabled):
-    """Context manager that turns graph recording on or off inside its block."""
-    previous = is_grad_enabled()
-    _MODE.enabled = bool(enabled)
-    try:
-        yield
-    finally:
-        _MODE.enabled = previous
+class set_grad_enabled(contextlib.ContextDecorator):  # noqa: N801 - used like a function
+    """Context manager (or decorator) that turns graph recording on or off inside its block.
+
+    A small class rather than a generator-based context manager: a 1-sample inference under
+    ``no_grad()`` paid ~3 us for the generator machinery, a tenth of the whole call.
+
+    Example:
+        >>> from numdeep.autograd.engine import is_grad_enabled, set_grad_enabled
+        >>> with set_grad_enabled(False):
+        ...     inside = is_grad_enabled()
+        >>> inside, is_grad_enabled()
+        (False, True)
+    """
+
+    __slots__ = ("enabled", "_previous")
+
+    def __init__(self, enabled):
+        self.enabled = bool(enabled)
+        self._previous = []  # a stack: the same object may be entered again (as a decorator)
+
+    def __enter__(self):
+        self._previous.append(getattr(_MODE, "enabled", True))
+        _MODE.enabled = self.enabled
+        return self
+
+    def __exit__(self, *exc):
+        _MODE.enabled = self._previous.pop()
+        return False
+
+    def _recreate_cm(self):
+        # As a decorator: a fresh object per call, so calls in several threads never share
+        # the stack of previous modes.
+        return type(self)(self.enabled)
 
 
 def no_grad():

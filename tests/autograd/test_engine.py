@@ -60,6 +60,52 @@ def test_no_grad_builds_no_graph_and_is_scoped():
     assert (w * 2.0).requires_grad
 
 
+def test_grad_mode_nests_restores_and_decorates():
+    from numdeep.autograd.engine import set_grad_enabled
+
+    outer = no_grad()
+    with outer:
+        with set_grad_enabled(True):
+            assert is_grad_enabled()
+            with outer:  # the same object entered again restores what it found each time
+                assert not is_grad_enabled()
+            assert is_grad_enabled()
+        assert not is_grad_enabled()
+    assert is_grad_enabled()
+
+    seen = []
+
+    @no_grad()
+    def step(depth):
+        seen.append(is_grad_enabled())
+        if depth:
+            with set_grad_enabled(True):
+                step(depth - 1)
+                seen.append(is_grad_enabled())
+
+    step(2)
+    assert seen == [False, False, False, True, True] and is_grad_enabled()
+
+
+def test_grad_mode_is_per_thread():
+    import threading
+
+    from numdeep.autograd.engine import set_grad_enabled
+
+    inside, seen = threading.Event(), []
+
+    def other():
+        inside.wait(5)
+        seen.append(is_grad_enabled())
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    with set_grad_enabled(False):
+        inside.set()
+        thread.join(5)
+    assert seen == [True]
+
+
 def test_second_backward_raises_unless_graph_retained():
     x = Tensor([1.0, 2.0], requires_grad=True)
     y = (ops.exp(x) * x).sum()

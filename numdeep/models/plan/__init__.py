@@ -79,8 +79,15 @@ class _Entry:
         self.versions = _versions([model] + self.layers)
 
     def current(self, model):
-        return self.plan.weights_current() and \
-            _versions([model] + self.layers) == self.versions
+        if not self.plan.weights_current():
+            return False
+        versions = self.versions
+        if model.__dict__.get("_config_version", 0) != versions[0]:
+            return False
+        for layer, version in zip(self.layers, versions[1:]):  # (no list built per call)
+            if layer.__dict__.get("_config_version", 0) != version:
+                return False
+        return True
 
 
 def _versions(layers):
@@ -187,6 +194,10 @@ def predict(model, x, batch_size, steps, callbacks):
 
 def _lookup(model, key):
     """The model's ``_Entry`` for ``key``, "trace" when it is time to trace, else None."""
+    cache = _CACHES.get(model)
+    entry = None if cache is None else cache.get(key)
+    if isinstance(entry, _Entry) and entry.current(model):
+        return entry  # the common case reads without the lock (one dict lookup is atomic)
     with _LOCK:
         cache = _CACHES.setdefault(model, {})
         entry = cache.get(key)
