@@ -15,6 +15,8 @@ import numpy as np
 
 from numdeep import registry, tree
 from numdeep.autograd import Tensor
+from numdeep.autograd.function import NoGradient
+from numdeep.autograd.primitives.movement import Reshape
 from numdeep.backend import floatx, unique_name, xp_of
 from numdeep.ops import eager as ops
 
@@ -111,20 +113,22 @@ def squeeze_or_expand_to_same_rank(x1, x2, expand_rank_1=True):
 def _weights_like(sample_weight, values):
     w = sample_weight.data if isinstance(sample_weight, Tensor) else sample_weight
     w = xp_of(values.data).asarray(w, dtype=values.dtype)
-    given = w.shape
+    given = shape = w.shape
     if w.ndim == values.ndim + 1 and w.shape[-1] == 1:
-        w = w.reshape(w.shape[:-1])
+        shape = w.shape[:-1]
     elif 0 < w.ndim < values.ndim:
-        w = w.reshape(w.shape + (1,) * (values.ndim - w.ndim))
+        shape = w.shape + (1,) * (values.ndim - w.ndim)
     try:
-        ok = np.broadcast_shapes(w.shape, values.shape) == values.shape
+        ok = np.broadcast_shapes(shape, values.shape) == values.shape
     except ValueError:
         ok = False
     if not ok:
         raise ValueError(f"sample_weight of shape {given} cannot weight per-sample losses of "
                          f"shape {values.shape}; pass one weight per sample, shape "
                          f"{values.shape[:1]}.")
-    return w
+    # The reshape is an op: a training plan then weights each batch with its own weights (a
+    # reshaped view made with NumPy would be a new, batch-sized array outside the ops).
+    return w if shape == given else Reshape.apply(w, shape=shape)
 
 
 def reduce_weighted_values(values, sample_weight=None, reduction="sum_over_batch_size",
@@ -154,7 +158,13 @@ def reduce_weighted_values(values, sample_weight=None, reduction="sum_over_batch
     total = ops.sum(values)
     if reduction == "sum":
         return total
-    if reduction == "mean_with_sample_weight" and weights is not None:
+    by_weight = reduction == "mean_with_sample_weight" and weights is not None
+    counted = weights if by_weight else mask
+    if isinstance(counted, Tensor):
+        # Weights or a mask made by ops: the divisor they give stays inside an op too, so a
+        # training plan computes it again for each batch (a Python float would be frozen).
+        return total * InverseTotal.apply(counted, shape=values.shape, dtype=values.dtype)
+    if by_weight:
         divisor = float(xp_of(weights).broadcast_to(weights, values.shape).sum())
     elif mask is not None:
         divisor = float(mask.sum())
@@ -164,16 +174,39 @@ def reduce_weighted_values(values, sample_weight=None, reduction="sum_over_batch
 
 
 def _aligned_mask(mask, shape):
-    """A prediction's padding mask as a boolean array of the losses' ``shape`` (a trailing
+    """A prediction's padding mask as a boolean Tensor of the losses' ``shape`` (a trailing
     size-1 axis dropped or added); ``None`` when it does not describe these losses."""
-    mask = np.asarray(mask.data if isinstance(mask, Tensor) else mask, dtype=bool)
-    if mask.shape == shape:
-        return mask
-    if mask.shape[-1:] == (1,) and mask.shape[:-1] == shape:
-        return mask.reshape(shape)
-    if shape[-1:] == (1,) and mask.shape == shape[:-1]:
-        return mask.reshape(shape)
+    given = tuple(np.shape(mask.data if isinstance(mask, Tensor) else mask))
+    if given == shape or (given[-1:] == (1,) and given[:-1] == shape) or \
+            (shape[-1:] == (1,) and given == shape[:-1]):
+        return AlignedMask.apply(mask, shape=shape)
     return None
+
+
+class AlignedMask(NoGradient):
+    """A Keras mask as booleans of the losses' ``shape`` (the same entries, reshaped). An op,
+    so that a training plan masks each batch's losses with that batch's mask."""
+
+    def forward(self, mask):
+        return self.xp.asarray(mask, dtype=bool).reshape(self.shape)
+
+
+class BothMasks(NoGradient):
+    """Entries counted by both masks (a loss's own mask and the prediction's Keras mask)."""
+
+    def forward(self, a, b):
+        return self.xp.logical_and(a, b)
+
+
+class InverseTotal(NoGradient):
+    """``1 / sum(counted)`` (counted broadcast to ``shape``) as a 0-d array of ``dtype``, 0
+    when the sum is 0: the factor of a masked mean. Computed as the eager reduction computes
+    it, a Python float divided in double precision, so both give the same bits."""
+
+    def forward(self, counted):
+        divisor = float(self.xp.broadcast_to(counted, self.shape).sum()) \
+            if counted.dtype != bool else float(counted.sum())
+        return self.xp.asarray(1.0 / divisor if divisor else 0.0, dtype=self.dtype)
 
 
 # ----- classes -----------------------------------------------------------------------------------
@@ -239,7 +272,7 @@ class Loss(registry.Configurable):
         if keras_mask is not None:
             keras_mask = _aligned_mask(keras_mask, values.shape)
             if keras_mask is not None:
-                mask = keras_mask if mask is None else mask & keras_mask
+                mask = keras_mask if mask is None else BothMasks.apply(mask, keras_mask)
         return reduce_weighted_values(values, sample_weight, self.reduction, mask)
 
     def _call_with_mask(self, y_true, y_pred):

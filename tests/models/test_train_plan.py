@@ -448,6 +448,49 @@ def test_masking_layer_masks_each_batch():
     _assert_same_training(planned, *rest)
 
 
+def _tagger(loss="sparse_categorical_crossentropy"):
+    def build():
+        model = nd.Sequential([nd.Input((8,), dtype="int64"), L.Embedding(20, 4, mask_zero=True),
+                               L.LSTM(5, return_sequences=True),
+                               L.Dense(3, activation="softmax")])
+        model.compile(optimizer="adam", loss=loss, metrics=["accuracy"])
+        return model
+    return build
+
+
+@pytest.mark.parametrize("loss", [
+    "sparse_categorical_crossentropy",
+    nd.losses.SparseCategoricalCrossentropy(reduction="mean_with_sample_weight"),
+    nd.losses.SparseCategoricalCrossentropy(reduction="sum")], ids=["mean", "weighted", "sum"])
+def test_outputs_with_masks_carry_them_into_the_loss_and_metrics(loss):
+    # A sequence tagger: the padding mask reaches the loss (and the accuracy) through the
+    # outputs. The loss's masked mean divides by each batch's own count of real steps, inside
+    # an op: the first three steps (traced, no shuffling) have no padding, later ones do.
+    ids = _rng().integers(1, 20, (40, 8))
+    ids[24:, 5:] = 0
+    ids[30:, 2:] = 0
+    tags = _rng(2).integers(0, 3, (40, 8))
+    weights = _rng(3).random(40).astype(np.float32)
+    planned, *rest = _fit_both(_tagger(loss), ids, tags, batch_size=8, epochs=2,
+                               shuffle=False, sample_weight=weights)
+    assert train_plans.plans_of(planned) == 1, train_plans.last_refusal()
+    _assert_same_training(planned, *rest)
+
+
+def test_a_loss_mask_computed_with_numpy_keeps_the_eager_step():
+    # ignore_class: the loss's own mask comes from the labels with NumPy (a batch-sized
+    # constant to a trace), combined with the padding mask: refused, same numbers.
+    ids = _rng().integers(1, 20, (32, 8))
+    ids[::3, 5:] = 0
+    tags = _rng(2).integers(0, 3, (32, 8))
+    tags[::4, 1] = 2
+    loss = nd.losses.SparseCategoricalCrossentropy(ignore_class=2)
+    planned, *rest = _fit_both(_tagger(loss), ids, tags, batch_size=8, epochs=2)
+    assert train_plans.plans_of(planned) == 0
+    assert "size of the batch" in train_plans.last_refusal()
+    _assert_same_training(planned, *rest)
+
+
 class _NumpyMask(L.Layer):
     """Zeroes its input's negative entries with a mask made by NumPy on ``.data`` (no value
     read through the Tensor API): all ones in the two traced steps when neither has one."""

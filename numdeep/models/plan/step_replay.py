@@ -44,6 +44,7 @@ class StepPlan:
         self.root = offset["s"] + trace.root
         self.loss = offset["s"] + trace.loss
         self.outputs = [index(r) for r in trace.outputs]
+        self.masks = [None if m is None else (index(m[0]), m[1]) for m in trace.masks]
         self.trained = trace.weights
         self.trackers = [(t, offset["s"] + n, k) for t, n, k in trace.trackers]
         # id(weight) -> index among the recording's variables (the trained ones are among them)
@@ -130,6 +131,7 @@ class StepPlan:
             draws = {self.first_step + n: a for n, a in rb.draws.items()}
             env = self.forward(rb.inputs, draws=draws)
             loss, outputs = env[self.loss], [env[i] for i in self.outputs]
+            masks = [None if m is None else env[m[0]] for m in self.masks]
             self.backward(env, hooks=False)
             grads = [w.grad for w in self.trained]
             state = [v.data for v in b.state]
@@ -141,5 +143,7 @@ class StepPlan:
         return (check.same_value(loss, b.loss_value)
                 and all(check.same_value(s, e) for s, e in zip(state, ends))
                 and all(check.same_value(o, e) for o, e in zip(outputs, b.output_values))
+                and all((m is None) == (e is None) and (m is None or check.same_value(m, e))
+                        for m, e in zip(masks, b.mask_values))
                 and all((g is None) == (e is None) and (g is None or check.same_value(g, e))
                         for g, e in zip(grads, b.grads)))

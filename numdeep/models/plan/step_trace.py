@@ -71,8 +71,9 @@ class Trace:
         self.recording = recording
         self.refusal = None
         self.walk = self.root = self.loss = self.outputs = self.template = None
+        self.masks = None  # per output: None, or (where its Keras mask comes from, a Tensor?)
         self.weights = self.start = self.grads = None
-        self.loss_value = self.output_values = None
+        self.loss_value = self.output_values = self.mask_values = None
         self.keep = False
         self.trackers = []  # (per-output loss tracker, step of its value, batch size)
         self.state = self.state_start = ()  # layer state variables and their starting values
@@ -96,11 +97,16 @@ class Trace:
         self.weights = list(weights)
         self.root, self.loss = rec.tensor_step.get(id(root)), rec.tensor_step.get(id(loss))
         leaves = [y_pred] if isinstance(y_pred, Tensor) else _flatten(y_pred)
-        if self.root is None or self.loss is None or leaves is None or \
-                any(t._keras_mask is not None for t in leaves):
+        if self.root is None or self.loss is None or leaves is None:
             self.refusal = "the loss or outputs are not plain Tensors made by ops"
             return
         self.outputs = [rec.ref(t.data) for t in leaves]
+        # An output's mask (padding carried to the loss and the metrics): where its array
+        # comes from. A mask made outside the ops becomes a constant the size of the batch,
+        # which ``check.unprovable`` refuses once the step is over.
+        self.masks = [None if t._keras_mask is None else
+                      (rec.ref(check.mask_array(t._keras_mask)), isinstance(t._keras_mask, Tensor))
+                      for t in leaves]
         self.template = None if isinstance(y_pred, Tensor) else _template(y_pred)
         self.walk = _walk(rec, root, self.weights)
         if isinstance(self.walk, str):
@@ -109,6 +115,9 @@ class Trace:
             self.start = [w.data.copy() for w in self.weights]
             self.loss_value = loss.data.copy()
             self.output_values = [t.data.copy() for t in leaves]
+            self.mask_values = [None if t._keras_mask is None else
+                                np.array(check.mask_array(t._keras_mask), copy=True)
+                                for t in leaves]
 
     def after_backward(self, weights):
         if self.keep:

@@ -29,9 +29,11 @@ weights and B's random draws, must give B's loss, outputs and gradients bit for 
 fourth step on the plan runs. Anything the check cannot prove keeps the eager path, which
 stays the reference: a custom ``train_step``, state written outside the ops (a counter, a
 layer's own metric; ``BatchNormalization``'s moving statistics are written inside its op and are
-replayed), losses added by layers, outputs with masks, values read outside the primitives,
-an array the size of the batch made outside the ops (a mask computed with NumPy: two traced
-batches may give the same one, so it is refused outright). ``last_refusal()`` says why.
+replayed), losses added by layers, values read outside the primitives, an array the size
+of the batch made outside the ops (a mask computed with NumPy: two traced batches may give
+the same one, so it is refused outright). ``last_refusal()`` says why. Outputs that carry a
+Keras mask into the loss and the metrics are replayed with their masks: the loss masks and
+divides inside ops (``losses.base.AlignedMask``, ``InverseTotal``).
 ``compile(jit_compile=False)``, ``run_eagerly=True``, ``set_enabled(False)`` or
 ``NUMDEEP_TRAINING_PLANS=0`` in the environment turn training plans off.
 
@@ -169,7 +171,7 @@ def _decide(model, a, b):
     ra, rb = a.recording, b.recording
     why = None
     if not check.same_recordings(ra, rb) or ra.needs != rb.needs or a.walk != b.walk or \
-            (a.root, a.loss, a.outputs) != (b.root, b.loss, b.outputs) or \
+            (a.root, a.loss, a.outputs, a.masks) != (b.root, b.loss, b.outputs, b.masks) or \
             a.template != b.template or ra.draws.keys() != rb.draws.keys() or \
             [(id(t), n, k) for t, n, k in a.trackers] != \
             [(id(t), n, k) for t, n, k in b.trackers] or \
@@ -231,6 +233,10 @@ class _Entry:
         plan.backward(env)
         model.optimizer.apply([w.grad for w in weights], weights)
         outputs = [Tensor._from_op(env[i], None) for i in plan.outputs]
+        for t, mask in zip(outputs, plan.masks):  # as the eager outputs carry them
+            if mask is not None:
+                i, wrap = mask
+                t._keras_mask = Tensor._from_op(env[i], None) if wrap else env[i]
         del env
         model._loss_tracker.update_state(float(loss), sample_weight=len(leaves[0]))
         y_pred = outputs[0] if self.template is None else _pack(self.template, outputs)
