@@ -57,6 +57,17 @@ def test_mlp_with_dropout_replays_the_eager_numbers():
     _assert_planned_equals_eager(model, _rng().random((6, 4, 5), dtype=np.float32))
 
 
+def test_recurrent_cells_stepped_one_by_one_are_planned():
+    # StackedRNNCells runs its cells step by step (no fused op); their zero initial states
+    # come from an op (ZeroState), so a replay makes them for its own batch.
+    cells = [L.LSTMCell(4), L.GRUCell(3)]
+    model = nd.Sequential([nd.Input((5, 2)), L.RNN(L.StackedRNNCells(cells)), L.Dense(2)])
+    _assert_planned_equals_eager(model, _rng().standard_normal((6, 5, 2)).astype(np.float32))
+    with nd.no_grad():  # another batch size: its own plan, its own zero states
+        other = _rng(1).standard_normal((3, 5, 2)).astype(np.float32)
+        np.testing.assert_array_equal(model(other).numpy(), _eager(model, other)[0][0])
+
+
 def test_batchnorm_uses_its_moving_statistics():
     model = nd.Sequential([L.Conv2D(4, 3, input_shape=(8, 8, 2)), L.BatchNormalization(),
                            L.ReLU(), L.GlobalAveragePooling2D(), L.Dense(2)])
