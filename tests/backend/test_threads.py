@@ -114,6 +114,32 @@ def test_threaded_adam_equals_one_thread_bit_for_bit(amsgrad):
         assert np.array_equal(a, b)
 
 
+def test_threaded_relu_equals_the_plain_expressions_bit_for_bit():
+    from numdeep.backend.kernels import activations
+
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((9, 130, 113)).astype("float32")  # uneven parts, > 2 * MIN_PART
+    x[0, 0, :4] = [0.0, -0.0, np.nan, np.inf]
+    gy = rng.standard_normal(x.shape).astype("float32")
+    gy[1, 1, 1] = np.inf  # inf * 0 at an inactive unit: NaN, as the plain product gives
+    x[1, 1, 1] = -1.0
+    threads.set_num_threads(2)
+    try:
+        split = []
+        for _ in range(2):
+            y = activations.relu(np, x)
+            split = [y, activations.relu_grad(np, gy, y)]
+        assert activations._split(np, x)  # the threaded path ran
+    finally:
+        threads.set_num_threads(None)
+    plain = np.maximum(x, 0)
+    np.testing.assert_array_equal(split[0], plain)
+    np.testing.assert_array_equal(split[1], gy * (plain > 0))
+    assert split[0].dtype == plain.dtype and split[1].dtype == np.float32
+    small = np.array([[-1.0, 2.0]], "float32")  # too small: the plain path
+    np.testing.assert_array_equal(activations.relu(np, small), [[0.0, 2.0]])
+
+
 def test_single_threaded_blas_limits_and_restores():
     libs = threads._blas_libs()
     if not libs:

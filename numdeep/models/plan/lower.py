@@ -14,6 +14,7 @@ import math
 import numpy as np
 
 from numdeep.autograd.primitives import elementwise, linalg, movement, reduce
+from numdeep.backend.kernels import activations as activation_kernels
 
 _DEFAULT_UNDER = "ignore"
 
@@ -25,7 +26,7 @@ def _matmul(a, b):
 
 
 def _relu(x):
-    return np.maximum(x, 0)
+    return activation_kernels.relu(np, x)  # maximum(x, 0), split over threads when large
 
 
 def _softmax_factory(params):
