@@ -1,6 +1,5 @@
 """``DropoutRNNCell``: the dropout masks of a recurrent cell, drawn once per sequence."""
 
-
 from numdeep.autograd import data_of
 from numdeep.random.random import dropout_mask
 

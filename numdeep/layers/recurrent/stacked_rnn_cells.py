@@ -1,6 +1,5 @@
 """``StackedRNNCells``: several cells acting as one, each feeding the next at every step."""
 
-
 from numdeep import registry
 from numdeep.autograd.primitives.recurrent import ZeroState
 from numdeep.layers import call_context
