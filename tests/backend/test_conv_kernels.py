@@ -78,6 +78,36 @@ def test_depthwise_blocks_and_threads_give_the_same_numbers(monkeypatch, block_b
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("block_bytes", [1, 3000, 1 << 20])
+def test_conv_split_over_threads_equals_one_thread_and_the_reference(monkeypatch, block_bytes):
+    # The forward and the kernel gradient cut the batch into one part per thread (each with its
+    # own blocks and one BLAS thread): the same numbers as one thread up to the sum's rounding,
+    # the im2col reference's, and the same bits at every run with a given thread count.
+    arrays = _arrays("float64", (7, 9, 8, 3), (3, 3, 3, 5), (5,))
+
+    def fn(x, w, b):
+        return ops.conv(x, w, bias=b, padding="same", strides=(1, 2))
+
+    one = _run(fn, arrays)
+    monkeypatch.setattr(im2col, "BLOCK_BYTES", block_bytes)  # parts of 1 image or a few
+    threads.set_num_threads(2)
+    try:
+        split = [_run(fn, arrays) for _ in range(2)]
+        used = im2col._over_images(np, 7, 7 * 36 * 28, 8, lambda s: s)
+    finally:
+        threads.set_num_threads(None)
+    assert len(used) == (2 if block_bytes < 1 << 20 else 1)  # split, except one big block
+    for a, b, c in zip(one, *split):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+        np.testing.assert_array_equal(b, c)
+    x, w, b = arrays
+    # "same" with strides (1, 2): rows padded 1 and 1, columns 0 and 1 (TensorFlow's rule).
+    view = windows(np, np.pad(x, ((0, 0), (1, 1), (0, 1), (0, 0))), (9, 4), (3, 3), (1, 2),
+                   (1, 1))
+    expected = patches_reference(view) @ w.reshape(-1, 5) + b
+    np.testing.assert_allclose(split[0][0].reshape(-1, 5), expected, rtol=1e-12, atol=1e-12)
+
+
 @pytest.mark.parametrize("dtype, tol", [("float64", 1e-12), ("float32", 1e-5)])
 @pytest.mark.parametrize("rank", [1, 2, 3])
 def test_pointwise_conv_is_one_gemm_with_the_einsum_gradients(rank, dtype, tol):

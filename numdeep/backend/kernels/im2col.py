@@ -11,6 +11,8 @@ than the whole-window copy, whose inner loop is a 3-value window row). Reference
 import itertools
 import math
 
+from numdeep.backend import threads
+
 BLOCK_BYTES = 1 << 20  # fits in L2/L3 next to the kernel and the output
 BY_TAP = True  # one-channel inputs copy a tap at a time (tests turn it off to compare)
 
@@ -62,3 +64,88 @@ def _copy_by_tap(dest, src, n_spatial):
     lead = (slice(None),) * (1 + n_spatial)
     for offset in itertools.product(*(range(k) for k in src.shape[1 + n_spatial:-1])):
         dest[lead + offset] = src[lead + offset]
+
+
+def weight_gradient(xp, view, n_spatial, bias, gy2):
+    """``patches.T @ gy2`` (the convolution's kernel gradient, with the bias gradient as its
+    last row when ``bias``), summed over ``patch_blocks``; ``None`` for an empty batch.
+
+    Each block's product contracts over its rows into a small ``(K*C, F)`` result, a shape
+    OpenBLAS barely speeds up on a second thread, and the patch copies run on one core. With
+    several threads and enough images, the batch is cut into one part per thread; each part
+    builds its own blocks and sums its own products with BLAS on one thread, and the parts'
+    sums are added in order. The split depends only on the thread count, so a run gives the
+    same numbers each time at a given count (like BLAS itself, a different count may round
+    differently). Measured on 2 cores, tutorial CNN training step (batch 128): this product
+    15.6 -> 9.7 ms.
+
+    Example:
+        >>> import numpy as np
+        >>> view = np.arange(24.0).reshape(2, 3, 2, 2)  # N=2, out=3, k=2, C=2
+        >>> gy2 = np.ones((6, 1))
+        >>> weight_gradient(np, view, 1, False, gy2).ravel()
+        array([60., 66., 72., 78.])
+    """
+    n, per = view.shape[0], math.prod(view.shape[1:1 + n_spatial])
+    width = math.prod(view.shape[1 + n_spatial:]) + bias
+
+    def part(images):
+        total = tmp = None
+        rows0 = images.start * per
+        for rows, cols in patch_blocks(xp, view[images], n_spatial, bias):
+            g = gy2[rows0 + rows.start:rows0 + rows.stop]
+            if total is None:
+                total = cols.T @ g
+                tmp = xp.empty_like(total)
+            else:
+                xp.matmul(cols.T, g, out=tmp)
+                total += tmp
+        return total
+
+    totals = _over_images(xp, n, n * per * width, view.itemsize, part)
+    total = totals[0]
+    for t in totals[1:]:
+        if t is not None:
+            total += t
+    return total
+
+
+def convolve(xp, view, n_spatial, bias, wmat, out):
+    """``out[...] = patches @ wmat`` block by block (the convolution's forward; ``wmat`` ends
+    in the bias row when ``bias``). With several threads and enough images, one part of the
+    batch per thread, each with its own blocks and BLAS on one thread (as in
+    ``weight_gradient``; every output row is its own patch row times ``wmat``). With both,
+    measured on 2 cores as whole steps, alternating in one process: tutorial CNN training
+    31.7 -> 30.6 ms, Conv+BatchNorm 30.1 -> 27.7 ms, pooling model 15.4 -> 11.9 ms, CNN
+    inference at batch 1,024 94.9 -> 90.3 ms.
+
+    Example:
+        >>> import numpy as np
+        >>> view = np.arange(24.0).reshape(2, 3, 2, 2)
+        >>> out = np.empty((6, 1))
+        >>> convolve(np, view, 1, False, np.ones((4, 1)), out).ravel()
+        array([ 6., 22., 38., 54., 70., 86.])
+    """
+    n, per = view.shape[0], math.prod(view.shape[1:1 + n_spatial])
+    width = math.prod(view.shape[1 + n_spatial:]) + bias
+
+    def part(images):
+        rows0 = images.start * per
+        for rows, cols in patch_blocks(xp, view[images], n_spatial, bias):
+            xp.matmul(cols, wmat, out=out[rows0 + rows.start:rows0 + rows.stop])
+
+    _over_images(xp, n, n * per * width, view.itemsize, part)
+    return out
+
+
+def _over_images(xp, n, size, itemsize, part):
+    """``[part(images)]`` over the batch: one slice per thread when there are several and
+    each gets at least one full block, running with BLAS on one thread; else one call."""
+    whole = slice(0, n)
+    if xp.__name__ != "numpy" or threads.get_num_threads() < 2:
+        return [part(whole)]
+    block = BLOCK_BYTES // itemsize
+    if len(threads.parts(n, size, min_part=block)) < 2:
+        return [part(whole)]
+    with threads.single_threaded_blas():
+        return threads.parallel_for(n, part, size=size, min_part=block)
