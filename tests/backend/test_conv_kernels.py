@@ -93,7 +93,7 @@ def test_conv_split_over_threads_equals_one_thread_and_the_reference(monkeypatch
     threads.set_num_threads(2)
     try:
         split = [_run(fn, arrays) for _ in range(2)]
-        used = im2col._over_images(np, 7, 7 * 36 * 28, 8, lambda s: s)
+        used = im2col.over_images(np, 7, 7 * 36 * 28, 8, lambda s: s)
     finally:
         threads.set_num_threads(None)
     assert len(used) == (2 if block_bytes < 1 << 20 else 1)  # split, except one big block
@@ -106,6 +106,26 @@ def test_conv_split_over_threads_equals_one_thread_and_the_reference(monkeypatch
                    (1, 1))
     expected = patches_reference(view) @ w.reshape(-1, 5) + b
     np.testing.assert_allclose(split[0][0].reshape(-1, 5), expected, rtol=1e-12, atol=1e-12)
+
+
+def test_transposed_conv_backward_split_over_threads_equals_one_thread(monkeypatch):
+    # ConvTranspose's backward (input and kernel gradients from gy's patches) splits the batch
+    # like Conv's: one thread's numbers up to the sum's rounding, the same bits at every run.
+    arrays = _arrays("float64", (6, 5, 4, 3), (3, 3, 4, 3), (4,))
+
+    def fn(x, w, b):
+        return ops.conv_transpose(x, w, bias=b, strides=2, padding="same")
+
+    one = _run(fn, arrays)
+    monkeypatch.setattr(im2col, "BLOCK_BYTES", 1)  # one image a block: a part per thread
+    threads.set_num_threads(2)
+    try:
+        split = [_run(fn, arrays) for _ in range(2)]
+    finally:
+        threads.set_num_threads(None)
+    for a, b, c in zip(one, *split):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+        np.testing.assert_array_equal(b, c)
 
 
 @pytest.mark.parametrize("dtype, tol", [("float64", 1e-12), ("float32", 1e-5)])

@@ -351,16 +351,33 @@ class ConvTranspose(Function):
         view = windows(xp, gbuf, x.shape[1:-1], w.shape[:nd], self.strides, self.dilation)
         x2, wmat = x.reshape(-1, x.shape[-1]), w.reshape(-1, x.shape[-1])
         gx = xp.empty(x2.shape, dtype=gy.dtype) if need[0] else None
-        gw = part = gb = None
-        # The columns of gy, one cache-sized block at a time (never the whole matrix).
-        for rows, cols in im2col.patch_blocks(xp, view, nd, False):
-            if need[0]:
-                xp.matmul(cols, wmat, out=gx[rows])
-            if need[1] and gw is None:
-                gw, part = cols.T @ x2[rows], xp.empty(wmat.shape, dtype=gy.dtype)
-            elif need[1]:
-                gw += xp.matmul(cols.T, x2[rows], out=part)
+        gb = None
+        per = prod(x.shape[1:-1])
+
+        def images(part):
+            # The columns of gy, one cache-sized block at a time (never the whole matrix);
+            # each part of the batch on its own thread when there are several.
+            gw = tmp = None
+            first = part.start * per
+            for rows, cols in im2col.patch_blocks(xp, view[part], nd, False):
+                rows = slice(first + rows.start, first + rows.stop)
+                if need[0]:
+                    xp.matmul(cols, wmat, out=gx[rows])
+                if need[1] and gw is None:
+                    gw, tmp = cols.T @ x2[rows], xp.empty(wmat.shape, dtype=gy.dtype)
+                elif need[1]:
+                    gw += xp.matmul(cols.T, x2[rows], out=tmp)
+            return gw
+
+        n = x.shape[0]
+        sums = im2col.over_images(xp, n, n * per * prod(view.shape[1 + nd:]), view.itemsize,
+                                  images)
+        gw = None
         if need[1]:
+            parts = [s for s in sums if s is not None]
+            gw = parts[0] if parts else None
+            for s in parts[1:]:
+                gw += s
             gw = xp.zeros(w.shape, gy.dtype) if gw is None else gw.reshape(w.shape)
         gx = None if gx is None else gx.reshape(x.shape)
         if need[2]:
