@@ -370,14 +370,9 @@ class ConvTranspose(Function):
             return gw
 
         n = x.shape[0]
-        sums = im2col.over_images(xp, n, n * per * prod(view.shape[1 + nd:]), view.itemsize,
-                                  images)
-        gw = None
+        gw = im2col.sum_in_order(im2col.over_images(
+            xp, n, n * per * prod(view.shape[1 + nd:]), view.itemsize, images))
         if need[1]:
-            parts = [s for s in sums if s is not None]
-            gw = parts[0] if parts else None
-            for s in parts[1:]:
-                gw += s
             gw = xp.zeros(w.shape, gy.dtype) if gw is None else gw.reshape(w.shape)
         gx = None if gx is None else gx.reshape(x.shape)
         if need[2]:

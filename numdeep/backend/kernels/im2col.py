@@ -102,12 +102,7 @@ def weight_gradient(xp, view, n_spatial, bias, gy2):
                 total += tmp
         return total
 
-    totals = over_images(xp, n, n * per * width, view.itemsize, part)
-    total = totals[0]
-    for t in totals[1:]:
-        if t is not None:
-            total += t
-    return total
+    return sum_in_order(over_images(xp, n, n * per * width, view.itemsize, part))
 
 
 def convolve(xp, view, n_spatial, bias, wmat, out):
@@ -136,6 +131,21 @@ def convolve(xp, view, n_spatial, bias, wmat, out):
 
     over_images(xp, n, n * per * width, view.itemsize, part)
     return out
+
+
+def sum_in_order(parts):
+    """The parts' sums (``None`` for a part with no images) added first to last, into the
+    first one; ``None`` when every part is empty. The fixed order keeps a run's numbers
+    the same every time at a given thread count."""
+    total = None
+    for t in parts:
+        if t is None:
+            continue
+        if total is None:
+            total = t
+        else:
+            total += t
+    return total
 
 
 def over_images(xp, n, size, itemsize, part):
