@@ -52,13 +52,13 @@ class BertEmbeddings(Layer):
         # The lookups are ops that check their ids (TakeRows), and no branch depends on the
         # ids' values: an inference plan replays this for every batch.
         x = TakeRows.apply(self.word_embeddings,
-                           _ids(input_ids, self.config.vocab_size, "input_ids"),
+                           _ids(input_ids, "input_ids"),
                            what="BERT input_ids")
         x = x + self.position_embeddings[:steps]
-        if self.config.type_vocab_size == 1 or token_type_ids is None:
+        if token_type_ids is None:  # all type 0: row 0, the same bits as looking it up
             x = x + self.token_type_embeddings[0]
         else:
-            types = _ids(token_type_ids, self.config.type_vocab_size, "token_type_ids")
+            types = _ids(token_type_ids, "token_type_ids")
             x = x + TakeRows.apply(self.token_type_embeddings, types,
                                    what="BERT token_type_ids")
         return self.dropout(self.layer_norm(x), training=training)
@@ -73,15 +73,14 @@ class KeyMask(NoGradient):
         return mask.astype(bool)[:, None, :]
 
 
-def _ids(ids, limit, what):
+def _ids(ids, what):
+    """Token ids as an integer array (whole-number floats are accepted). Their range is checked
+    by the lookup itself (``TakeRows``), once per call and again at every replayed batch."""
     ids = ids.data if isinstance(ids, Tensor) else np.asarray(ids)
     if ids.dtype.kind not in "iu":
         if ids.dtype.kind != "f" or not np.array_equal(ids, np.round(ids)):
             raise ValueError(f"BERT {what} must be integer token ids; received {ids.dtype}.")
         ids = ids.astype(np.int64)
-    if ids.size and (ids.min() < 0 or ids.max() >= limit):
-        raise ValueError(f"BERT {what} must lie in [0, {limit}); received values from "
-                         f"{ids.min()} to {ids.max()}.")
     return ids
 
 
@@ -168,7 +167,7 @@ class BertModel(Model):
     def call(self, input_ids, attention_mask=None, token_type_ids=None, training=False):
         input_ids, attention_mask, token_type_ids = _merge_inputs(input_ids, attention_mask,
                                                                   token_type_ids)
-        ids = _ids(input_ids, self.config.vocab_size, "input_ids")
+        ids = _ids(input_ids, "input_ids")
         x = self.embeddings(ids if token_type_ids is None else [ids, _array(token_type_ids)],
                             training=training)
         keys = None if attention_mask is None else KeyMask.apply(_array(attention_mask)).data

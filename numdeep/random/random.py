@@ -176,24 +176,23 @@ def dropout_mask(like, rate, seed=None, shape=None):
     data = like.data if isinstance(like, Tensor) else np.asarray(like)
     keep_prob = 1.0 - float(rate)
     scale = 0.0 if keep_prob <= 0.0 else 1.0 / keep_prob
-    # The op reads only the dtype: a 0-d array carries it, so a cell's mask does not depend
-    # on a batch-sized array made outside the ops (its zero state, a slice of the inputs).
-    return DropoutMask.apply(np.zeros((), data.dtype),
-                             shape=data.shape if shape is None else tuple(shape),
-                             keep_prob=keep_prob, scale=scale, seed=seed)
+    # No input: the mask depends on no array (a cell's zero state or a slice of its inputs
+    # would be batch-sized arrays made outside the ops), only on the shape, dtype and seed.
+    return DropoutMask.apply(shape=data.shape if shape is None else tuple(shape),
+                             dtype=data.dtype, keep_prob=keep_prob, scale=scale, seed=seed)
 
 
 class DropoutMask(NoGradient):
     """The scaled keep mask of ``dropout``, drawn inside an op so that a training plan
     (``numdeep.models.plan.training``) draws a new one at every replayed step, from the same
-    generator and in the same order as the eager step (``random_draw``). ``x`` only gives the
-    dtype (``dropout_mask`` passes a 0-d array); no gradient flows to it."""
+    generator and in the same order as the eager step (``random_draw``). It has no input:
+    ``shape``, ``dtype``, ``keep_prob``, ``scale`` and ``seed`` are its parameters."""
 
     random_draw = True
 
-    def forward(self, x):
+    def forward(self):
         keep = numpy_generator(self.seed).random(self.shape) < self.keep_prob
-        return (keep * self.scale).astype(x.dtype)
+        return (keep * self.scale).astype(self.dtype)
 
 
 def shuffle(x, axis=0, seed=None):

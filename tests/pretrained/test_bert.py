@@ -129,8 +129,11 @@ def test_config_validation_and_input_errors():
     bert = BertModel(BertConfig(vocab_size=20, hidden_size=8, num_hidden_layers=1,
                                 num_attention_heads=2, intermediate_size=8,
                                 max_position_embeddings=4))
-    with pytest.raises(ValueError, match=r"input_ids must lie in \[0, 20\)"):
+    with pytest.raises(ValueError, match=r"input_ids received token ids outside \[0, 20\): "
+                                         r"values from 1 to 25"):
         bert([np.array([[1, 25]]), np.ones((1, 2))])
+    with pytest.raises(ValueError, match=r"token_type_ids received token ids outside \[0, 2\)"):
+        bert([np.array([[1, 2]]), np.ones((1, 2)), np.array([[0, 2]])])
     with pytest.raises(ValueError, match="exceeds max_position_embeddings=4"):
         bert(np.ones((1, 6), np.int64))
     with pytest.raises(ValueError, match="received 4 inputs"):

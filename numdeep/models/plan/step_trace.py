@@ -13,7 +13,7 @@ import threading
 import numpy as np
 
 from numdeep.autograd import Tensor, engine
-from numdeep.models.plan import _rebuild, _template, _versions, check
+from numdeep.models.plan import _flat, _rebuild, _template, _versions, check
 from numdeep.models.plan.tracer import (
     Recording,
     Ref,
@@ -96,7 +96,7 @@ class Trace:
         stop_counting_reads(rec)  # the metrics read values after this, eagerly each step
         self.weights = list(weights)
         self.root, self.loss = rec.tensor_step.get(id(root)), rec.tensor_step.get(id(loss))
-        leaves = [y_pred] if isinstance(y_pred, Tensor) else _flatten(y_pred)
+        leaves = _flat(y_pred)
         if self.root is None or self.loss is None or leaves is None:
             self.refusal = "the loss or outputs are not plain Tensors made by ops"
             return
@@ -249,9 +249,3 @@ def _variables(model):
 def _seed_state(variable):
     return getattr(variable, "name", None) == "seed_generator_state"
 
-
-def _flatten(result):
-    from numdeep import tree
-
-    leaves = tree.flatten(result)
-    return leaves if leaves and all(type(t) is Tensor for t in leaves) else None
