@@ -108,9 +108,10 @@ def test_conv_split_over_threads_equals_one_thread_and_the_reference(monkeypatch
     np.testing.assert_allclose(split[0][0].reshape(-1, 5), expected, rtol=1e-12, atol=1e-12)
 
 
-def test_transposed_conv_backward_split_over_threads_equals_one_thread(monkeypatch):
-    # ConvTranspose's backward (input and kernel gradients from gy's patches) splits the batch
-    # like Conv's: one thread's numbers up to the sum's rounding, the same bits at every run.
+def test_transposed_conv_split_over_threads_equals_one_thread(monkeypatch):
+    # ConvTranspose's forward (products and strided adds) and backward (input and kernel
+    # gradients from gy's patches) split the batch like Conv's: one thread's numbers up to the
+    # sum's rounding, the reference's, and the same bits at every run.
     arrays = _arrays("float64", (6, 5, 4, 3), (3, 3, 4, 3), (4,))
 
     def fn(x, w, b):
@@ -118,14 +119,27 @@ def test_transposed_conv_backward_split_over_threads_equals_one_thread(monkeypat
 
     one = _run(fn, arrays)
     monkeypatch.setattr(im2col, "BLOCK_BYTES", 1)  # one image a block: a part per thread
+    split_into = []
+    over_images = im2col.over_images
+
+    def spy(*args):
+        parts = over_images(*args)
+        split_into.append(len(parts))
+        return parts
+
+    monkeypatch.setattr(im2col, "over_images", spy)
     threads.set_num_threads(2)
     try:
         split = [_run(fn, arrays) for _ in range(2)]
     finally:
         threads.set_num_threads(None)
+    assert split_into == [2, 2] * 2  # the forward and the backward, in each run
     for a, b, c in zip(one, *split):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
         np.testing.assert_array_equal(b, c)
+    monkeypatch.setattr(conv_mod, "TRANSPOSE_KERNEL", False)  # the col2im reference
+    reference = _run(fn, arrays)
+    np.testing.assert_allclose(split[0][0], reference[0], rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("dtype, tol", [("float64", 1e-12), ("float32", 1e-5)])

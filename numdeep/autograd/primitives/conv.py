@@ -329,8 +329,19 @@ class ConvTranspose(Function):
         self.buf_shape = (x.shape[0],) + buf + (n_f,)
         self.save_for_backward(x, w)
         if TRANSPOSE_KERNEL:
-            return conv_taps.transpose_forward(xp, x, w, self.strides, self.dilation,
-                                               self.crop, self.size, b)
+            # One part of the batch per thread when that pays (``im2col.over_images``, BLAS on
+            # one thread in each): the strided adds of the products run on one core otherwise
+            # (2 cores, (64, 14, 14, 8) -> (64, 28, 28, 16), stride 2: 2.1 -> 1.4 ms).
+            n = x.shape[0]
+            y = xp.empty((n,) + tuple(self.size) + (n_f,), dtype=xp.result_type(x, w))
+
+            def images(part):
+                conv_taps.transpose_forward(xp, x[part], w, self.strides, self.dilation,
+                                            self.crop, self.size, b, out=y[part])
+
+            work = conv_taps.transpose_products(x, w, self.strides, self.dilation)
+            im2col.over_images(xp, n, work, y.itemsize, images)
+            return y
         y = conv_transpose_reference(xp, x, w, self.buf_shape, self.strides, self.dilation)
         y = xp.ascontiguousarray(y[self._region()])
         if b is not None:

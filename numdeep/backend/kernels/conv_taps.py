@@ -16,6 +16,7 @@ tap ``offset`` of every window reads (``taps`` in ``autograd/primitives/conv_geo
 """
 
 import itertools
+import math
 
 
 def forward(xp, xpad, w, taps, out, bias=None):
@@ -47,9 +48,19 @@ def forward(xp, xpad, w, taps, out, bias=None):
     return y
 
 
-def transpose_forward(xp, x, w, strides, dilation, crop, size, bias=None):
+def transpose_products(x, w, strides, dilation):
+    """How many values ``transpose_forward`` computes and adds: one ``(M, s * F)`` product per
+    row offset of the kernel and distinct shift of its last axis (the work a thread split
+    weighs)."""
+    nd, n_f = x.ndim - 2, w.shape[-2]
+    s, d = strides[-1], dilation[-1]
+    shifts = len({o * d // s for o in range(w.shape[nd - 1])})
+    return math.prod(x.shape[:-1]) * s * n_f * math.prod(w.shape[:nd - 1]) * shifts
+
+
+def transpose_forward(xp, x, w, strides, dilation, crop, size, bias=None, out=None):
     """Transposed convolution of ``x`` ``(N, *S, C)`` with ``w`` ``(*k, F, C)``, cropped to
-    ``full[crop : crop + size]``: ``(N, *size, F)``.
+    ``full[crop : crop + size]``: ``(N, *size, F)``, written into ``out`` when given.
 
     Along the last spatial axis, tap ``o`` sends input ``j`` to ``s * (j + q) + p`` with
     ``(q, p) = divmod(o * d, s)``. The full output is kept as ``(..., J, s, F)`` (a reshape of
@@ -92,7 +103,7 @@ def transpose_forward(xp, x, w, strides, dilation, crop, size, bias=None):
             xp.add(dest, cols, out=dest)
     full = buf.reshape(buf.shape[:-3] + (jq * s, n_f))
     region = (slice(None),) + tuple(slice(c0, c0 + sz) for c0, sz in zip(crop, size))
-    y = xp.empty((x.shape[0],) + tuple(size) + (n_f,), dtype=dtype)
+    y = xp.empty((x.shape[0],) + tuple(size) + (n_f,), dtype=dtype) if out is None else out
     if bias is None:
         y[...] = full[region]
     else:
