@@ -195,6 +195,21 @@ def _blas_switches():
     return _BLAS["switches"]
 
 
+def blas_threaded():
+    """Whether a BLAS library of this process may run a product on more than one thread now
+    (its C getter where there is one: well under a microsecond).
+
+    Example:
+        >>> from numdeep.backend import threads
+        >>> with threads.single_threaded_blas():
+        ...     threads.blas_threaded()
+        False
+    """
+    if getattr(_local, "blas_single", False):
+        return False
+    return any(get() > 1 for get, _ in _blas_switches())
+
+
 @contextlib.contextmanager
 def single_threaded_blas():
     """Run the block's matrix products on one BLAS thread.

@@ -175,3 +175,44 @@ def test_openblas_thread_timeout_is_set_only_before_numpy(code, env, expected):
          "print(os.environ.get('OPENBLAS_THREAD_TIMEOUT'))"],
         env={**base, **env}, capture_output=True, text=True, check=True, timeout=120)
     assert out.stdout.strip().splitlines()[-1] == expected
+
+
+@pytest.mark.parametrize("shape, single", [
+    ((32, 784, 128), True),  # a Dense layer's product at batch 32: one BLAS thread
+    ((784, 128, 128), True),  # a weight gradient at batch 128
+    ((1, 784, 128), False),  # under OpenBLAS's own threshold: left alone, no switch
+    ((1024, 1600, 64), False),  # large: BLAS's threads
+])
+def test_small_products_run_on_one_blas_thread(monkeypatch, shape, single):
+    from numdeep.autograd.primitives import linalg
+
+    libs = threads._blas_libs()
+    if not libs:
+        pytest.skip("no BLAS library that threadpoolctl can control")
+    before = [lib.num_threads for lib in libs]
+    seen = []
+    limit = threads.single_threaded_blas
+
+    def spy():
+        seen.append([lib.num_threads for lib in libs])
+        return limit()
+
+    monkeypatch.setattr(threads, "single_threaded_blas", spy)
+    m, k, n = shape
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((m, k)), rng.standard_normal((k, n))
+    try:
+        for lib in libs:
+            lib.set_num_threads(2)
+        if not threads.blas_threaded():
+            pytest.skip("BLAS cannot run two threads here")
+        out = linalg.gemm(np, a, b)
+        batched = linalg._matmul(np, a.reshape(1, m, k), b)  # (..., k) @ (k, n) too
+        with threads.single_threaded_blas():
+            assert not threads.blas_threaded()
+    finally:
+        for lib, n_before in zip(libs, before):
+            lib.set_num_threads(n_before)
+    assert len(seen) == 2 * single + 1  # the two products, then the explicit block
+    np.testing.assert_allclose(out, a @ b, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(batched[0], a @ b, rtol=1e-12, atol=1e-12)

@@ -14,32 +14,49 @@ def _matmul(xp, a, b):
     GEMM on the flattened rows instead. Results are those of ``matmul``.
     """
     if b.ndim == 2 and a.ndim > 2:
-        out = xp.matmul(a.reshape(-1, a.shape[-1]), b)
+        out = gemm(xp, a.reshape(-1, a.shape[-1]), b)
         return out.reshape(a.shape[:-1] + (b.shape[-1],))
     if a.ndim > 2 or b.ndim > 2:
         a, b = xp.ascontiguousarray(a), xp.ascontiguousarray(b)
+    elif a.ndim == 2 and b.ndim == 2:
+        return gemm(xp, a, b)
     return xp.matmul(a, b)
 
 
-SMALL_BATCH_ROWS = 128  # contraction length (batch rows) of a weight gradient: see below
-SMALL_BATCH_MACS = 1 << 24
+# Multiply-adds from which OpenBLAS (0.3.31) runs a product on several threads (its own
+# threshold) and up to which numdeep keeps it on one: see ``gemm``.
+THREADED_GEMM_MIN = 1 << 18
+SMALL_GEMM_MACS = 1 << 24
 
 
-def _weight_grad(xp, at, gy):
-    """``at @ gy`` for a weight gradient: the product contracts over the batch rows.
+def gemm(xp, a, b):
+    """``a @ b`` of two matrices, on one BLAS thread when the product is small.
 
-    OpenBLAS (0.3.31 here) runs such short-and-wide products much slower on two threads than
-    on one: (784, 32) @ (32, 128), a Dense layer's kernel gradient at batch 32, took 87 us on
-    one thread and 222-297 us on two; at batch 128 296 vs 331-404 us. Products of the same
-    size with a long contraction (the forward's) gain from the second thread, so only these
-    run on one BLAS thread.
+    Between ``THREADED_GEMM_MIN`` and ``SMALL_GEMM_MACS`` multiply-adds OpenBLAS would wake
+    its other threads, and the hand-over costs more than the second core saves once the
+    product sits among the other work of a training step. Measured on 2 cores:
+
+    - weight gradients, which contract over the batch rows: (784, 32) @ (32, 128) took 87 us on
+      one thread and 222-297 us on two; (784, 128) @ (128, 128) 296 vs 331-404 us;
+    - whole planned training steps of the tutorial MLP, alternating in one process, with every
+      product up to this size on one thread against only the weight gradients before:
+      batch 32 1.15 -> 0.96 ms, batch 128 1.65 -> 1.57 ms (the forward product at batch 128,
+      (128, 784) @ (784, 128), timed inside the step: 432-451 us on two threads, 293-296 us
+      on one; alone it gains from the second thread, 368 -> 238 us).
+
+    Larger products (a big batch, BERT's layers, im2col blocks) keep BLAS's threads.
+
+    Example:
+        >>> import numpy as np
+        >>> gemm(np, np.ones((2, 3)), np.ones((3, 2))).tolist()
+        [[3.0, 3.0], [3.0, 3.0]]
     """
-    k = at.shape[1]
-    if xp.__name__ == "numpy" and k <= SMALL_BATCH_ROWS and \
-            at.shape[0] * k * gy.shape[1] <= SMALL_BATCH_MACS and threads.get_num_threads() > 1:
+    macs = a.shape[0] * a.shape[1] * b.shape[1]
+    if THREADED_GEMM_MIN < macs <= SMALL_GEMM_MACS and xp.__name__ == "numpy" and \
+            threads.blas_threaded():
         with threads.single_threaded_blas():
-            return xp.matmul(at, gy)
-    return xp.matmul(at, gy)
+            return xp.matmul(a, b)
+    return xp.matmul(a, b)
 
 
 def _swap_last(t):
@@ -78,9 +95,9 @@ class MatMul(Function):
                 # A weight shared across a batch (Dense on sequences): one large GEMM over the
                 # flattened batch instead of per-item products summed by the engine afterwards.
                 k = a2.shape[-1]
-                gb = _weight_grad(xp, a2.reshape(-1, k).T, gy.reshape(-1, gy.shape[-1]))
+                gb = gemm(xp, a2.reshape(-1, k).T, gy.reshape(-1, gy.shape[-1]))
             elif a2.ndim == 2 and gy.ndim == 2:
-                gb = _weight_grad(xp, a2.T, gy)
+                gb = gemm(xp, a2.T, gy)
             else:
                 gb = _matmul(xp, xp.swapaxes(a2, -1, -2), gy)
             if b.ndim == 1:
