@@ -1,6 +1,7 @@
 """The fast paths inside the fused recurrent ops equal their plain math: the one-``exp`` gate
-activations, the all-steps weight-gradient product (split over threads or not), and a
-benchmark-sized float32 LSTM / GRU against the float64 step-by-step reference."""
+activations, the all-steps weight-gradient product (on BLAS's threads, outside the loops'
+one-thread scope), and a benchmark-sized float32 LSTM / GRU against the float64 step-by-step
+reference."""
 
 import warnings
 
@@ -8,7 +9,8 @@ import numpy as np
 import pytest
 
 from numdeep.autograd import Tensor
-from numdeep.autograd.primitives._recurrent_base import _Gates, _outer_sum, _product
+from numdeep.autograd.primitives import _recurrent_base
+from numdeep.autograd.primitives._recurrent_base import _Gates, _outer_sum
 from numdeep.autograd.primitives.recurrent import GRUSequence, LSTMSequence
 from numdeep.backend import threads
 from tests.autograd.test_recurrent_ops import CASES, reference
@@ -67,17 +69,28 @@ def test_outer_sum_equals_the_per_step_sum(shape, dtype, count):
     np.testing.assert_allclose(got, want, rtol=tol, atol=tol)
 
 
-@pytest.mark.parametrize("split", [True, False])
-def test_product_splits_rows_and_keeps_them_in_order(two_threads, split):
-    rng = np.random.default_rng(2)
-    a, b = rng.standard_normal((3001, 70)), rng.standard_normal((70, 50))
-    np.testing.assert_allclose(_product(a, b, split), a @ b, atol=1e-12)
-    np.testing.assert_allclose(_product(b.T, a.T[:, :9], split), b.T @ a.T[:, :9], atol=1e-12)
+@pytest.mark.parametrize("kind, params", [("lstm", {}), ("gru", {"reset_after": True}),
+                                           ("gru", {"reset_after": False})])
+def test_all_steps_products_run_outside_the_one_thread_scope(monkeypatch, kind, params):
+    # The time loops keep BLAS on one thread; the few large products after them (the kernel
+    # and input gradients, and a GRU's h rows without reset_after) get BLAS's own threads.
+    inputs, _ = _big_case(kind, "float64")
+    if kind == "gru" and not params["reset_after"]:
+        inputs[-1] = inputs[-1][0]  # one bias vector
+    scopes = []
+    rows_first = _recurrent_base._rows_first
+
+    def spy(a):
+        scopes.append(getattr(threads._local, "blas_single", False))
+        return rows_first(a)
+
+    monkeypatch.setattr(_recurrent_base, "_rows_first", spy)
+    _run(kind, inputs, params)
+    assert len(scopes) == (4 if kind == "gru" and not params["reset_after"] else 2)
+    assert not any(scopes)
 
 
 def test_large_steps_keep_blas_threads_and_the_same_gradients(monkeypatch):
-    from numdeep.autograd.primitives import _recurrent_base
-
     inputs, params = _big_case("lstm", "float64")
     _, small = _run("lstm", inputs, params)
     monkeypatch.setattr(_recurrent_base, "_BLAS_THREADS_MIN", 1)  # every step counts as large

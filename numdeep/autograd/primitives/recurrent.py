@@ -12,10 +12,10 @@ step's pre-activation gradient ``dA`` and gets all weight gradients from one bat
 gradient from ``K dA``, each one product over (time * batch) columns. Gate derivatives are
 computed a chunk of steps at a time, right before the steps that use them, so few array calls
 touch them and the chunk stays in cache. Sigmoid and tanh gates come from one ``exp`` call
-(``_Gates``). BLAS runs on one thread inside these ops: its threads cost more than they save
-on per-step products this small, and its spinning workers burned a second core for nothing
-(LSTM inference was slower on 2 threads than on 1); the all-steps products of backward split
-over numdeep's own thread pool instead.
+(``_Gates``). BLAS runs on one thread inside the time loops: its threads cost more than they
+save on per-step products this small, and its spinning workers burned a second core for
+nothing (LSTM inference was slower on 2 threads than on 1); the all-steps products of backward
+come after the loop and use BLAS's threads.
 
 Buffers are time-major and batch-minor, (time, rows, batch): each step's gate blocks are
 contiguous rows (NumPy runs strided 2-D blocks several times slower), and the (batch, time,
@@ -288,12 +288,12 @@ class GRUSequence(_Sequence):
         h_h = xp.concatenate([self.rk_h, xp.zeros((f, u), kernel.dtype), b_rec[None, 2 * u:]])
         return xp.concatenate([zr, h_h, x_h], axis=1).astype(kernel.dtype).T
 
-    def _weight_grads(self, gw, g_rk_h):
+    def _weight_grads(self, gw, rh_and_grad):
         xp = self.xp
         u, f = self.units, self.features
         g_x_h = gw[:, -u:]  # the x W_h + b_h rows
         gk = xp.concatenate([gw[u:u + f, :2 * u], g_x_h[u:u + f]], axis=1)
-        g_rk_h = gw[:u, 2 * u:3 * u] if self.reset_after else g_rk_h
+        g_rk_h = gw[:u, 2 * u:3 * u] if self.reset_after else _outer_sum(*rh_and_grad)
         g_rk = xp.concatenate([gw[:u, :2 * u], g_rk_h], axis=1)
         g_in = xp.concatenate([gw[-1, :2 * u], g_x_h[-1]])
         if self.bias_shape is None or len(self.bias_shape) == 1:
@@ -370,5 +370,6 @@ class GRUSequence(_Sequence):
                 dh = dh * z + self._recurrent_input(dh_in)
                 if carried:
                     dh += carried[0]
-        g_rk_h = None if self.reset_after else _outer_sum(rh_all, d_pre[:, -u:], self.split)
-        return d_pre, g_rk_h, [dh]
+        # Without reset_after the recurrent kernel's h rows get their own all-steps product.
+        extra = None if self.reset_after else (rh_all, d_pre[:, -u:])
+        return d_pre, extra, [dh]
