@@ -68,6 +68,33 @@ def test_recurrent_cells_stepped_one_by_one_are_planned():
         np.testing.assert_array_equal(model(other).numpy(), _eager(model, other)[0][0])
 
 
+def test_stateful_recurrent_calls_carry_their_states_eagerly():
+    # An inference call of a stateful layer writes its carried states (WriteState): a plan,
+    # which must not write state, refuses it, and every call runs eagerly from the state the
+    # previous one left.
+    def build():
+        nd.utils.set_random_seed(3)
+        return nd.Sequential([nd.Input((5, 2), batch_size=4), L.LSTM(3, stateful=True),
+                              L.Dense(1)])
+
+    x = _rng().standard_normal((4, 5, 2)).astype(np.float32)
+    planned, eager = build(), build()
+    plan.set_enabled(False)
+    try:
+        with nd.no_grad():
+            want = [eager(x).numpy() for _ in range(4)]
+    finally:
+        plan.set_enabled(True)
+    with nd.no_grad():
+        got = [planned(x).numpy() for _ in range(4)]
+    assert plan.plans_of(planned) == 0
+    for a, b in zip(got, want):
+        np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(got[0], got[1])  # each call started from the last one's state
+    np.testing.assert_array_equal(planned.layers[0].states[0].numpy(),
+                                  eager.layers[0].states[0].numpy())
+
+
 def test_batchnorm_uses_its_moving_statistics():
     model = nd.Sequential([L.Conv2D(4, 3, input_shape=(8, 8, 2)), L.BatchNormalization(),
                            L.ReLU(), L.GlobalAveragePooling2D(), L.Dense(2)])

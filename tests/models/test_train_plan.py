@@ -160,6 +160,72 @@ def test_recurrent_dropout_masks_are_drawn_at_every_planned_step(kind):
     _assert_same_training(planned, *rest)
 
 
+def _stateful(kind):
+    def build():
+        if kind == "LSTM":
+            rnn = L.LSTM(5, stateful=True, return_sequences=True)
+        elif kind == "GRU":
+            rnn = L.GRU(4, stateful=True)
+        elif kind == "Bidirectional":  # two layers' states
+            rnn = L.Bidirectional(L.LSTM(3, stateful=True))
+        else:  # cells stepped one by one, three states
+            rnn = L.RNN([L.SimpleRNNCell(3), L.LSTMCell(2)], stateful=True)
+        model = nd.Sequential([nd.Input((6, 2), batch_size=8), rnn, L.Flatten(), L.Dense(1)])
+        model.compile(optimizer="adam", loss="mse")
+        return model
+    return build
+
+
+def _carried(model):
+    return [v.numpy() for layer in model._flatten_layers()
+            if getattr(layer, "stateful", False) and not isinstance(layer, L.Bidirectional)
+            for v in nd.tree.flatten(layer.states)]
+
+
+class _ResetAtEpochEnd(nd.callbacks.Callback):
+    def on_epoch_end(self, epoch, logs=None):
+        for layer in self.model.layers:
+            if getattr(layer, "stateful", False):
+                layer.reset_states()
+
+
+@pytest.mark.parametrize("reset", [False, True], ids=["carried", "reset each epoch"])
+@pytest.mark.parametrize("kind", ["LSTM", "GRU", "cells", "Bidirectional"])
+def test_stateful_layers_carry_their_states_through_planned_steps(kind, reset):
+    # The carried states are read and written by ops (ReadState, WriteState), so each replayed
+    # step starts from the state the last one left, as the eager steps do; a reset between
+    # epochs is read by the plan too. Equal losses after the first steps mean the replay
+    # carried the states: without the write, every planned step would start from one state.
+    x = _rng().standard_normal((40, 6, 2)).astype(np.float32)
+    callbacks = [_ResetAtEpochEnd()] if reset else []
+    planned, eager, hp, he = _fit_both(_stateful(kind), x, x[:, -1, :1], batch_size=8,
+                                       epochs=3, shuffle=False, callbacks=callbacks)
+    assert train_plans.plans_of(planned) == 1, train_plans.last_refusal()
+    _assert_same_training(planned, eager, hp, he)
+    carried = _carried(planned)
+    assert len(carried) == {"LSTM": 2, "GRU": 1, "cells": 3, "Bidirectional": 4}[kind]
+    for a, b in zip(carried, _carried(eager)):
+        np.testing.assert_array_equal(a, b)
+        # the last batch's final states, or zeros after the last epoch's reset
+        assert (np.abs(a).max() == 0) == reset
+
+
+def test_a_stateful_conv_lstm_carries_its_states_through_planned_steps():
+    def build():
+        model = nd.Sequential([nd.Input((3, 5, 5, 2), batch_size=4),
+                               L.ConvLSTM2D(2, 3, stateful=True), L.Flatten(), L.Dense(1)])
+        model.compile(optimizer="adam", loss="mse")
+        return model
+
+    x = _rng().standard_normal((16, 3, 5, 5, 2)).astype(np.float32)
+    planned, eager, hp, he = _fit_both(build, x, x[:, -1, 0, 0, :1], batch_size=4, epochs=2,
+                                       shuffle=False)
+    assert train_plans.plans_of(planned) == 1, train_plans.last_refusal()
+    _assert_same_training(planned, eager, hp, he)
+    for a, b in zip(_carried(planned), _carried(eager)):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_autoencoder_fits_the_same_array_as_inputs_and_targets():
     def build():
         model = nd.Sequential([nd.Input((6,)), L.Dense(3, activation="relu"), L.Dense(6)])

@@ -8,6 +8,7 @@ import numpy as np
 
 from numdeep.autograd.function import Function, NoGradient
 from numdeep.backend import threads, xp_of
+from numdeep.backend.symbolic_scope import state_frozen
 
 FUSED_ACTIVATIONS = ("tanh", "sigmoid", "hard_sigmoid", "relu", "linear")
 # Per-step multiply-adds from which BLAS's own threads pay off: at 1e6 (LSTM(64), batch 64)
@@ -139,6 +140,45 @@ class ZeroState(NoGradient):
 
     def forward(self):
         return self.xp.zeros(self.shape, self.dtype)
+
+
+class ReadState(NoGradient):
+    """A copy of the state a ``stateful`` recurrent layer carries from one batch to the next
+    (param ``state``: the Variable's array). Read by an op, a training plan hands the op the
+    Variable's current array at each replay, where a copy made with NumPy would be frozen into
+    the plan as the traced batch's constant (which a plan refuses).
+
+    Example:
+        >>> import numpy as np
+        >>> ReadState.apply(state=np.ones((1, 2), "float32")).numpy()
+        array([[1., 1.]], dtype=float32)
+    """
+
+    def forward(self):
+        return self.state.copy()
+
+
+class WriteState(NoGradient):
+    """Write ``x`` in place into ``state`` (param: a ``stateful`` layer's Variable array), the
+    state the next batch starts from; nothing while the state is frozen (symbolic tracing, a
+    recomputation). Written by an op, a training plan writes it again at each replay, as it
+    does ``BatchNorm``'s moving statistics. Returns an empty array.
+
+    Example:
+        >>> import numpy as np
+        >>> state = np.zeros((1, 2), "float32")
+        >>> _ = WriteState.apply(np.array([[3.0, 4.0]], "float32"), state=state)
+        >>> state
+        array([[3., 4.]], dtype=float32)
+    """
+
+    def forward(self, x):
+        if x.shape != self.state.shape:
+            raise ValueError(f"A stateful RNN's carried state has shape {self.state.shape}; "
+                             f"received a new state of shape {x.shape}.")
+        if not state_frozen():
+            self.state[...] = x
+        return self.xp.empty((0,), self.state.dtype)
 
 
 class Unpack(Function):

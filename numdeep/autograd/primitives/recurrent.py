@@ -40,7 +40,9 @@ Shared conventions (Keras semantics and weight layouts):
 from numdeep.autograd.engine import is_grad_enabled
 from numdeep.autograd.primitives._recurrent_base import (
     FUSED_ACTIVATIONS,
+    ReadState,
     Unpack,
+    WriteState,
     ZeroState,
     _activate,
     _derivative,
@@ -49,8 +51,8 @@ from numdeep.autograd.primitives._recurrent_base import (
     _Sequence,
 )
 
-__all__ = ["FUSED_ACTIVATIONS", "GRUSequence", "LSTMSequence", "SimpleRNNSequence", "Unpack",
-           "ZeroState"]
+__all__ = ["FUSED_ACTIVATIONS", "GRUSequence", "LSTMSequence", "ReadState", "SimpleRNNSequence",
+           "Unpack", "WriteState", "ZeroState"]
 
 
 class SimpleRNNSequence(_Sequence):

@@ -16,7 +16,7 @@ import numpy as np
 
 from numdeep import registry, tree
 from numdeep.autograd import Tensor, Variable, data_of
-from numdeep.autograd.primitives.recurrent import Unpack, ZeroState
+from numdeep.autograd.primitives.recurrent import ReadState, Unpack, WriteState, ZeroState
 from numdeep.layers import call_context
 from numdeep.layers.input_spec import format_shape
 from numdeep.layers.layer import Layer
@@ -209,7 +209,8 @@ class RNN(Layer):
                 f"batch size: {self._expected_batch_size}\n- Received batch size: {batch}")
         if initial_state is None:
             if self.stateful and self._states is not None:
-                return tree.map_structure(lambda v: Tensor(np.array(v.data)),
+                # Read by an op, so that a training plan reads the Variables at each replay.
+                return tree.map_structure(lambda v: ReadState.apply(state=v.data),
                                           list(self._states))
             if not zeros:
                 return [None] * len(self.state_size)
@@ -230,15 +231,18 @@ class RNN(Layer):
                 f"initial_state has shapes {[format_shape(g) for g in got]}.")
 
     def _store_states(self, states):
-        arrays = tree.map_structure(lambda s: np.array(data_of(s)), list(states))
         if self._states is None:
+            arrays = tree.map_structure(lambda s: np.array(data_of(s)), list(states))
             with self._unlocked_state():  # the batch size is known only now
                 self._states = tree.map_structure(
                     lambda a: Variable(a, trainable=False, name="rnn_state"), arrays)
         else:
-            for v, a in zip(tree.flatten(self._states), tree.flatten(arrays)):
-                v.assign(a)
-        self._expected_batch_size = tree.flatten(arrays)[0].shape[0]
+            # Written by ops (in place), which a training plan replays at every step.
+            for v, s in zip(tree.flatten(self._states), tree.flatten(list(states))):
+                WriteState.apply(s, state=v.data)
+        batch = tree.flatten(self._states)[0].shape[0]
+        if self._expected_batch_size != batch:  # set once: a set counts as a config change
+            self._expected_batch_size = batch
 
     def _check_mask(self, mask, shape):
         if _nested(mask):  # masks of [inputs, *initial_states]

@@ -33,6 +33,7 @@ import weakref
 
 import numpy as np
 
+from numdeep import tree
 from numdeep.autograd import Tensor
 from numdeep.autograd.engine import is_grad_enabled
 from numdeep.backend import floatx
@@ -92,6 +93,20 @@ class _Entry:
 
 def _versions(layers):
     return [layer.__dict__.get("_config_version", 0) for layer in layers]
+
+
+def _carried_states(layers):
+    """The Variables a ``stateful`` recurrent layer carries from one batch to the next: not
+    weights (as in Keras), yet a call reads and writes them, so a plan takes them as variables
+    (read at each run; a training step writes them by op, ``WriteState``)."""
+    found, seen = [], set()
+    for layer in layers:
+        states = layer.__dict__.get("_states") if getattr(layer, "stateful", False) else None
+        for v in tree.flatten(states) if states is not None else ():
+            if id(v) not in seen:
+                seen.add(id(v))
+                found.append(v)
+    return found
 
 
 # ----- input signatures -----------------------------------------------------------------------
@@ -228,7 +243,8 @@ def _trace(model, key, x, leaves, kwargs):
         arrays.append(a.copy() if id(a) in seen else a)
         seen.add(id(a))
     layers = model._flatten_layers()
-    variables = list(model.variables)
+    # A stateful layer's states count too: a call that writes them is refused below.
+    variables = list(model.variables) + _carried_states(layers)
     versions, snap = _versions(layers), check.snapshot(variables)
 
     def run(inputs):

@@ -13,7 +13,7 @@ import threading
 import numpy as np
 
 from numdeep.autograd import Tensor, engine
-from numdeep.models.plan import _flat, _rebuild, _template, _versions, check
+from numdeep.models.plan import _carried_states, _flat, _rebuild, _template, _versions, check
 from numdeep.models.plan.tracer import (
     Recording,
     Ref,
@@ -143,7 +143,8 @@ def trace_step(model, parts, leaves, keep=False):
     # compiled metrics are updated after each replay).
     own = {id(model._loss_tracker), id(model._compile_metrics)} | \
         {id(m) for m in getattr(model._compile_loss, "_metrics", None) or ()}
-    state = [v for v in model.non_trainable_variables if not _seed_state(v)]
+    state = [v for v in model.non_trainable_variables if not _seed_state(v)] + \
+        _carried_states(layers)
     fixed = [v for m in model.metrics if id(m) not in own for v in m.variables]
     snap, state_snap = check.snapshot(fixed), check.snapshot(state)
     trace = Trace(None)
@@ -241,9 +242,11 @@ def _walk(rec, root, weights):
 
 def _variables(model):
     """The arrays a step reads by reference: the weights, minus the random generators' states
-    (a ``Dropout`` mask op reads its generator, not the state's array)."""
+    (a ``Dropout`` mask op reads its generator, not the state's array), and the states that
+    ``stateful`` recurrent layers carry (read and written by ops, ``ReadState``/``WriteState``)."""
     return list(model.trainable_variables) + [v for v in model.non_trainable_variables
-                                              if not _seed_state(v)]
+                                              if not _seed_state(v)] + \
+        _carried_states(model._flatten_layers())
 
 
 def _seed_state(variable):

@@ -28,8 +28,9 @@ constants, graph, walk), and the plan made from A, replayed on B's inputs from B
 weights and B's random draws, must give B's loss, outputs and gradients bit for bit. From the
 fourth step on the plan runs. Anything the check cannot prove keeps the eager path, which
 stays the reference: a custom ``train_step``, state written outside the ops (a counter, a
-layer's own metric; ``BatchNormalization``'s moving statistics are written inside its op and are
-replayed), losses added by layers, values read outside the primitives, an array the size
+layer's own metric; ``BatchNormalization``'s moving statistics and the states a ``stateful``
+recurrent layer carries to the next batch are read and written inside ops and are replayed),
+losses added by layers, values read outside the primitives, an array the size
 of the batch made outside the ops (a mask computed with NumPy: two traced batches may give
 the same one, so it is refused outright). ``last_refusal()`` says why. Outputs that carry a
 Keras mask into the loss and the metrics are replayed with their masks: the loss masks and
