@@ -172,6 +172,8 @@ class WriteState(NoGradient):
         array([[3., 4.]], dtype=float32)
     """
 
+    writes_state = True  # an inference plan keeps it although no output reads its result
+
     def forward(self, x):
         if x.shape != self.state.shape:
             raise ValueError(f"A stateful RNN's carried state has shape {self.state.shape}; "

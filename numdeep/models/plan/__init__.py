@@ -9,9 +9,11 @@ read at every run, so in-place updates (optimizer steps, ``assign``, ``set_weigh
 re-trace; a weight rebound to a new array, or any tracked attribute set on one of the model's
 layers (a rebuild, ``trainable``, an activation swapped) drops the plan. Anything the check
 cannot prove static (values read outside the primitives, random draws, state written during the
-call, ``add_loss``, a tensor's value read into Python such as ``if t > 0:`` or ``t.numpy()``,
-an array the size of the batch made outside the ops) keeps the eager path, which stays the
-reference; ``last_refusal()`` says why.
+call outside the ops, ``add_loss``, a tensor's value read into Python such as ``if t > 0:`` or
+``t.numpy()``, an array the size of the batch made outside the ops) keeps the eager path, which
+stays the reference; ``last_refusal()`` says why. The states a ``stateful`` recurrent layer
+carries from call to call are read and written by ops (``ReadState``, ``WriteState``): a plan
+reads and writes them at every run, as the eager calls do.
 ``model.run_eagerly = True``, ``set_enabled(False)`` or ``NUMDEEP_INFERENCE_PLANS=0`` in the
 environment turn plans off.
 
@@ -243,7 +245,7 @@ def _trace(model, key, x, leaves, kwargs):
         arrays.append(a.copy() if id(a) in seen else a)
         seen.add(id(a))
     layers = model._flatten_layers()
-    # A stateful layer's states count too: a call that writes them is refused below.
+    # A stateful layer's carried states count too: the call reads and writes them by ops.
     variables = list(model.variables) + _carried_states(layers)
     versions, snap = _versions(layers), check.snapshot(variables)
 
@@ -266,10 +268,14 @@ def _trace(model, key, x, leaves, kwargs):
     if why is not None:
         _LAST_REFUSAL[0] = why
         return result
-    if out_leaves is None or not check.unchanged(variables, snap) or \
+    if out_leaves is None or not check.written_by_ops(rec_a, variables, snap) or \
             _versions(layers) != versions or any(layer._losses for layer in layers):
-        _LAST_REFUSAL[0] = "the call wrote state, added losses or returned non-tensors"
+        _LAST_REFUSAL[0] = ("the call wrote state outside the ops, added losses or returned "
+                            "non-tensors")
         return result
+    # State the call wrote by ops (a stateful layer's carried states): the replay must write
+    # it again, the same way; the check below starts it from the same values as the eager call.
+    written = [v for v, (_, before) in zip(variables, snap) if check.digest(v.data) != before]
     outputs = [(rec_a.ref(t.data), None if t._keras_mask is None else
                 rec_a.ref(check.mask_array(t._keras_mask)),
                 isinstance(t._keras_mask, Tensor)) for t in out_leaves]
@@ -282,9 +288,14 @@ def _trace(model, key, x, leaves, kwargs):
         return result
     try:
         with check.swapped_weights(variables, rng):
+            starts = [v.data.copy() for v in written]
             result_b, rec_b = record(lambda: run(inputs_b), inputs_b, variables)
+            ends = [v.data.copy() for v in written]
+            for v, start in zip(written, starts):
+                v.data[...] = start  # (B's perturbed copies: the originals come back after)
             proven = rec_b is not None and check.same_recordings(rec_a, rec_b) and \
-                check.same_outputs(plan.run(inputs_b), _flat(result_b) or [])
+                check.same_outputs(plan.run(inputs_b), _flat(result_b) or []) and \
+                all(check.same_value(v.data, end) for v, end in zip(written, ends))
     except Exception as e:  # noqa: BLE001 - perturbed data the model rejects proves nothing
         proven, rec_b = False, f"the perturbed call raised {e!r}"
     if not proven:

@@ -14,6 +14,7 @@ import hashlib
 import numpy as np
 
 from numdeep.autograd import Tensor
+from numdeep.models.plan.tracer import Ref
 
 
 def perturbed(array, rng, weight=False):
@@ -158,3 +159,24 @@ def unchanged(variables, snap):
     """Whether no variable was rebound or written during the call (inference with side
     effects, a counter or a moving statistic, cannot be replayed)."""
     return all(v.data is a and digest(a) == d for v, (a, d) in zip(variables, snap))
+
+
+def written_by_ops(rec, variables, snap):
+    """Whether every variable the recorded call changed (of ``variables``, with ``snap`` taken
+    before it) was written in place by a recorded op that was handed its array (``BatchNorm``'s
+    moving statistics, a stateful layer's ``WriteState``): a replay hands the op the variable's
+    array again, so it writes it again. A rebound variable (a new array) never is."""
+    handed = set()
+    for _, _, refs, dynamic in rec.steps:
+        handed.update(r[1] for r in refs if r[0] == "w")
+        for _, value in dynamic:
+            for v in value if type(value) is tuple else (value,):
+                if type(v) is Ref and v.ref[0] == "w":
+                    handed.add(v.ref[1])
+    index = {id(v): j for j, v in enumerate(rec.variables)}
+    for v, (array, before) in zip(variables, snap):
+        if v.data is not array:
+            return False
+        if digest(array) != before and index.get(id(v)) not in handed:
+            return False
+    return True

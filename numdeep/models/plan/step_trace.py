@@ -16,7 +16,6 @@ from numdeep.autograd import Tensor, engine
 from numdeep.models.plan import _carried_states, _flat, _rebuild, _template, _versions, check
 from numdeep.models.plan.tracer import (
     Recording,
-    Ref,
     current_recording,
     record,
     stop_counting_reads,
@@ -173,7 +172,7 @@ def trace_step(model, parts, leaves, keep=False):
         trace.refusal = "the step did not run the stock backward (no trainable weights?)"
     if trace.refusal is None and (not check.unchanged(fixed, snap) or
                                   _versions(layers) != versions or
-                                  not _written_by_ops(rec, state, state_snap)):
+                                  not check.written_by_ops(rec, state, state_snap)):
         trace.refusal = ("the step wrote state outside the ops (a counter, a metric of a "
                          "layer) or changed a layer")
     if trace.refusal is None and any(layer._losses for layer in layers):
@@ -183,26 +182,6 @@ def trace_step(model, parts, leaves, keep=False):
     trace.layers = [layer for layer in layers if layer is not model]  # see ``training._Entry``
     rec.finish()
     return trace, logs
-
-
-def _written_by_ops(rec, state, snap):
-    """Whether every state variable the step changed was written in place by a recorded op
-    that was handed its array (``BatchNorm``'s moving statistics): the replay hands the op
-    the variable's array again, so it writes it again."""
-    handed = set()
-    for _, _, refs, dynamic in rec.steps:
-        handed.update(r[1] for r in refs if r[0] == "w")
-        for _, value in dynamic:
-            for v in value if type(value) is tuple else (value,):
-                if type(v) is Ref and v.ref[0] == "w":
-                    handed.add(v.ref[1])
-    index = {id(v): j for j, v in enumerate(rec.variables)}
-    for v, (array, digest) in zip(state, snap):
-        if v.data is not array:
-            return False
-        if check.digest(array) != digest and index.get(id(v)) not in handed:
-            return False
-    return True
 
 
 def _walk(rec, root, weights):

@@ -137,8 +137,9 @@ def stop_counting_reads(recording):
 class Plan:
     """A recording compiled for replay: ``run(arrays)`` gives the output arrays and masks.
 
-    Steps whose results no output needs are dropped; each intermediate is released after its
-    last use, as the eager path would release it.
+    Steps whose results no output needs are dropped, except those that write state
+    (``writes_state``: a stateful layer's ``WriteState``); each intermediate is released after
+    its last use, as the eager path would release it.
     """
 
     def __init__(self, recording, outputs):
@@ -160,7 +161,7 @@ class Plan:
         for n in range(len(recording.steps) - 1, -1, -1):
             cls, params, refs, dynamic = recording.steps[n]
             out = base + n_c + n
-            if out not in live:
+            if out not in live and not getattr(cls, "writes_state", False):
                 continue  # nothing downstream reads it (a mask no output carries, ...)
             args = tuple(index(r) for r in refs)
             dyn = tuple((name, _indexed(value, index)) for name, value in dynamic)
