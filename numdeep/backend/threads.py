@@ -197,7 +197,7 @@ def _blas_switches():
 
 def blas_threaded():
     """Whether a BLAS library of this process may run a product on more than one thread now
-    (its C getter where there is one: well under a microsecond).
+    (through its C getter where there is one: ~2 us in all).
 
     Example:
         >>> from numdeep.backend import threads

@@ -241,7 +241,16 @@ class _Counts(L.Layer):
         return x * 2.0
 
 
-@pytest.mark.parametrize("layer", [_ReadsValues, _Noisy, _Counts])
+class _CountsAndReads(_Counts):
+    # The counter is also handed to an op (the product below), so only the replay check can
+    # tell that no op writes it: the eager call writes it after the read, the replay never.
+    def call(self, x):
+        y = x * self.calls
+        self.calls.assign_add(1.0)
+        return y
+
+
+@pytest.mark.parametrize("layer", [_ReadsValues, _Noisy, _Counts, _CountsAndReads])
 def test_what_the_check_cannot_prove_stays_eager(layer):
     model = nd.Sequential([nd.Input((3,)), L.Dense(3), layer()])
     x = _rng().random((4, 3), dtype=np.float32)
@@ -249,8 +258,28 @@ def test_what_the_check_cannot_prove_stays_eager(layer):
         for _ in range(4):
             model(x)
     assert plan.plans_of(model) == 0
-    if layer is _Counts:
+    if issubclass(layer, _Counts):
         assert float(model.layers[1].calls.numpy()) == 4.0  # every call ran the layer
+
+
+def test_a_call_that_writes_a_variable_it_reads_is_refused_by_the_replay_check():
+    # _CountsAndReads hands its counter to an op, so only the A/B replay can refuse it; its
+    # perturbed copy for that check is a 0-d array again (it was a NumPy scalar, and the check
+    # raised on it instead of comparing).
+    from numdeep.models.plan import check
+
+    rng = np.random.default_rng(0)
+    for value in (np.array(1.5, "float32"), np.array(3, "int64"), np.array(True)):
+        for weight in (False, True):
+            new = check.perturbed(value, rng, weight=weight)
+            assert new is None or (type(new) is np.ndarray and new.shape == () and
+                                   new.dtype == value.dtype)
+    model = nd.Sequential([nd.Input((3,)), L.Dense(3), _CountsAndReads()])
+    with nd.no_grad():
+        for _ in range(4):
+            model(_rng().random((4, 3), dtype=np.float32))
+    assert plan.plans_of(model) == 0
+    assert plan.last_refusal() == "the replay differs from the eager result"
 
 
 def test_training_calls_and_graph_recording_stay_eager():

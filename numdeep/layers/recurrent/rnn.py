@@ -209,7 +209,7 @@ class RNN(Layer):
                 f"batch size: {self._expected_batch_size}\n- Received batch size: {batch}")
         if initial_state is None:
             if self.stateful and self._states is not None:
-                # Read by an op, so that a training plan reads the Variables at each replay.
+                # Read by an op, so that a plan reads the Variables again at each replay.
                 return tree.map_structure(lambda v: ReadState.apply(state=v.data),
                                           list(self._states))
             if not zeros:
@@ -237,7 +237,7 @@ class RNN(Layer):
                 self._states = tree.map_structure(
                     lambda a: Variable(a, trainable=False, name="rnn_state"), arrays)
         else:
-            # Written by ops (in place), which a training plan replays at every step.
+            # Written in place by ops, which a plan replays at every step.
             for v, s in zip(tree.flatten(self._states), tree.flatten(list(states))):
                 WriteState.apply(s, state=v.data)
         batch = tree.flatten(self._states)[0].shape[0]

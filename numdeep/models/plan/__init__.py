@@ -268,14 +268,14 @@ def _trace(model, key, x, leaves, kwargs):
     if why is not None:
         _LAST_REFUSAL[0] = why
         return result
-    if out_leaves is None or not check.written_by_ops(rec_a, variables, snap) or \
-            _versions(layers) != versions or any(layer._losses for layer in layers):
+    # State the call wrote by ops (a stateful layer's carried states): the replay must write
+    # it again, the same way; the check below starts it from the same values as the eager call.
+    written = check.written_by_ops(rec_a, variables, snap)
+    if out_leaves is None or written is None or _versions(layers) != versions or \
+            any(layer._losses for layer in layers):
         _LAST_REFUSAL[0] = ("the call wrote state outside the ops, added losses or returned "
                             "non-tensors")
         return result
-    # State the call wrote by ops (a stateful layer's carried states): the replay must write
-    # it again, the same way; the check below starts it from the same values as the eager call.
-    written = [v for v, (_, before) in zip(variables, snap) if check.digest(v.data) != before]
     outputs = [(rec_a.ref(t.data), None if t._keras_mask is None else
                 rec_a.ref(check.mask_array(t._keras_mask)),
                 isinstance(t._keras_mask, Tensor)) for t in out_leaves]

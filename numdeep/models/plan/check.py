@@ -20,16 +20,17 @@ from numdeep.models.plan.tracer import Ref
 def perturbed(array, rng, weight=False):
     """A same-shape, same-dtype array with other values, or None when none can be made."""
     kind = array.dtype.kind
+    # (np.asarray: arithmetic on a 0-d array gives a NumPy scalar, which a variable cannot hold)
     if kind == "f":
         noise = rng.random(array.shape)
         if weight:  # stays positive where it was (variances under a square root)
-            return (array * (1.0 + 0.25 * noise) + 0.0625).astype(array.dtype)
-        return (array + (noise - 0.5)).astype(array.dtype)
+            return np.asarray(array * (1.0 + 0.25 * noise) + 0.0625, dtype=array.dtype)
+        return np.asarray(array + (noise - 0.5), dtype=array.dtype)
     if kind == "b":
-        return np.logical_not(array)
+        return np.asarray(np.logical_not(array))
     if kind in "iu":
         if weight:  # counters and seed states
-            return array + array.dtype.type(1)
+            return np.asarray(array + array.dtype.type(1))
         flat = array.reshape(-1)
         if flat.size < 2 or (flat == flat[0]).all():
             return None
@@ -162,10 +163,11 @@ def unchanged(variables, snap):
 
 
 def written_by_ops(rec, variables, snap):
-    """Whether every variable the recorded call changed (of ``variables``, with ``snap`` taken
-    before it) was written in place by a recorded op that was handed its array (``BatchNorm``'s
-    moving statistics, a stateful layer's ``WriteState``): a replay hands the op the variable's
-    array again, so it writes it again. A rebound variable (a new array) never is."""
+    """The variables the recorded call changed (of ``variables``, with ``snap`` taken before
+    it), when each was written in place by a recorded op that was handed its array
+    (``BatchNorm``'s moving statistics, a stateful layer's ``WriteState``): a replay hands the op
+    the variable's array again, so it writes it again. None when one was rebound (a new array)
+    or changed without being handed to an op."""
     handed = set()
     for _, _, refs, dynamic in rec.steps:
         handed.update(r[1] for r in refs if r[0] == "w")
@@ -174,9 +176,12 @@ def written_by_ops(rec, variables, snap):
                 if type(v) is Ref and v.ref[0] == "w":
                     handed.add(v.ref[1])
     index = {id(v): j for j, v in enumerate(rec.variables)}
+    written = []
     for v, (array, before) in zip(variables, snap):
         if v.data is not array:
-            return False
-        if digest(array) != before and index.get(id(v)) not in handed:
-            return False
-    return True
+            return None
+        if digest(array) != before:
+            if index.get(id(v)) not in handed:
+                return None
+            written.append(v)
+    return written

@@ -172,7 +172,7 @@ def trace_step(model, parts, leaves, keep=False):
         trace.refusal = "the step did not run the stock backward (no trainable weights?)"
     if trace.refusal is None and (not check.unchanged(fixed, snap) or
                                   _versions(layers) != versions or
-                                  not check.written_by_ops(rec, state, state_snap)):
+                                  check.written_by_ops(rec, state, state_snap) is None):
         trace.refusal = ("the step wrote state outside the ops (a counter, a metric of a "
                          "layer) or changed a layer")
     if trace.refusal is None and any(layer._losses for layer in layers):
