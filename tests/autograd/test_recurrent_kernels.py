@@ -180,3 +180,21 @@ def test_row_and_column_major_stacked_weights_give_the_same_numbers(monkeypatch,
     np.testing.assert_allclose(y_row, y_col, rtol=1e-12, atol=1e-12)
     for a, b in zip(g_row, g_col):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("kind", ["lstm", "gru", "simple"])
+def test_inference_stacks_the_scaled_weights_directly_with_the_same_numbers(kind):
+    # Without a graph to record, the op builds only the prescaled stacked weights (one buffer,
+    # one multiply); recording, it keeps the unscaled ones for backward and scales a copy.
+    from numdeep.autograd.engine import no_grad
+    from numdeep.autograd.primitives.recurrent import SimpleRNNSequence
+
+    inputs, params = _big_case("lstm" if kind == "simple" else kind, "float32")
+    if kind == "simple":
+        inputs[1], inputs[2], inputs[3] = inputs[1][:, :32], inputs[2][:, :32], inputs[3][:32]
+    op = {"lstm": LSTMSequence, "gru": GRUSequence, "simple": SimpleRNNSequence}[kind]
+    states = (None, None) if kind == "lstm" else (None,)
+    recorded = op.apply(*[Tensor(a, requires_grad=True) for a in inputs], *states)
+    with no_grad():
+        plain = op.apply(*[Tensor(a) for a in inputs], *states)
+    np.testing.assert_array_equal(plain.data, recorded.data)

@@ -6,6 +6,7 @@ import contextlib
 
 import numpy as np
 
+from numdeep.autograd.engine import is_grad_enabled
 from numdeep.autograd.function import Function, NoGradient
 from numdeep.backend import threads, xp_of
 from numdeep.backend.symbolic_scope import state_frozen
@@ -241,9 +242,15 @@ class _Sequence(Function):
         self.steps, self.units, self.features = steps, units, features
         self.bias_shape = None if bias is None else bias.shape
         self.gates = self._make_gates(units, dtype)
-        self.w = self._weights(kernel.astype(dtype, copy=False),
-                               recurrent_kernel.astype(dtype, copy=False), bias)
-        w = self.w if self.gates.prescale is None else self.w * self.gates.prescale[:, None]
+        kernel = kernel.astype(dtype, copy=False)
+        recurrent_kernel = recurrent_kernel.astype(dtype, copy=False)
+        prescale = self.gates.prescale
+        if prescale is not None and not is_grad_enabled():
+            # No backward will run: only the scaled weights are needed, made in one pass.
+            self.w, w = None, self._weights(kernel, recurrent_kernel, bias, scale=prescale)
+        else:
+            self.w = self._weights(kernel, recurrent_kernel, bias)
+            w = self.w if prescale is None else self.w * prescale[:, None]
         # z_all[t] = [h_{t-1} (times the dropout mask); x_t; 1], the right factor of every step.
         z_all = xp.empty((steps + 1, units + features + 1, n), dtype)
         xt = x.transpose(1, 2, 0)
@@ -328,12 +335,23 @@ class _Sequence(Function):
         rec = self.recurrent_activation
         return _Gates(self.xp, (rec,) * 2, units, dtype)
 
-    def _stack(self, kernel, recurrent_kernel, bias):
-        """``[U; K; b]^T`` with the gate blocks in internal order: (G * units, u + F + 1)."""
+    def _stack(self, kernel, recurrent_kernel, bias, scale=None):
+        """``[U; K; b]^T`` with the gate blocks in internal order: (G * units, u + F + 1), times
+        ``scale`` (the gates' ``prescale``, one factor per row) when given. Block copies into
+        one buffer, then one contiguous multiply: concatenating, reordering and scaling a
+        transposed view took three passes (LSTM(128) on 40 features: ~58 -> ~43 us alone)."""
         xp = self.xp
-        b = xp.zeros((1, kernel.shape[1]), kernel.dtype) if bias is None else bias[None]
-        w = xp.concatenate([recurrent_kernel, kernel, b.astype(kernel.dtype)], axis=0)
-        return self._reorder(w, self.order).T
+        u, f = recurrent_kernel.shape[0], kernel.shape[0]
+        w = xp.empty((u + f + 1, kernel.shape[1]), kernel.dtype)
+        order = range(kernel.shape[1] // u) if self.order is None else self.order
+        for j, k in enumerate(order):
+            src, dst = slice(k * u, (k + 1) * u), slice(j * u, (j + 1) * u)
+            w[:u, dst] = recurrent_kernel[:, src]
+            w[u:u + f, dst] = kernel[:, src]
+            w[-1, dst] = 0.0 if bias is None else bias[src]
+        if scale is not None:
+            xp.multiply(w, scale, out=w)
+        return w.T
 
     def _reorder(self, w, order):
         if order is None:

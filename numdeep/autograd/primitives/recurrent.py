@@ -76,8 +76,8 @@ class SimpleRNNSequence(_Sequence):
     def _make_gates(self, units, dtype):
         return _Gates(self.xp, (self.activation,), units, dtype)
 
-    def _weights(self, kernel, recurrent_kernel, bias):
-        return self._stack(kernel, recurrent_kernel, bias)
+    def _weights(self, kernel, recurrent_kernel, bias, scale=None):
+        return self._stack(kernel, recurrent_kernel, bias, scale)
 
     def _weight_grads(self, gw, extra):
         return self._split_stacked(gw)
@@ -141,8 +141,8 @@ class LSTMSequence(_Sequence):
         rec = self.recurrent_activation
         return _Gates(self.xp, (rec, rec, rec, self.activation), units, dtype)
 
-    def _weights(self, kernel, recurrent_kernel, bias):
-        return self._stack(kernel, recurrent_kernel, bias)
+    def _weights(self, kernel, recurrent_kernel, bias, scale=None):
+        return self._stack(kernel, recurrent_kernel, bias, scale)
 
     def _weight_grads(self, gw, extra):
         return self._split_stacked(gw)
@@ -274,7 +274,11 @@ class GRUSequence(_Sequence):
             gates.prescale = self.xp.concatenate([gates.prescale, self.xp.ones(rest, dtype)])
         return gates
 
-    def _weights(self, kernel, recurrent_kernel, bias):
+    def _weights(self, kernel, recurrent_kernel, bias, scale=None):
+        w = self._stack_gru(kernel, recurrent_kernel, bias)
+        return w if scale is None else w * scale[:, None]
+
+    def _stack_gru(self, kernel, recurrent_kernel, bias):
         xp = self.xp
         u, f = recurrent_kernel.shape[0], kernel.shape[0]
         b_in = b_rec = xp.zeros(3 * u, kernel.dtype)
