@@ -219,7 +219,8 @@ class Unpack(Function):
 class _Sequence(Function):
     """Shared by the three ops: augmented weights, inputs, reversal, masks, output packing.
 
-    Subclasses give ``_weights`` (the augmented ``W``, rows in their internal order),
+    Subclasses give ``_weights`` (the augmented ``W``, rows in their internal order, times
+    ``scale`` row by row when given),
     ``_scan`` (the time loop), ``_bptt`` (its reverse, returning ``dA``) and ``_weight_grads``
     (``sum_t z_t dA_t^T`` back to Keras's kernel, recurrent kernel and bias).
     """
@@ -246,7 +247,7 @@ class _Sequence(Function):
         recurrent_kernel = recurrent_kernel.astype(dtype, copy=False)
         prescale = self.gates.prescale
         if prescale is not None and not is_grad_enabled():
-            # No backward will run: only the scaled weights are needed, made in one pass.
+            # No backward will run: only the scaled weights are needed, made in one buffer.
             self.w, w = None, self._weights(kernel, recurrent_kernel, bias, scale=prescale)
         else:
             self.w = self._weights(kernel, recurrent_kernel, bias)

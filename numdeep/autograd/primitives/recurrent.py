@@ -279,6 +279,8 @@ class GRUSequence(_Sequence):
         return w if scale is None else w * scale[:, None]
 
     def _stack_gru(self, kernel, recurrent_kernel, bias):
+        """The augmented ``W``: rows z, r, (with ``reset_after``) ``h U_h + b_rec_h``, then
+        ``x W_h + b_h``; sets ``rk_h`` for the candidate's recurrent product."""
         xp = self.xp
         u, f = recurrent_kernel.shape[0], kernel.shape[0]
         b_in = b_rec = xp.zeros(3 * u, kernel.dtype)
