@@ -172,10 +172,19 @@ def test_row_and_column_major_stacked_weights_give_the_same_numbers(monkeypatch,
     # them; more get a row-major copy first. BLAS reads both: the same outputs and gradients.
     inputs, params = _big_case(kind, "float64")
     inputs[0] = inputs[0][:2, :3]  # 6 columns
+    op = LSTMSequence if kind == "lstm" else GRUSequence
+    scan, layouts = op._scan, []
+
+    def spy(self, z_all, h_all, w, rest):
+        layouts.append(w.flags.c_contiguous)
+        return scan(self, z_all, h_all, w, rest)
+
+    monkeypatch.setattr(op, "_scan", spy)
     runs = []
     for threshold in (1, 1 << 30):
         monkeypatch.setattr(_recurrent_base, "_ROW_MAJOR_MIN", threshold)
         runs.append(_run(kind, inputs, params))
+    assert layouts == [True, False]  # row-major, then the stacking's column-major layout
     (y_row, g_row), (y_col, g_col) = runs
     np.testing.assert_allclose(y_row, y_col, rtol=1e-12, atol=1e-12)
     for a, b in zip(g_row, g_col):

@@ -151,9 +151,9 @@ class ZeroState(NoGradient):
 
 class ReadState(NoGradient):
     """A copy of the state a ``stateful`` recurrent layer carries from one batch to the next
-    (param ``state``: the Variable's array). Read by an op, a training plan hands the op the
-    Variable's current array at each replay, where a copy made with NumPy would be frozen into
-    the plan as the traced batch's constant (which a plan refuses).
+    (param ``state``: the Variable's array). Read by an op, a plan (training or inference) hands
+    the op the Variable's current array at each replay, where a copy made with NumPy would be
+    frozen into the plan as the traced batch's constant (which a plan refuses).
 
     Example:
         >>> import numpy as np
@@ -168,8 +168,8 @@ class ReadState(NoGradient):
 class WriteState(NoGradient):
     """Write ``x`` in place into ``state`` (param: a ``stateful`` layer's Variable array), the
     state the next batch starts from; nothing while the state is frozen (symbolic tracing, a
-    recomputation). Written by an op, a training plan writes it again at each replay, as it
-    does ``BatchNorm``'s moving statistics. Returns an empty array.
+    recomputation). Written by an op, a plan writes it again at each replay, as a training
+    plan does ``BatchNorm``'s moving statistics. Returns an empty array.
 
     Example:
         >>> import numpy as np

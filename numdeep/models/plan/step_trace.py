@@ -127,7 +127,8 @@ class Trace:
 def trace_step(model, parts, leaves, keep=False):
     """Run ``model.train_step`` on the batch while recording it; ``(Trace or a refusal string,
     logs)``. ``BUSY`` as the refusal: another thread was tracing, try again later."""
-    variables = _variables(model)
+    layers = model._flatten_layers()
+    variables = _variables(model, layers)
     arrays, seen = [], set()
     for a in leaves:  # the same array passed twice (``fit(x, x)``) stays two inputs
         arrays.append(a.copy() if id(a) in seen else a)
@@ -135,7 +136,6 @@ def trace_step(model, parts, leaves, keep=False):
     it = iter(arrays)
     data = tuple(None if part is None else _rebuild(part, it) for part in parts)
     data = data if data[2] is not None else data[:2]
-    layers = model._flatten_layers()
     versions = _versions(layers)
     # Layer state (moving statistics) may change only inside an op that the replay runs
     # again; metrics a layer updates itself may not change at all (fit's own trackers and
@@ -219,13 +219,13 @@ def _walk(rec, root, weights):
     return walk
 
 
-def _variables(model):
+def _variables(model, layers):
     """The arrays a step reads by reference: the weights, minus the random generators' states
     (a ``Dropout`` mask op reads its generator, not the state's array), and the states that
     ``stateful`` recurrent layers carry (read and written by ops, ``ReadState``/``WriteState``)."""
     return list(model.trainable_variables) + [v for v in model.non_trainable_variables
                                               if not _seed_state(v)] + \
-        _carried_states(model._flatten_layers())
+        _carried_states(layers)
 
 
 def _seed_state(variable):
